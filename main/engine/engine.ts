@@ -1,0 +1,179 @@
+/**
+ * The Glimpse engine: plain Node, no Electron. Every face (Electron IPC, HTTP server, CLI) calls `call()` with
+ * a channel of the shared API; requests are validated here once, so no face can skip validation.
+ */
+import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import path from 'node:path';
+import { COCO80 } from '../../shared/coco.ts';
+import { parseRequest, type Channel, type EngineEvent, type ParsedRequestOf, type RequestOf, type Results, type VideoSummary } from '../../shared/api.ts';
+import { TAG_THRESHOLD } from '../../shared/tags.ts';
+import { cacheDirFor } from '../core/paths.ts';
+import { version } from '../core/version.ts';
+import { JobQueue, type JobContext } from '../jobs/queue.ts';
+import { walkVideos } from '../library/walk.ts';
+import { mediaTools } from '../media/ffmpeg.ts';
+import { backendReport } from '../ml/backend.ts';
+import { CnnClient } from '../ml/cnn-client.ts';
+import { modelFiles } from '../ml/model-files.ts';
+import { openDb, type Db } from '../store/db.ts';
+import { LibraryRepo, type VideoRow } from '../store/library-repo.ts';
+import { ScansRepo } from '../store/scans-repo.ts';
+import { EngineError } from './errors.ts';
+import { DEFAULT_SCAN_SETTINGS, ScanService, type ScanSettings } from './scan-service.ts';
+
+export interface EngineOptions { dbPath: string; cacheDir?: string; scan?: Partial<ScanSettings> }
+
+type Handlers = { [C in Channel]: (req: ParsedRequestOf<C>) => Promise<Results[C]> | Results[C] };
+
+export class Engine {
+  readonly events = new EventEmitter<{ event: [EngineEvent] }>();
+  readonly jobs = new JobQueue();
+  readonly dbPath: string;
+  readonly cacheDir: string;
+  private db: Db;
+  private library: LibraryRepo;
+  private scans: ScansRepo;
+  private scanner: ScanService;
+  private cnn: Promise<CnnClient> | null = null;
+
+  constructor(opts: EngineOptions) {
+    this.dbPath = path.resolve(opts.dbPath);
+    this.cacheDir = opts.cacheDir ?? cacheDirFor(this.dbPath);
+    this.db = openDb(this.dbPath);
+    this.library = new LibraryRepo(this.db);
+    this.scans = new ScansRepo(this.db);
+    this.scanner = new ScanService(this.library, this.scans, () => this.cnnClient(), path.join(this.cacheDir, 'thumbs'),
+      { ...DEFAULT_SCAN_SETTINGS, ...opts.scan });
+    this.jobs.on('job', (job) => this.events.emit('event', { type: 'job', job }));
+  }
+
+  /** The single entry point of the API. `raw` is untrusted: it is parsed with the channel's zod schema. */
+  async call<C extends Channel>(channel: C, raw: RequestOf<C> | unknown): Promise<Results[C]> {
+    const req = parseRequest(channel, raw);
+    const handler = this.handlers[channel] as (r: ParsedRequestOf<C>) => Promise<Results[C]> | Results[C];
+    return handler(req);
+  }
+
+  /** The thumbnail file of a video, or null; only paths the engine wrote itself are ever returned. */
+  thumbnailPath(videoId: number): string | null {
+    const v = this.library.video(videoId);
+    if (!v?.thumbnail) return null;
+    const thumbs = path.join(this.cacheDir, 'thumbs') + path.sep;
+    return path.resolve(v.thumbnail).startsWith(thumbs) && fs.existsSync(v.thumbnail) ? v.thumbnail : null;
+  }
+
+  async close(): Promise<void> {
+    this.jobs.cancelAll();
+    const cnn = this.cnn;
+    this.cnn = null;
+    if (cnn) await cnn.then((c) => c.close(), () => undefined);
+    this.db.close();
+  }
+
+  private cnnClient(): Promise<CnnClient> {
+    if (!this.cnn) {
+      this.cnn = CnnClient.start();
+      this.cnn.catch(() => { this.cnn = null; });
+    }
+    return this.cnn;
+  }
+
+  private handlers: Handlers = {
+    'library.addRoot': async ({ path: p, scan }) => {
+      const abs = path.resolve(p);
+      let st: fs.Stats;
+      try { st = fs.statSync(abs); } catch { throw new EngineError('not_found', `folder not found: ${abs}`); }
+      if (!st.isDirectory()) throw new EngineError('invalid', `not a folder: ${abs}`);
+      const real = fs.realpathSync(abs);
+      const row = this.library.addRoot(real);
+      const jobId = scan ? this.jobs.enqueue('index', (ctx) => this.indexAndScan(ctx, [row.id])) : null;
+      const root = this.library.roots().find((r) => r.id === row.id)!;
+      return { root: { id: root.id, path: root.path, videoCount: root.video_count, addedAt: root.added_at }, jobId };
+    },
+    'library.removeRoot': ({ path: p }) => {
+      const abs = path.resolve(p);
+      const real = fs.existsSync(abs) ? fs.realpathSync(abs) : abs;
+      return { removed: this.library.removeRoot(real) || this.library.removeRoot(abs) };
+    },
+    'library.roots': () => this.library.roots().map((r) => ({ id: r.id, path: r.path, videoCount: r.video_count, addedAt: r.added_at })),
+    'library.videos': ({ tag, query, limit, offset }) => {
+      const { total, rows } = this.library.list({ tag, query, limit, offset, minScore: TAG_THRESHOLD });
+      return { total, videos: this.summaries(rows) };
+    },
+    'library.video': ({ id }) => {
+      const v = this.library.video(id);
+      if (!v) throw new EngineError('not_found', `no video with id ${id}`);
+      const scans = this.scans.scansOf(id);
+      const student = scans.find((s) => s.kind === 'student');
+      const frames = student ? this.scans.frames(student.id).map((f) => ({
+        index: f.idx, timeS: f.time_s,
+        detections: [...f.class_scores].map((score, c) => ({ tag: COCO80[c], score: Math.round(score * 1e3) / 1e3 }))
+          .filter((d) => d.score >= TAG_THRESHOLD).sort((a, b) => b.score - a.score),
+      })) : [];
+      return {
+        ...this.summaries([v])[0], codec: v.codec, fps: v.fps, hasAudio: !!v.has_audio, frames,
+        scans: scans.map((s) => ({ id: s.id, kind: s.kind, model: s.model, frames: s.frame_count, seconds: s.seconds,
+          decodeSeconds: s.decode_seconds, cnnSeconds: s.cnn_seconds, createdAt: s.created_at })),
+      };
+    },
+    'library.tags': () => this.scans.tagCounts(TAG_THRESHOLD),
+    'scan.start': ({ kind, videoIds }) => ({
+      jobId: this.jobs.enqueue(`scan:${kind}`, (ctx) => this.scanVideos(ctx, kind, videoIds ? this.library.videosByIds(videoIds) : null)),
+    }),
+    'jobs.list': () => this.jobs.list(),
+    'jobs.cancel': ({ id }) => ({ cancelled: this.jobs.cancel(id) }),
+    'system.doctor': async () => {
+      let backend = backendReport();
+      if (!backend) {
+        try { backend = (await this.cnnClient()).backend; } catch (e) { backend = { name: 'none', reason: (e as Error).message, tried: [] }; }
+      }
+      const tools = mediaTools();
+      return { version, backend, ffmpeg: tools.ffmpeg, ffprobe: tools.ffprobe, models: modelFiles(), dbPath: this.dbPath,
+        cacheDir: this.cacheDir, node: process.version };
+    },
+  };
+
+  private summaries(rows: VideoRow[]): VideoSummary[] {
+    const tags = this.scans.tagsOf(rows.map((r) => r.id));
+    return rows.map((v) => ({
+      id: v.id, path: v.path, name: v.name, durationS: v.duration_s, width: v.width, height: v.height, sizeBytes: v.size_bytes,
+      status: v.status, error: v.error, hasThumbnail: !!v.thumbnail,
+      tags: bestTags(tags.get(v.id) ?? []),
+    }));
+  }
+
+  private async indexAndScan(ctx: JobContext, rootIds: number[]): Promise<void> {
+    for (const root of this.library.roots().filter((r) => rootIds.includes(r.id))) {
+      ctx.progress(0, 0, `walking ${root.path}`);
+      const { files } = await walkVideos(root.path);
+      this.library.upsertFiles(root.id, files);
+    }
+    await this.scanVideos(ctx, 'student', null);
+  }
+
+  /** Scans the given videos, or every pending one. Each video commits on its own, so a killed scan resumes. */
+  private async scanVideos(ctx: JobContext, kind: 'student' | 'teacher', videos: VideoRow[] | null): Promise<void> {
+    const todo = videos ?? this.library.pendingVideos();
+    let done = 0;
+    ctx.progress(0, todo.length, `${kind} scan`);
+    for (const v of todo) {
+      if (ctx.signal.aborted) return;
+      const out = await this.scanner.scan(v, kind);
+      done++;
+      ctx.progress(done, todo.length, out.ok ? v.name : `${v.name}: ${out.error}`);
+      this.events.emit('event', { type: 'video', videoId: v.id });
+    }
+  }
+}
+
+/** One score per tag for display: a human tag wins, then the teacher, then the student. */
+function bestTags(all: { tag: string; score: number; source: 'student' | 'teacher' | 'human' }[]) {
+  const rank = { human: 0, teacher: 1, student: 2 } as const;
+  const byTag = new Map<string, (typeof all)[number]>();
+  for (const t of all) {
+    const cur = byTag.get(t.tag);
+    if (!cur || rank[t.source] < rank[cur.source]) byTag.set(t.tag, t);
+  }
+  return [...byTag.values()].filter((t) => t.score >= TAG_THRESHOLD).sort((a, b) => b.score - a.score);
+}

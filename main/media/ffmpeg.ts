@@ -1,0 +1,172 @@
+/**
+ * The only module that talks to ffmpeg/ffprobe. fluent-ffmpeg's upstream was archived in 2025, so it stays
+ * behind this file: everything else asks for probes and raw frames, never for command lines.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import ffmpeg from 'fluent-ffmpeg';
+
+export interface ToolInfo { path: string; version: string }
+
+function which(bin: string): string | null {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    const p = path.join(dir, bin);
+    try { fs.accessSync(p, fs.constants.X_OK); return p; } catch { /* keep looking */ }
+  }
+  return null;
+}
+
+function toolInfo(envVar: string, bin: string): ToolInfo | null {
+  const p = process.env[envVar] || which(bin);
+  if (!p) return null;
+  try {
+    const out = execFileSync(p, ['-version'], { encoding: 'utf8', timeout: 10_000 });
+    return { path: p, version: (/version (\S+)/.exec(out)?.[1]) ?? 'unknown' };
+  } catch { return null; }
+}
+
+let tools: { ffmpeg: ToolInfo | null; ffprobe: ToolInfo | null } | null = null;
+
+export function mediaTools(): { ffmpeg: ToolInfo | null; ffprobe: ToolInfo | null } {
+  if (!tools) {
+    tools = { ffmpeg: toolInfo('GLIMPSE_FFMPEG', 'ffmpeg'), ffprobe: toolInfo('GLIMPSE_FFPROBE', 'ffprobe') };
+    if (tools.ffmpeg) ffmpeg.setFfmpegPath(tools.ffmpeg.path);
+    if (tools.ffprobe) ffmpeg.setFfprobePath(tools.ffprobe.path);
+  }
+  return tools;
+}
+
+function requireTools(): void {
+  const t = mediaTools();
+  if (!t.ffmpeg || !t.ffprobe) {
+    throw new Error('ffmpeg/ffprobe not found: install ffmpeg (e.g. `apt-get install ffmpeg`) or set GLIMPSE_FFMPEG and GLIMPSE_FFPROBE');
+  }
+}
+
+export interface ProbeResult {
+  durationS: number;
+  width: number;
+  height: number;
+  fps: number | null;
+  codec: string;
+  hasAudio: boolean;
+  rotation: number;
+  frameCount: number | null;
+}
+
+/** A file that is not a usable video. The message is stored and shown to the user. */
+export class MediaError extends Error {
+  constructor(message: string) { super(message); this.name = 'MediaError'; }
+}
+
+function parseRate(r: string | undefined): number | null {
+  if (!r) return null;
+  const [n, d] = r.split('/').map(Number);
+  const v = d ? n / d : n;
+  return Number.isFinite(v) && v > 0 ? v : null;
+}
+
+export function probe(file: string): Promise<ProbeResult> {
+  requireTools();
+  return new Promise((resolve, reject) => {
+    ffmpeg.ffprobe(file, (err, data) => {
+      if (err) {
+        const line = String(err.message).split('\n').map((s) => s.trim()).filter(Boolean).pop() ?? 'unreadable';
+        return reject(new MediaError(`not a readable video: ${line.replace(/^.*?: /, '')}`));
+      }
+      const v = data.streams.find((s) => s.codec_type === 'video' && !(s.disposition?.attached_pic));
+      if (!v) return reject(new MediaError('no video stream (audio-only or not a video)'));
+      const durationS = Number(v.duration) > 0 ? Number(v.duration) : Number(data.format.duration);
+      if (!(durationS > 0)) return reject(new MediaError('video has zero or unknown duration'));
+      const width = Number(v.width), height = Number(v.height);
+      if (!(width > 0 && height > 0)) return reject(new MediaError('video stream has no picture size'));
+      const sideRot = (v as { side_data_list?: { rotation?: number }[] }).side_data_list?.find((s) => s.rotation !== undefined)?.rotation;
+      const rotation = Number(sideRot ?? (v.tags as Record<string, string> | undefined)?.rotate ?? 0) || 0;
+      const nb = Number(v.nb_frames);
+      resolve({
+        durationS, width, height,
+        fps: parseRate(v.avg_frame_rate) ?? parseRate(v.r_frame_rate),
+        codec: v.codec_name ?? 'unknown',
+        hasAudio: data.streams.some((s) => s.codec_type === 'audio'),
+        rotation,
+        frameCount: Number.isFinite(nb) && nb > 0 ? nb : null,
+      });
+    });
+  });
+}
+
+export interface RawFrame { timeS: number; rgb: Uint8Array }
+
+/**
+ * Decode frames at the given timestamps as packed RGB (size×size, squashed: the CNNs want a square input).
+ * One decode pass with a `select` filter picks the first frame at or after each timestamp; `showinfo` reports
+ * the true time of every frame that came out, so VFR and short clips report what they really gave.
+ */
+export function framesAt(file: string, timesS: number[], size: number): Promise<RawFrame[]> {
+  requireTools();
+  const times = [...timesS].sort((a, b) => a - b);
+  const conds = times.map((t) => (t <= 0 ? 'isnan(prev_pts)' : `gte(t\\,${t.toFixed(4)})*lt(prev_pts*TB\\,${t.toFixed(4)})`));
+  // prev_pts is NAN on the first frame, so the comparisons above never pick it: when the stream starts after
+  // the first target, that first frame is the one the target meant.
+  const select = `select='${conds.join('+')}+isnan(prev_pts)*gte(t\\,${times[0].toFixed(4)})'`;
+  return decodeRaw(file, [select, 'showinfo', `scale=${size}:${size}:flags=bilinear`], size);
+}
+
+/** Every frame at `fps` (the teacher's sampling), at most `maxFrames`. */
+export function framesAtRate(file: string, fps: number, maxFrames: number, size: number): Promise<RawFrame[]> {
+  requireTools();
+  return decodeRaw(file, [`fps=${fps}`, 'showinfo', `scale=${size}:${size}:flags=bilinear`], size, maxFrames);
+}
+
+function decodeRaw(file: string, filters: string[], size: number, maxFrames?: number): Promise<RawFrame[]> {
+  return new Promise((resolve, reject) => {
+    const frameBytes = size * size * 3;
+    const chunks: Buffer[] = [];
+    const times: number[] = [];
+    let stderrTail = '';
+    const cmd = ffmpeg(file)
+      .videoFilters(filters)
+      .outputOptions(['-an', '-sn', '-pix_fmt', 'rgb24', '-vsync', '0', ...(maxFrames ? ['-frames:v', String(maxFrames)] : [])])
+      .format('rawvideo')
+      .on('stderr', (line: string) => {
+        const m = /\bn:\s*\d+\s.*?pts_time:\s*(-?[\d.]+)/.exec(line);
+        if (m) times.push(Number(m[1]));
+        else stderrTail = (stderrTail + '\n' + line).slice(-2000);
+      })
+      .on('error', (err: Error) => {
+        const detail = stderrTail.split('\n').map((s) => s.trim()).filter((s) => s && !s.startsWith('[Parsed_showinfo')).pop();
+        reject(new MediaError(`could not decode frames: ${detail ?? err.message}`));
+      })
+      .on('end', () => {
+        const buf = Buffer.concat(chunks);
+        const n = Math.floor(buf.length / frameBytes);
+        if (n === 0) return reject(new MediaError('no frames could be decoded'));
+        const frames: RawFrame[] = [];
+        for (let i = 0; i < n; i++) {
+          frames.push({ timeS: times[i] ?? times[times.length - 1] ?? 0, rgb: new Uint8Array(buf.buffer, buf.byteOffset + i * frameBytes, frameBytes) });
+        }
+        resolve(frames);
+      });
+    const out = cmd.pipe();
+    out.on('data', (c: Buffer) => chunks.push(c));
+  });
+}
+
+/** A JPEG poster frame, `width` pixels wide, written atomically (a killed process never leaves half a file). */
+export function writeThumbnail(file: string, timeS: number, outPath: string, width = 320): Promise<void> {
+  requireTools();
+  fs.mkdirSync(path.dirname(outPath), { recursive: true });
+  const tmp = `${outPath}.${process.pid}.tmp.jpg`;
+  return new Promise((resolve, reject) => {
+    ffmpeg(file)
+      .seekInput(Math.max(0, timeS))
+      .outputOptions(['-frames:v', '1', '-q:v', '4', '-an'])
+      .videoFilters([`scale=${width}:-2`])
+      .on('error', (err: Error) => { fs.rmSync(tmp, { force: true }); reject(new MediaError(`thumbnail failed: ${err.message.split('\n')[0]}`)); })
+      .on('end', () => {
+        try { fs.renameSync(tmp, outPath); resolve(); } catch (e) { reject(e as Error); }
+      })
+      .save(tmp);
+  });
+}

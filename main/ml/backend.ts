@@ -1,0 +1,53 @@
+/**
+ * tfjs backend selection at run time: the fastest that loads wins, in the order
+ * tfjs-node-gpu → tfjs-node → wasm → cpu. The native ones are optionalDependencies: where their
+ * libtensorflow download failed they are simply absent, and we say why we fell back.
+ */
+import { createRequire } from 'node:module';
+import * as tf from '@tensorflow/tfjs';
+
+const require = createRequire(import.meta.url);
+
+export interface BackendReport { name: string; reason: string; tried: { name: string; ok: boolean; error?: string }[] }
+
+let report: BackendReport | null = null;
+
+function firstLine(e: unknown): string {
+  return String((e as Error)?.message ?? e).split('\n')[0].slice(0, 200);
+}
+
+export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+
+export async function initBackend(prefer: BackendName[] = preferredOrder()): Promise<BackendReport> {
+  if (report) return report;
+  const tried: BackendReport['tried'] = [];
+  for (const name of prefer) {
+    try {
+      if (name === 'tensorflow-gpu') require('@tensorflow/tfjs-node-gpu');
+      else if (name === 'tensorflow') require('@tensorflow/tfjs-node');
+      else if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
+      const backend = name === 'tensorflow-gpu' ? 'tensorflow' : name;
+      if (!(await tf.setBackend(backend))) throw new Error(`tf.setBackend('${backend}') returned false`);
+      await tf.ready();
+      tried.push({ name, ok: true });
+      const reason = name === 'tensorflow-gpu' ? 'native TensorFlow with CUDA'
+        : name === 'tensorflow' ? 'native TensorFlow on CPU (no usable GPU build)'
+        : name === 'wasm' ? 'WebAssembly with SIMD, 1 thread (native TensorFlow not installed)'
+        : 'pure JavaScript (slowest; WebAssembly failed to start)';
+      report = { name, reason, tried };
+      return report;
+    } catch (e) {
+      tried.push({ name, ok: false, error: firstLine(e) });
+    }
+  }
+  throw new Error(`no tfjs backend could start: ${tried.map((t) => `${t.name}: ${t.error}`).join('; ')}`);
+}
+
+/** GLIMPSE_BACKEND pins one backend (used by tests and for reproducing a user's report). */
+function preferredOrder(): BackendName[] {
+  const all: BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+  const pin = process.env.GLIMPSE_BACKEND as BackendName | undefined;
+  return pin && all.includes(pin) ? [pin] : all;
+}
+
+export function backendReport(): BackendReport | null { return report; }

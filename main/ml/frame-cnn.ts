@@ -1,0 +1,42 @@
+/**
+ * Per-frame features: the MobileNetV2 embedding (1280-d, layer `flatten_1`) and centernet's COCO-80 class
+ * scores (max over each class heatmap). This is the expensive part of every scan; a video model only ever sees
+ * these vectors, so they are cached and retraining never decodes video again.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { humanArtifacts, nsfwArtifacts } from './model-files.ts';
+
+export const EMBED_DIM = 1280;
+export const NUM_CLASSES = 80;
+export const CNN_INPUT = 512; // frames are decoded once at centernet's size and downscaled for MobileNetV2
+
+export interface FrameFeatures { embedding: Float32Array; classScores: Float32Array }
+
+export class FrameCnn {
+  private constructor(private embedder: tf.LayersModel, private detector: tf.GraphModel) {}
+
+  static async load(): Promise<FrameCnn> {
+    const mobilenet = await tf.loadLayersModel(tf.io.fromMemory(nsfwArtifacts('mobilenet_v2')));
+    const embedder = tf.model({ inputs: mobilenet.inputs, outputs: mobilenet.getLayer('flatten_1').output });
+    const detector = await tf.loadGraphModel(tf.io.fromMemory(humanArtifacts('centernet')));
+    return new FrameCnn(embedder, detector);
+  }
+
+  /** `rgb` is CNN_INPUT² packed RGB bytes. */
+  async run(rgb: Uint8Array): Promise<FrameFeatures> {
+    const [emb, scores] = tf.tidy(() => {
+      const img = tf.tensor3d(rgb, [CNN_INPUT, CNN_INPUT, 3], 'int32').toFloat().expandDims(0) as tf.Tensor4D;
+      // centernet wants 0..255; its keypoint heatmaps are already probabilities (no second sigmoid).
+      const heat = this.detector.execute(img, 'tower_0/keypoints') as tf.Tensor4D;
+      const classScores = heat.max([1, 2]).squeeze([0]);
+      const small = tf.image.resizeBilinear(img, [224, 224]).div(255);
+      const embedding = (this.embedder.predict(small) as tf.Tensor).squeeze([0]);
+      return [embedding, classScores];
+    });
+    const out = { embedding: (await emb.data()) as Float32Array, classScores: (await scores.data()) as Float32Array };
+    emb.dispose(); scores.dispose();
+    return out;
+  }
+
+  dispose(): void { this.embedder.dispose(); this.detector.dispose(); }
+}

@@ -1,0 +1,15 @@
+/** Turning per-frame class scores into video tags without a learned video model (the slice's baseline). */
+import { COCO80 } from '../../shared/coco.ts';
+import { TAG_STORE_FLOOR } from '../../shared/tags.ts';
+
+export function maxPool(perFrame: ArrayLike<number>[]): Float32Array {
+  const out = new Float32Array(perFrame[0]?.length ?? 0);
+  for (const f of perFrame) for (let c = 0; c < out.length; c++) if (f[c] > out[c]) out[c] = f[c];
+  return out;
+}
+
+export function scoresToTags(scores: ArrayLike<number>, floor = TAG_STORE_FLOOR, names: readonly string[] = COCO80): { tag: string; score: number }[] {
+  const tags: { tag: string; score: number }[] = [];
+  for (let c = 0; c < scores.length; c++) if (scores[c] >= floor) tags.push({ tag: names[c], score: Math.round(scores[c] * 1e4) / 1e4 });
+  return tags.sort((a, b) => b.score - a.score);
+}

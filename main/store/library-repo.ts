@@ -1,0 +1,91 @@
+/** Roots and videos: the rows the library owns. All SQL about them lives here (services over repositories). */
+import type { Db } from './db.ts';
+
+export interface RootRow { id: number; path: string; added_at: string }
+
+export interface VideoRow {
+  id: number; root_id: number; path: string; name: string; size_bytes: number; mtime_ms: number;
+  duration_s: number | null; width: number | null; height: number | null; fps: number | null; codec: string | null;
+  has_audio: number; status: 'pending' | 'ok' | 'error' | 'missing'; error: string | null; thumbnail: string | null;
+  added_at: string;
+}
+
+export interface FileStat { path: string; name: string; sizeBytes: number; mtimeMs: number }
+
+export class LibraryRepo {
+  constructor(private db: Db) {}
+
+  addRoot(p: string): RootRow {
+    this.db.prepare('INSERT INTO roots(path) VALUES (?) ON CONFLICT(path) DO NOTHING').run(p);
+    return this.db.prepare('SELECT * FROM roots WHERE path = ?').get(p) as RootRow;
+  }
+
+  removeRoot(p: string): boolean {
+    return this.db.prepare('DELETE FROM roots WHERE path = ?').run(p).changes > 0;
+  }
+
+  roots(): (RootRow & { video_count: number })[] {
+    return this.db.prepare(`SELECT r.*, (SELECT COUNT(*) FROM videos v WHERE v.root_id = r.id) AS video_count
+      FROM roots r ORDER BY r.path`).all() as (RootRow & { video_count: number })[];
+  }
+
+  /** Insert new files and reset changed ones to pending; unchanged files keep their scans and tags. */
+  upsertFiles(rootId: number, files: FileStat[]): { added: number; changed: number } {
+    const get = this.db.prepare('SELECT id, size_bytes, mtime_ms, status FROM videos WHERE path = ?');
+    const ins = this.db.prepare('INSERT INTO videos(root_id, path, name, size_bytes, mtime_ms) VALUES (?, ?, ?, ?, ?)');
+    const upd = this.db.prepare(`UPDATE videos SET size_bytes = ?, mtime_ms = ?, status = 'pending', error = NULL WHERE id = ?`);
+    let added = 0, changed = 0;
+    this.db.transaction(() => {
+      for (const f of files) {
+        const row = get.get(f.path) as Pick<VideoRow, 'id' | 'size_bytes' | 'mtime_ms' | 'status'> | undefined;
+        if (!row) { ins.run(rootId, f.path, f.name, f.sizeBytes, Math.round(f.mtimeMs)); added++; }
+        else if (row.size_bytes !== f.sizeBytes || row.mtime_ms !== Math.round(f.mtimeMs) || row.status === 'missing') {
+          upd.run(f.sizeBytes, Math.round(f.mtimeMs), row.id); changed++;
+        }
+      }
+    })();
+    return { added, changed };
+  }
+
+  video(id: number): VideoRow | undefined {
+    return this.db.prepare('SELECT * FROM videos WHERE id = ?').get(id) as VideoRow | undefined;
+  }
+
+  videosByIds(ids: number[]): VideoRow[] {
+    const get = this.db.prepare('SELECT * FROM videos WHERE id = ?');
+    return ids.map((i) => get.get(i) as VideoRow | undefined).filter((v): v is VideoRow => !!v);
+  }
+
+  pendingVideos(): VideoRow[] {
+    return this.db.prepare(`SELECT * FROM videos WHERE status = 'pending' ORDER BY path`).all() as VideoRow[];
+  }
+
+  setProbe(id: number, p: { durationS: number; width: number; height: number; fps: number | null; codec: string; hasAudio: boolean }): void {
+    this.db.prepare(`UPDATE videos SET duration_s = ?, width = ?, height = ?, fps = ?, codec = ?, has_audio = ? WHERE id = ?`)
+      .run(p.durationS, p.width, p.height, p.fps, p.codec, p.hasAudio ? 1 : 0, id);
+  }
+
+  setError(id: number, message: string): void {
+    this.db.prepare(`UPDATE videos SET status = 'error', error = ? WHERE id = ?`).run(message, id);
+  }
+
+  setOk(id: number, thumbnail: string | null): void {
+    this.db.prepare(`UPDATE videos SET status = 'ok', error = NULL, thumbnail = ? WHERE id = ?`).run(thumbnail, id);
+  }
+
+  /** Videos filtered by an optional tag (predicted or human) and a substring of the path. */
+  list(opts: { tag?: string; query?: string; limit: number; offset: number; minScore: number }): { total: number; rows: VideoRow[] } {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (opts.tag) {
+      where.push(`v.id IN (SELECT video_id FROM tags WHERE tag = ? AND score >= ?)`);
+      args.push(opts.tag, opts.minScore);
+    }
+    if (opts.query) { where.push(`v.path LIKE ? ESCAPE '\\'`); args.push(`%${opts.query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`); }
+    const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM videos v ${w}`).get(...args) as { n: number }).n;
+    const rows = this.db.prepare(`SELECT v.* FROM videos v ${w} ORDER BY v.name COLLATE NOCASE, v.id LIMIT ? OFFSET ?`)
+      .all(...args, opts.limit, opts.offset) as VideoRow[];
+    return { total, rows };
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * Numbered schema migrations (Signal Desktop style): each runs once, in order, inside a transaction, and
+ * `PRAGMA user_version` records the last one applied. Never edit a shipped migration; append a new one.
+ */
+import type { Database } from 'better-sqlite3';
+
+export interface Migration { version: number; name: string; up: (db: Database) => void }
+
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    name: 'initial library, scans, frames, tags',
+    up: (db) => db.exec(`
+      CREATE TABLE roots (
+        id INTEGER PRIMARY KEY,
+        path TEXT NOT NULL UNIQUE,
+        added_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+      );
+      CREATE TABLE videos (
+        id INTEGER PRIMARY KEY,
+        root_id INTEGER NOT NULL REFERENCES roots(id) ON DELETE CASCADE,
+        path TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        size_bytes INTEGER NOT NULL,
+        mtime_ms INTEGER NOT NULL,
+        duration_s REAL, width INTEGER, height INTEGER, fps REAL, codec TEXT,
+        has_audio INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending','ok','error','missing')),
+        error TEXT,
+        thumbnail TEXT,
+        added_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+      );
+      CREATE INDEX videos_root ON videos(root_id);
+      CREATE INDEX videos_status ON videos(status);
+      CREATE TABLE scans (
+        id INTEGER PRIMARY KEY,
+        video_id INTEGER NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN ('student','teacher')),
+        model TEXT NOT NULL,
+        frame_count INTEGER NOT NULL,
+        seconds REAL NOT NULL,
+        decode_seconds REAL NOT NULL,
+        cnn_seconds REAL NOT NULL,
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+      );
+      CREATE INDEX scans_video ON scans(video_id, kind);
+      -- Per-frame features are cached so that retraining never decodes video again.
+      CREATE TABLE frames (
+        scan_id INTEGER NOT NULL REFERENCES scans(id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        time_s REAL NOT NULL,
+        embedding BLOB NOT NULL,   -- float32 MobileNetV2 1280-d
+        class_scores BLOB NOT NULL, -- float32 centernet COCO-80, max over the heatmap
+        PRIMARY KEY (scan_id, idx)
+      ) WITHOUT ROWID;
+      CREATE TABLE tags (
+        video_id INTEGER NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+        tag TEXT NOT NULL,
+        source TEXT NOT NULL CHECK (source IN ('student','teacher','human')),
+        score REAL NOT NULL,
+        PRIMARY KEY (video_id, source, tag)
+      ) WITHOUT ROWID;
+      CREATE INDEX tags_tag ON tags(tag, source, score);
+    `),
+  },
+];

@@ -1,0 +1,70 @@
+/** Scans, their cached per-frame features, and the tags they produced. */
+import type { Db } from './db.ts';
+
+export type TagSource = 'student' | 'teacher' | 'human';
+
+export interface ScanRow {
+  id: number; video_id: number; kind: 'student' | 'teacher'; model: string; frame_count: number;
+  seconds: number; decode_seconds: number; cnn_seconds: number; created_at: string;
+}
+
+export interface FrameRow { idx: number; time_s: number; embedding: Float32Array; class_scores: Float32Array }
+
+export interface NewScan {
+  videoId: number; kind: 'student' | 'teacher'; model: string; seconds: number; decodeSeconds: number; cnnSeconds: number;
+  frames: { timeS: number; embedding: Float32Array; classScores: Float32Array }[];
+  tags: { tag: string; score: number }[];
+}
+
+const f32 = (b: Buffer): Float32Array => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+const blob = (a: Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
+export class ScansRepo {
+  constructor(private db: Db) {}
+
+  /**
+   * One transaction per video: the scan, its frames and its tags land together or not at all, so a scan
+   * killed mid-way leaves the video exactly as it was before.
+   */
+  saveScan(s: NewScan, after?: () => void): number {
+    return this.db.transaction(() => {
+      // A newer scan of the same kind replaces the old one (its frames go with it by cascade).
+      this.db.prepare('DELETE FROM scans WHERE video_id = ? AND kind = ?').run(s.videoId, s.kind);
+      const id = Number(this.db.prepare(`INSERT INTO scans(video_id, kind, model, frame_count, seconds, decode_seconds, cnn_seconds)
+        VALUES (?, ?, ?, ?, ?, ?, ?)`).run(s.videoId, s.kind, s.model, s.frames.length, s.seconds, s.decodeSeconds, s.cnnSeconds).lastInsertRowid);
+      const fr = this.db.prepare('INSERT INTO frames(scan_id, idx, time_s, embedding, class_scores) VALUES (?, ?, ?, ?, ?)');
+      s.frames.forEach((f, i) => fr.run(id, i, f.timeS, blob(f.embedding), blob(f.classScores)));
+      this.db.prepare('DELETE FROM tags WHERE video_id = ? AND source = ?').run(s.videoId, s.kind);
+      const tg = this.db.prepare('INSERT INTO tags(video_id, tag, source, score) VALUES (?, ?, ?, ?)');
+      for (const t of s.tags) tg.run(s.videoId, t.tag, s.kind, t.score);
+      after?.();
+      return id;
+    })();
+  }
+
+  scansOf(videoId: number): ScanRow[] {
+    return this.db.prepare('SELECT * FROM scans WHERE video_id = ? ORDER BY kind, id').all(videoId) as ScanRow[];
+  }
+
+  frames(scanId: number): FrameRow[] {
+    const rows = this.db.prepare('SELECT idx, time_s, embedding, class_scores FROM frames WHERE scan_id = ? ORDER BY idx').all(scanId) as
+      { idx: number; time_s: number; embedding: Buffer; class_scores: Buffer }[];
+    return rows.map((r) => ({ idx: r.idx, time_s: r.time_s, embedding: f32(r.embedding), class_scores: f32(r.class_scores) }));
+  }
+
+  tagsOf(videoIds: number[]): Map<number, { tag: string; score: number; source: TagSource }[]> {
+    const out = new Map<number, { tag: string; score: number; source: TagSource }[]>();
+    if (!videoIds.length) return out;
+    const stmt = this.db.prepare('SELECT video_id, tag, source, score FROM tags WHERE video_id = ? ORDER BY score DESC');
+    for (const id of videoIds) {
+      out.set(id, (stmt.all(id) as { tag: string; source: TagSource; score: number }[]).map(({ tag, source, score }) => ({ tag, source, score })));
+    }
+    return out;
+  }
+
+  /** tag → number of videos carrying it with at least `minScore`, from any source. */
+  tagCounts(minScore: number): { tag: string; count: number }[] {
+    return this.db.prepare(`SELECT tag, COUNT(DISTINCT video_id) AS count FROM tags WHERE score >= ?
+      GROUP BY tag ORDER BY count DESC, tag`).all(minScore) as { tag: string; count: number }[];
+  }
+}
