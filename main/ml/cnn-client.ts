@@ -20,7 +20,10 @@ export class CnnClient {
   }
 
   static start(): Promise<CnnClient> {
-    const worker = new Worker(new URL('./cnn-worker-entry.js', import.meta.url));
+    // Under tsx (CLI, tests) the worker is TypeScript and needs a JS entry that registers tsx; in the bundled
+    // Electron build it is the compiled `cnn-worker.js` beside this code.
+    const entry = import.meta.url.endsWith('.ts') ? './cnn-worker-entry.js' : './cnn-worker.js';
+    const worker = new Worker(new URL(entry, import.meta.url));
     return new Promise((resolve, reject) => {
       const onMsg = (m: WorkerResponse) => {
         if (m.type === 'ready') { worker.off('message', onMsg); resolve(new CnnClient(worker, m.backend)); }

@@ -1,0 +1,42 @@
+/**
+ * Electron's security checklist in one place, as plain data and pure checks so they are unit-tested under Node
+ * (the Electron binary cannot run on CI machines).
+ */
+import type { WebPreferences } from 'electron';
+
+export function secureWebPreferences(preload: string): WebPreferences {
+  return {
+    preload,
+    contextIsolation: true,
+    sandbox: true,
+    nodeIntegration: false,
+    nodeIntegrationInWorker: false,
+    nodeIntegrationInSubFrames: false,
+    webSecurity: true,
+    allowRunningInsecureContent: false,
+    experimentalFeatures: false,
+    webviewTag: false,
+    spellcheck: false,
+  };
+}
+
+export const ELECTRON_CSP = [
+  "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data: glimpse:",
+  "media-src 'self' glimpse:", "connect-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "form-action 'none'",
+].join('; ');
+
+/** Only the app's own page may call the engine: its file:// entry, or the dev server when one is configured. */
+export function isTrustedSender(url: string | undefined, appEntryUrl: string, devServerUrl?: string): boolean {
+  if (!url) return false;
+  try {
+    const u = new URL(url);
+    if (devServerUrl && u.origin === new URL(devServerUrl).origin) return true;
+    const entry = new URL(appEntryUrl);
+    return u.protocol === 'file:' && u.pathname === entry.pathname;
+  } catch { return false; }
+}
+
+/** External links leave the app only as http(s), after the user confirms, and through the OS browser. */
+export function isAllowedExternalUrl(url: string): boolean {
+  try { return ['http:', 'https:'].includes(new URL(url).protocol); } catch { return false; }
+}
