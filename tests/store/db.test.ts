@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { migrate, openDb, schemaVersion } from '../../main/store/db.ts';
+import { LibraryRepo } from '../../main/store/library-repo.ts';
+import { migrations } from '../../main/store/migrations.ts';
+import { ScansRepo } from '../../main/store/scans-repo.ts';
+import { tempDir } from '../helpers/fixtures.ts';
+
+const dir = tempDir();
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+test('a new database gets every migration, WAL and foreign keys', () => {
+  const db = openDb(path.join(dir, 'a.db'));
+  assert.equal(schemaVersion(db), Math.max(...migrations.map((m) => m.version)));
+  assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+  assert.equal(db.pragma('foreign_keys', { simple: true }), 1);
+  db.close();
+});
+
+test('reopening runs no migration twice', () => {
+  const file = path.join(dir, 'b.db');
+  openDb(file).close();
+  const db = openDb(file);
+  assert.equal(migrate(db, migrations), schemaVersion(db));
+  db.close();
+});
+
+test('a database from a newer Glimpse is refused, not damaged', () => {
+  const file = path.join(dir, 'c.db');
+  const db = openDb(file);
+  db.pragma('user_version = 999');
+  db.close();
+  assert.throws(() => openDb(file), /newer than this Glimpse/);
+});
+
+test('a scan, its frames and tags land in one transaction; a failure leaves nothing behind', () => {
+  const db = openDb(path.join(dir, 'd.db'));
+  const lib = new LibraryRepo(db);
+  const scans = new ScansRepo(db);
+  const root = lib.addRoot('/videos');
+  lib.upsertFiles(root.id, [{ path: '/videos/a.mp4', name: 'a.mp4', sizeBytes: 10, mtimeMs: 1 }]);
+  const video = lib.pendingVideos()[0];
+  const frame = { timeS: 0.5, embedding: new Float32Array([1, 2, 3]), classScores: new Float32Array([0.9, 0.1]) };
+  assert.throws(() => scans.saveScan({ videoId: video.id, kind: 'student', model: 'm', seconds: 1, decodeSeconds: 0.5, cnnSeconds: 0.5,
+    frames: [frame], tags: [{ tag: 'person', score: 0.9 }] }, () => { throw new Error('killed'); }));
+  assert.equal(scans.scansOf(video.id).length, 0);
+  assert.equal(scans.tagsOf([video.id]).get(video.id)?.length, 0);
+
+  const id = scans.saveScan({ videoId: video.id, kind: 'student', model: 'm', seconds: 1, decodeSeconds: 0.5, cnnSeconds: 0.5,
+    frames: [frame], tags: [{ tag: 'person', score: 0.9 }] }, () => lib.setOk(video.id, null));
+  const frames = scans.frames(id);
+  assert.deepEqual([...frames[0].embedding], [1, 2, 3]);
+  assert.ok(Math.abs(frames[0].class_scores[0] - 0.9) < 1e-6);
+  assert.equal(lib.video(video.id)?.status, 'ok');
+  assert.deepEqual(scans.tagCounts(0.4), [{ tag: 'person', count: 1 }]);
+  db.close();
+});
