@@ -11,8 +11,17 @@ import { maxPool, scoresToTags } from '../ml/pooling.ts';
 import type { LibraryRepo, VideoRow } from '../store/library-repo.ts';
 import type { ScansRepo } from '../store/scans-repo.ts';
 
-export interface ScanSettings { k: number; teacherFps: number; teacherMaxFrames: number }
-export const DEFAULT_SCAN_SETTINGS: ScanSettings = { k: 10, teacherFps: 1, teacherMaxFrames: 300 };
+/**
+ * The teacher samples at `teacherFps` (1 fps, as YouTube-8M), but short clips are sampled densely enough to give it
+ * at least `teacherMinFrames` (never above the native rate), and never more than `teacherMaxFrames` (YouTube-8M's 300).
+ */
+export interface ScanSettings { k: number; teacherFps: number; teacherMinFrames: number; teacherMaxFrames: number }
+export const DEFAULT_SCAN_SETTINGS: ScanSettings = { k: 10, teacherFps: 1, teacherMinFrames: 60, teacherMaxFrames: 300 };
+
+export function teacherRate(s: ScanSettings, durationS: number, nativeFps: number | null): number {
+  const want = Math.max(s.teacherFps, s.teacherMinFrames / durationS);
+  return Math.round(Math.min(want, nativeFps ?? want) * 1000) / 1000;
+}
 
 export interface ScanOutcome { ok: boolean; error?: string; seconds: number; decodeSeconds: number; cnnSeconds: number; frames: number }
 
@@ -32,7 +41,7 @@ export class ScanService {
       this.library.setProbe(video.id, p);
       const frames = kind === 'student'
         ? await framesAt(video.path, uniformTimes(p.durationS, this.settings.k), CNN_INPUT)
-        : await framesAtRate(video.path, this.settings.teacherFps, this.settings.teacherMaxFrames, CNN_INPUT);
+        : await framesAtRate(video.path, teacherRate(this.settings, p.durationS, p.fps), this.settings.teacherMaxFrames, CNN_INPUT);
       const t1 = performance.now();
       const cnn = await this.cnn();
       const t2 = performance.now();
@@ -46,7 +55,7 @@ export class ScanService {
       const pooled = maxPool(features.map((f) => f.classScores));
       const seconds = (performance.now() - t0 - (t2 - t1)) / 1000; // model start-up is paid once, not per video
       this.scans.saveScan({
-        videoId: video.id, kind, model: `${kind === 'student' ? `uniform-${this.settings.k}` : `all@${this.settings.teacherFps}fps`}+maxpool`,
+        videoId: video.id, kind, model: `${kind === 'student' ? `uniform-${this.settings.k}` : `all@${teacherRate(this.settings, p.durationS, p.fps)}fps`}+maxpool`,
         seconds, decodeSeconds: (t1 - t0) / 1000, cnnSeconds: (t3 - t2) / 1000,
         frames: frames.map((f, i) => ({ timeS: f.timeS, embedding: features[i].embedding, classScores: features[i].classScores })),
         tags: scoresToTags(pooled),
