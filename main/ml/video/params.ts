@@ -12,7 +12,9 @@ export class Params {
   private add(name: string, shape: number[], values: Float32Array): tf.Variable {
     const full = `${this.prefix}/${name}`;
     if (this.vars.has(full)) throw new Error(`duplicate variable ${full}`);
-    const v = tf.variable(tf.tensor(values, shape), true, `${full}_${uid++}`);
+    const init = tf.tensor(values, shape);
+    const v = tf.variable(init, true, `${full}_${uid++}`);
+    init.dispose(); // the variable holds its own reference to the data
     this.vars.set(full, v);
     return v;
   }

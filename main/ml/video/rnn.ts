@@ -23,15 +23,16 @@ export function runRnn(p: Params, name: string, cell: Cell, hidden: number, x: t
   const g = cell === 'gru' ? 3 : 4;
   // input projections for all steps in one matmul: far cheaper than T small ones on wasm
   const xw = tf.add(tf.matMul(tf.reshape(x, [N * T, D]), W), b).reshape([N, T, g * hidden]);
-  const steps = tf.unstack(xw, 1) as tf.Tensor2D[];
-  const masks = tf.unstack(tf.reshape(mask, [N, T, 1]), 1) as tf.Tensor2D[];
+  // per-step slices (not tf.unstack: its gradient breaks when a step's output gets no gradient)
+  const step = (t: number) => tf.reshape(tf.slice(xw, [0, t, 0], [N, 1, g * hidden]), [N, g * hidden]) as tf.Tensor2D;
+  const maskAt = (t: number) => tf.slice(mask, [0, t], [N, 1]) as tf.Tensor2D;
   let h: tf.Tensor2D = tf.zeros([N, hidden]);
   let c: tf.Tensor2D = tf.zeros([N, hidden]);
   const bf = cell === 'lstm' ? p.get(`${name}/bf`) : null;
   for (let t = 0; t < T; t++) {
-    const m = masks[t];
+    const m = maskAt(t), xt = step(t);
     if (cell === 'gru') {
-      const [xz, xr, xn] = tf.split(steps[t], 3, 1);
+      const [xz, xr, xn] = tf.split(xt, 3, 1);
       const [hz, hr, hn] = tf.split(tf.matMul(h, U), 3, 1);
       const z = tf.sigmoid(tf.add(xz, hz));
       const r = tf.sigmoid(tf.add(xr, hr));
@@ -39,7 +40,7 @@ export function runRnn(p: Params, name: string, cell: Cell, hidden: number, x: t
       const hNew = tf.add(tf.mul(tf.sub(1, z), n), tf.mul(z, h));
       h = tf.add(tf.mul(m, hNew), tf.mul(tf.sub(1, m), h));
     } else {
-      const [xi, xf, xg, xo] = tf.split(tf.add(steps[t], tf.matMul(h, U)), 4, 1);
+      const [xi, xf, xg, xo] = tf.split(tf.add(xt, tf.matMul(h, U)), 4, 1);
       const cNew = tf.add(tf.mul(tf.sigmoid(tf.add(xf, bf!)), c), tf.mul(tf.sigmoid(xi), tf.tanh(xg)));
       const hNew = tf.mul(tf.sigmoid(xo), tf.tanh(cNew));
       c = tf.add(tf.mul(m, cNew), tf.mul(tf.sub(1, m), c));
