@@ -27,7 +27,36 @@ export const Requests = {
   'scan.start': z.object({ kind: ScanKind.default('student'), videoIds: z.array(id).max(100_000).optional() }),
   'jobs.list': z.object({}),
   'jobs.cancel': z.object({ id: z.string().max(64) }),
+  'library.rescan': z.object({ rootIds: z.array(id).max(10_000).optional(), scan: z.boolean().default(true) }),
+  'library.errors': z.object({}),
+  'library.prune': z.object({}),
   'system.doctor': z.object({}),
+  // Renderer channels (search, edit, export, settings, compare); see main/engine/ui-handlers.ts.
+  'library.search': z.object({
+    q: z.string().max(1000).default(''),
+    sort: z.enum(['name', 'date', 'duration', 'confidence']).default('name'),
+    dir: z.enum(['asc', 'desc']).default('asc'),
+    folder: z.string().max(4096).optional(),
+    minDurationS: z.number().min(0).optional(),
+    maxDurationS: z.number().min(0).optional(),
+    attention: z.boolean().default(false),
+    facets: z.boolean().default(false),
+    limit: z.number().int().min(1).max(1000).default(100),
+    offset: z.number().int().min(0).default(0),
+  }),
+  'tags.edit': z.object({
+    videoIds: z.array(id).min(1).max(100_000),
+    add: z.array(z.string().trim().min(1).max(100)).max(50).default([]),
+    remove: z.array(z.string().trim().min(1).max(100)).max(50).default([]),
+  }),
+  'tags.rename': z.object({ from: z.string().trim().min(1).max(100), to: z.string().trim().min(1).max(100) }),
+  'tags.undo': z.object({}),
+  'tags.export': z.object({ format: z.enum(['csv', 'json']) }),
+  'settings.get': z.object({}),
+  'settings.set': z.object({ k: z.number().int().min(1).max(300) }),
+  'cache.info': z.object({}),
+  'cache.clear': z.object({}),
+  'compare.summary': z.object({}),
 } as const;
 
 export type Channel = keyof typeof Requests;
@@ -97,6 +126,9 @@ export interface DoctorReport {
   node: string;
 }
 
+/** A file the library could not use: a video that failed to probe/decode, or a path the walker could not read. */
+export interface IndexErrorInfo { path: string; error: string; kind: 'video' | 'walk'; videoId: number | null }
+
 export interface Results {
   'library.addRoot': { root: RootInfo; jobId: string | null };
   'library.removeRoot': { removed: boolean };
@@ -107,7 +139,52 @@ export interface Results {
   'scan.start': { jobId: string };
   'jobs.list': JobInfo[];
   'jobs.cancel': { cancelled: boolean };
+  'library.rescan': { jobId: string };
+  'library.errors': IndexErrorInfo[];
+  'library.prune': { pruned: number; paths: string[] };
   'system.doctor': DoctorReport;
+  'library.search': SearchResult;
+  'tags.edit': EditResult;
+  'tags.rename': EditResult;
+  'tags.undo': { undone: string | null; undoDepth: number };
+  'tags.export': { filename: string; mime: string; content: string; rows: number };
+  'settings.get': Settings;
+  'settings.set': Settings;
+  'cache.info': { dir: string; bytes: number; files: number };
+  'cache.clear': { freedBytes: number };
+  'compare.summary': CompareSummary;
+}
+
+export interface SearchResult {
+  total: number;
+  videos: (VideoSummary & { confidence: number | null; mtimeMs: number })[];
+  /** Tag counts over the whole filtered set (only when `facets` was asked). */
+  facets: TagCount[];
+  /** Folders holding videos (only when `facets` was asked). */
+  folders: string[];
+  /** How the query was understood, e.g. `tag:person AND NOT text:beach`. */
+  understood: string;
+}
+
+export interface EditResult { changed: number; undoDepth: number }
+
+export interface Settings { k: number; teacherFps: number }
+
+export interface MetricSet { gap: number; map: number; hit1: number; precision: number; recall: number }
+
+export interface CompareSummary {
+  /** What the labels are: human tags where a person edited a video, else the teacher's tags. */
+  labelSource: string;
+  videos: {
+    id: number; name: string; student: TagScore[]; teacher: TagScore[]; agreement: number;
+    studentSeconds: number; teacherSeconds: number; studentFrames: number; teacherFrames: number;
+  }[];
+  library: {
+    pairs: number; student: MetricSet | null; teacher: MetricSet | null;
+    studentSecondsPerVideo: number; teacherSecondsPerVideo: number; studentFramesPerVideo: number; teacherFramesPerVideo: number;
+  };
+  /** Accuracy vs time: measured scans, plus k-frame students simulated from the teacher's cached frames. */
+  curve: { label: string; k: number | null; secondsPerVideo: number; hit1: number; map: number; simulated: boolean }[];
 }
 
 /** Events pushed from the engine to every face (IPC `webContents.send`, SSE in browser mode, the CLI's bar). */
@@ -121,6 +198,12 @@ export interface GlimpseClient {
   onEvent(listener: (event: EngineEvent) => void): () => void;
   /** URL of a video's thumbnail image, valid in the current face. */
   thumbnailUrl(videoId: number): string;
+  /** URL that plays a video (range requests; only files inside library roots). */
+  mediaUrl?(videoId: number): string;
+  /** URL of the JPEG of one frame the student looked at. */
+  frameUrl?(videoId: number, index: number): string;
+  /** Native folder picker (Electron only); absent in browser mode. */
+  pickFolder?(): Promise<string | null>;
 }
 
 /** A failure the user can act on; the message is shown as-is. */

@@ -1,4 +1,5 @@
 /** The headless face: every command maps onto the engine's API; `--json` prints exactly the API's result. */
+import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { JobInfo, VideoSummary } from '../../shared/api.ts';
@@ -20,9 +21,13 @@ Commands:
   tags                         tag → number of videos
   scan --student|--teacher [ID...]   scan all (or the given) videos again
   roots list | roots add <folder> | roots remove <folder>
-  jobs                         the job queue
+  jobs                         the job queue (this process, then recorded runs of earlier ones)
+  rescan [--no-scan]           re-walk every root: only new/changed files cost anything; then scan pending
+  errors                       files that could not be used, with their error
+  prune                        forget videos whose files are missing
   doctor                       backend, ffmpeg, model files, database path
   serve [--port N]             browser mode: the app on http://127.0.0.1 with a per-run token
+  export --format csv|json [--out FILE]   every video's tags (human edits win); stdout without --out
 
 Options:
   --db PATH     database file (default: ${defaultDbPath()}; env GLIMPSE_DB)
@@ -40,6 +45,7 @@ export async function main(argv: string[]): Promise<number> {
         db: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
         k: { type: 'string' }, port: { type: 'string' }, query: { type: 'string' }, 'no-scan': { type: 'boolean', default: false },
         student: { type: 'boolean', default: false }, teacher: { type: 'boolean', default: false }, 'no-open': { type: 'boolean', default: false },
+        format: { type: 'string' }, out: { type: 'string' },
       },
     });
   } catch (e) {
@@ -125,6 +131,31 @@ export async function main(argv: string[]): Promise<number> {
       case 'jobs': {
         const r = await engine.call('jobs.list', {});
         out(r, () => r.map((j) => `${j.id} ${j.kind} ${j.state} ${j.done}/${j.total}`).join('\n') || '(no jobs in this process)');
+        return 0;
+      }
+      case 'rescan': {
+        const { jobId } = await engine.call('library.rescan', { scan: !o['no-scan'] });
+        const job = await waitJob(jobId);
+        out(job, () => `rescan ${job?.state}: ${job?.message}`);
+        return job?.state === 'done' ? 0 : 1;
+      }
+      case 'errors': {
+        const r = await engine.call('library.errors', {});
+        out(r, () => r.map((e) => `${e.path}\t${e.error}`).join('\n') || '(no errors)');
+        return 0;
+      }
+      case 'prune': {
+        const r = await engine.call('library.prune', {});
+        out(r, () => `forgot ${r.pruned} missing video${r.pruned === 1 ? '' : 's'}${r.paths.map((p) => `\n  ${p}`).join('')}`);
+        return 0;
+      }
+      case 'export': {
+        if (o.format !== 'csv' && o.format !== 'json') return fail('usage: glimpse export --format csv|json [--out FILE]', 2);
+        const r = await engine.call('tags.export', { format: o.format });
+        if (o.out) {
+          fs.writeFileSync(path.resolve(o.out), r.content);
+          process.stderr.write(`wrote ${r.rows} tags to ${path.resolve(o.out)}\n`);
+        } else process.stdout.write(r.content);
         return 0;
       }
       case 'doctor': {

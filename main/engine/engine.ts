@@ -11,7 +11,9 @@ import { TAG_THRESHOLD } from '../../shared/tags.ts';
 import { cacheDirFor } from '../core/paths.ts';
 import { version } from '../core/version.ts';
 import { JobQueue, type JobContext } from '../jobs/queue.ts';
-import { walkVideos } from '../library/walk.ts';
+import { JobHistory } from '../jobs/job-history.ts';
+import { LibraryOps } from '../library/library-ops.ts';
+import { JobRunsRepo } from '../store/job-runs-repo.ts';
 import { mediaTools } from '../media/ffmpeg.ts';
 import { backendReport } from '../ml/backend.ts';
 import { CnnClient } from '../ml/cnn-client.ts';
@@ -21,6 +23,7 @@ import { LibraryRepo, type VideoRow } from '../store/library-repo.ts';
 import { ScansRepo } from '../store/scans-repo.ts';
 import { EngineError } from './errors.ts';
 import { DEFAULT_SCAN_SETTINGS, ScanService, type ScanSettings } from './scan-service.ts';
+import { lazyUiHandlers, UiServices } from './ui-handlers.ts';
 
 export interface EngineOptions { dbPath: string; cacheDir?: string; scan?: Partial<ScanSettings> }
 
@@ -43,10 +46,19 @@ export class Engine {
     this.db = openDb(this.dbPath);
     this.library = new LibraryRepo(this.db);
     this.scans = new ScansRepo(this.db);
-    this.scanner = new ScanService(this.library, this.scans, () => this.cnnClient(), path.join(this.cacheDir, 'thumbs'),
-      { ...DEFAULT_SCAN_SETTINGS, ...opts.scan });
+    const scanSettings = { ...DEFAULT_SCAN_SETTINGS, ...opts.scan };
+    this.ui = new UiServices({ db: this.db, cacheDir: this.cacheDir, scanSettings, summaries: (rows) => this.summaries(rows) });
+    if (opts.scan?.k) scanSettings.k = opts.scan.k; // an explicit --k beats the saved setting
+    this.scanner = new ScanService(this.library, this.scans, () => this.cnnClient(), path.join(this.cacheDir, 'thumbs'), scanSettings);
     this.jobs.on('job', (job) => this.events.emit('event', { type: 'job', job }));
+    this.libraryOps = new LibraryOps(this.db, this.library, this.jobs, (ctx) => this.scanVideos(ctx, 'student', null));
+    this.jobHistory = new JobHistory(new JobRunsRepo(this.db), this.jobs);
   }
+
+  readonly libraryOps: LibraryOps;
+  private jobHistory: JobHistory;
+  /** Renderer services (search, edits, export, compare) and media/frame file resolution for the faces. */
+  readonly ui: UiServices;
 
   /** The single entry point of the API. `raw` is untrusted: it is parsed with the channel's zod schema. */
   async call<C extends Channel>(channel: C, raw: RequestOf<C> | unknown): Promise<Results[C]> {
@@ -80,6 +92,7 @@ export class Engine {
   }
 
   private handlers: Handlers = {
+    ...lazyUiHandlers(() => this.ui),
     'library.addRoot': async ({ path: p, scan }) => {
       const abs = path.resolve(p);
       let st: fs.Stats;
@@ -87,7 +100,8 @@ export class Engine {
       if (!st.isDirectory()) throw new EngineError('invalid', `not a folder: ${abs}`);
       const real = fs.realpathSync(abs);
       const row = this.library.addRoot(real);
-      const jobId = scan ? this.jobs.enqueue('index', (ctx) => this.indexAndScan(ctx, [row.id])) : null;
+      // Indexing (walk + fingerprint + probe) always runs: it is cheap; `scan` only decides whether tagging follows.
+      const jobId = this.libraryOps.enqueueRescan({ rootIds: [row.id], scan });
       const root = this.library.roots().find((r) => r.id === row.id)!;
       return { root: { id: root.id, path: root.path, videoCount: root.video_count, addedAt: root.added_at }, jobId };
     },
@@ -121,8 +135,11 @@ export class Engine {
     'scan.start': ({ kind, videoIds }) => ({
       jobId: this.jobs.enqueue(`scan:${kind}`, (ctx) => this.scanVideos(ctx, kind, videoIds ? this.library.videosByIds(videoIds) : null)),
     }),
-    'jobs.list': () => this.jobs.list(),
+    'jobs.list': () => this.jobHistory.list(this.jobs.list()),
     'jobs.cancel': ({ id }) => ({ cancelled: this.jobs.cancel(id) }),
+    'library.rescan': ({ rootIds, scan }) => ({ jobId: this.libraryOps.enqueueRescan({ rootIds, scan }) }),
+    'library.errors': () => this.libraryOps.errors(),
+    'library.prune': () => this.libraryOps.prune(),
     'system.doctor': async () => {
       let backend = backendReport();
       if (!backend) {
@@ -141,15 +158,6 @@ export class Engine {
       status: v.status, error: v.error, hasThumbnail: !!v.thumbnail,
       tags: bestTags(tags.get(v.id) ?? []),
     }));
-  }
-
-  private async indexAndScan(ctx: JobContext, rootIds: number[]): Promise<void> {
-    for (const root of this.library.roots().filter((r) => rootIds.includes(r.id))) {
-      ctx.progress(0, 0, `walking ${root.path}`);
-      const { files } = await walkVideos(root.path);
-      this.library.upsertFiles(root.id, files);
-    }
-    await this.scanVideos(ctx, 'student', null);
   }
 
   /** Scans the given videos, or every pending one. Each video commits on its own, so a killed scan resumes. */

@@ -88,7 +88,8 @@ export class JobQueue extends EventEmitter<{ job: [JobInfo] }> {
 
   private finish(job: Job, state: JobInfo['state'], error: string | null): void {
     job.state = state; job.error = error; job.etaS = state === 'done' ? 0 : null;
-    job.message = state === 'failed' ? `failed: ${error}` : state;
+    // A finished job keeps its last word (e.g. an index summary); the state itself is in `state`.
+    job.message = state === 'failed' ? `failed: ${error}` : state === 'done' && job.startedAt && job.message !== 'starting' ? job.message : state;
     this.emitJob(job);
     job.resolve(info(job));
   }

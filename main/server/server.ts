@@ -84,6 +84,22 @@ export async function startServer(engine: Engine, opts: { port?: number; staticD
         return send(200, fs.readFileSync(file), 'image/jpeg', { 'Cache-Control': 'private, max-age=60' });
       }
 
+      if (url.pathname.startsWith('/media/') || url.pathname.startsWith('/frame/')) {
+        if (!authorised(req, url)) return send(401, 'token required', 'text/plain');
+        if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'method not allowed', 'text/plain');
+        // Only numeric ids: a path never comes from the URL, so `..`, encoded slashes and the like cannot name a file.
+        const m = /^\/(media)\/(\d{1,12})$|^\/(frame)\/(\d{1,12})\/(\d{1,4})$/.exec(url.pathname);
+        if (!m) return send(404, 'not found', 'text/plain');
+        try {
+          if (m[1]) return sendFile(req, res, engine.ui.mediaPath(Number(m[2])));
+          const file = await engine.ui.framePath(Number(m[4]), Number(m[5]));
+          return send(200, fs.readFileSync(file), 'image/jpeg', { 'Cache-Control': 'private, max-age=3600' });
+        } catch (e) {
+          const err = toApiError(e);
+          return send({ invalid: 400, not_found: 404, forbidden: 403, internal: 500 }[err.code], err.error, 'text/plain');
+        }
+      }
+
       // Static renderer files. The token in the page's URL becomes an HttpOnly cookie for <img> and <video>.
       if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'method not allowed', 'text/plain');
       const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '');
@@ -115,6 +131,42 @@ export async function startServer(engine: Engine, opts: { port?: number; staticD
       server.closeAllConnections();
     }),
   };
+}
+
+const VIDEO_MIME: Record<string, string> = {
+  '.mp4': 'video/mp4', '.m4v': 'video/mp4', '.mov': 'video/quicktime', '.webm': 'video/webm', '.mkv': 'video/x-matroska',
+  '.ogv': 'video/ogg', '.avi': 'video/x-msvideo', '.gif': 'image/gif',
+};
+
+/** A file with HTTP range support (what <video> needs to seek). */
+export function sendFile(req: http.IncomingMessage, res: http.ServerResponse, file: string): void {
+  const size = fs.statSync(file).size;
+  const base: http.OutgoingHttpHeaders = {
+    'Content-Type': VIDEO_MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream', 'Accept-Ranges': 'bytes',
+    'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'private, no-transform', 'Content-Security-Policy': "default-src 'none'",
+  };
+  const range = req.headers.range;
+  let start = 0, end = size - 1, status = 200;
+  if (range) {
+    const m = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
+    if (m && (m[1] || m[2])) {
+      if (m[1]) { start = Number(m[1]); end = m[2] ? Math.min(Number(m[2]), size - 1) : size - 1; }
+      else { start = Math.max(0, size - Number(m[2])); }
+    }
+    if (!m || (!m[1] && !m[2]) || start > end || start >= size) {
+      res.writeHead(416, { ...base, 'Content-Range': `bytes */${size}` });
+      res.end();
+      return;
+    }
+    status = 206;
+    base['Content-Range'] = `bytes ${start}-${end}/${size}`;
+  }
+  res.writeHead(status, { ...base, 'Content-Length': end - start + 1 });
+  if (req.method === 'HEAD' || size === 0) { res.end(); return; }
+  const stream = fs.createReadStream(file, { start, end });
+  stream.on('error', () => res.destroy());
+  res.on('close', () => stream.destroy());
+  stream.pipe(res);
 }
 
 function readBody(req: http.IncomingMessage, limit: number): Promise<string> {

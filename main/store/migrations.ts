@@ -3,6 +3,7 @@
  * `PRAGMA user_version` records the last one applied. Never edit a shipped migration; append a new one.
  */
 import type { Database } from 'better-sqlite3';
+import { libraryIndexV2 } from './migration-v2-library-index.ts';
 
 export interface Migration { version: number; name: string; up: (db: Database) => void }
 
@@ -61,6 +62,21 @@ export const migrations: Migration[] = [
         PRIMARY KEY (video_id, source, tag)
       ) WITHOUT ROWID;
       CREATE INDEX tags_tag ON tags(tag, source, score);
+    `),
+  },
+  { version: 2, name: 'library index: fingerprints, walk errors, job history, full-text search', up: libraryIndexV2 },
+  {
+    version: 3,
+    name: 'case-insensitive tag index for tag filters',
+    // Search compares tags COLLATE NOCASE, which the binary tags_tag index cannot serve.
+    up: (db) => db.exec('CREATE INDEX tags_tag_nocase ON tags(tag COLLATE NOCASE, score, video_id)'),
+  },
+  {
+    version: 4,
+    name: 'video-model stage of a scan: seconds and FLOPs (decode / CNN / video model split)',
+    up: (db) => db.exec(`
+      ALTER TABLE scans ADD COLUMN model_seconds REAL NOT NULL DEFAULT 0;
+      ALTER TABLE scans ADD COLUMN model_flops REAL NOT NULL DEFAULT 0;
     `),
   },
 ];

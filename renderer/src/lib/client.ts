@@ -7,6 +7,7 @@ import type { Channel, EngineEvent, GlimpseClient, RequestOf, Results } from '..
 export interface ElectronBridge {
   call(channel: string, request: unknown): Promise<unknown>;
   onEvent(listener: (event: EngineEvent) => void): () => void;
+  pickFolder?(): Promise<string | null>;
 }
 
 declare global { interface Window { glimpse?: ElectronBridge } }
@@ -22,6 +23,9 @@ export function createClient(): GlimpseClient {
       call: async (channel, request) => (await bridge.call(channel, request)) as never,
       onEvent: (l) => bridge.onEvent(l),
       thumbnailUrl: (id) => `glimpse://thumb/${id}`,
+      mediaUrl: (id) => `glimpse://media/${id}`,
+      frameUrl: (id, index) => `glimpse://frame/${id}/${index}`,
+      pickFolder: bridge.pickFolder ? () => bridge.pickFolder!() : undefined,
     };
   }
   return httpClient();
@@ -56,5 +60,7 @@ function httpClient(): GlimpseClient {
       return () => { listeners.delete(listener); if (!listeners.size) { source?.close(); source = null; } };
     },
     thumbnailUrl: (id) => `./thumb/${id}?token=${encodeURIComponent(token)}`,
+    mediaUrl: (id) => `./media/${id}?token=${encodeURIComponent(token)}`,
+    frameUrl: (id, index) => `./frame/${id}/${index}?token=${encodeURIComponent(token)}`,
   };
 }

@@ -1,0 +1,170 @@
+/**
+ * Incremental indexing of library roots. Only new or changed files cost anything: an unchanged file (same
+ * path, size and mtime) is not even opened. New files are matched by content fingerprint against videos that
+ * went missing, so a move or rename keeps scans, tags and human edits. Every step commits on its own, so a
+ * killed run loses nothing already written and the next run picks up unprobed rows where it stopped.
+ */
+import os from 'node:os';
+import fs from 'node:fs';
+import { MediaError, probe } from '../media/ffmpeg.ts';
+import type { IndexRepo, IndexedRow, NewFile } from '../store/index-repo.ts';
+import type { FileStat, LibraryRepo, RootRow } from '../store/library-repo.ts';
+import { fingerprint } from './fingerprint.ts';
+import { walkVideos } from './walk.ts';
+
+export interface IndexSettings {
+  /**
+   * A file modified this recently may still be being written (a copy, a download, a recording). It is looked
+   * at again after `settleCheckMs`: if it grew or changed meanwhile it is deferred to the next rescan.
+   */
+  settleMs: number;
+  settleCheckMs: number;
+  /** ffprobe processes at once. */
+  probeConcurrency: number;
+  /** Probe during indexing (metadata-only index); otherwise the scan probes. */
+  probe: boolean;
+}
+
+export const DEFAULT_INDEX_SETTINGS: IndexSettings = {
+  settleMs: Number(process.env.GLIMPSE_SETTLE_MS ?? 5000),
+  settleCheckMs: Number(process.env.GLIMPSE_SETTLE_CHECK_MS ?? 1000),
+  probeConcurrency: Math.max(1, Math.min(4, os.availableParallelism?.() ?? 2)),
+  probe: true,
+};
+
+export interface IndexReport {
+  root: string; files: number; added: number; moved: number; changed: number; touched: number; unchanged: number;
+  missing: number; deferred: string[]; probed: number; probeErrors: number; walkErrors: number; seconds: number;
+}
+
+export interface IndexContext { signal: AbortSignal; progress(done: number, total: number, message?: string): void }
+
+export class IndexService {
+  constructor(private repo: IndexRepo, private library: LibraryRepo, private settings: IndexSettings = DEFAULT_INDEX_SETTINGS) {}
+
+  async indexRoots(roots: RootRow[], ctx: IndexContext): Promise<IndexReport[]> {
+    const reports: IndexReport[] = [];
+    for (const root of roots) {
+      if (ctx.signal.aborted) break;
+      reports.push(await this.indexRoot(root, ctx));
+    }
+    return reports;
+  }
+
+  async indexRoot(root: RootRow, ctx: IndexContext): Promise<IndexReport> {
+    const t0 = performance.now();
+    const r: IndexReport = { root: root.path, files: 0, added: 0, moved: 0, changed: 0, touched: 0, unchanged: 0, missing: 0,
+      deferred: [], probed: 0, probeErrors: 0, walkErrors: 0, seconds: 0 };
+    ctx.progress(0, 0, `walking ${root.path}`);
+    if (!fs.existsSync(root.path)) {
+      // An unplugged disk is not a deleted library: keep every row as it is and say so.
+      this.repo.replaceWalkErrors(root.id, [{ path: root.path, error: 'library folder is not reachable (unmounted or removed?)' }]);
+      r.walkErrors = 1;
+      return { ...r, seconds: (performance.now() - t0) / 1000 };
+    }
+    const walk = await walkVideos(root.path, ctx.signal);
+    if (ctx.signal.aborted) return r; // a partial walk must not mark the unwalked rest missing
+    r.files = walk.files.length;
+    r.walkErrors = walk.errors.length;
+    this.repo.replaceWalkErrors(root.id, walk.errors);
+
+    // Pass 1, by path only (no file is opened): sort out unchanged, changed, new and still-being-written.
+    const known = new Map(this.repo.rowsOfRoot(root.id).map((row) => [row.path, row]));
+    const seen = new Set<string>();
+    const changed: { row: IndexedRow; file: FileStat }[] = [];
+    const fresh: FileStat[] = [];
+    const now = Date.now();
+    const recent = walk.files.filter((f) => now - f.mtimeMs < this.settings.settleMs);
+    const growing = new Set<string>();
+    if (recent.length) {
+      await new Promise((res) => setTimeout(res, this.settings.settleCheckMs));
+      for (const f of recent) {
+        const st = await fs.promises.stat(f.path).catch(() => null);
+        if (!st || st.size !== f.sizeBytes || st.mtimeMs !== f.mtimeMs) growing.add(f.path);
+      }
+    }
+    for (const f of walk.files) {
+      seen.add(f.path);
+      if (growing.has(f.path)) { r.deferred.push(f.path); continue; }
+      const row = known.get(f.path);
+      if (!row) fresh.push(f);
+      else if (row.size_bytes !== f.sizeBytes || row.mtime_ms !== Math.round(f.mtimeMs) || row.status === 'missing' || !row.fingerprint) {
+        changed.push({ row, file: f });
+      } else r.unchanged++;
+    }
+    // Unreadable folders hide their files, they do not delete them.
+    const unreadable = walk.errors.map((e) => e.path + '/');
+    const gone = [...known.values()].filter((row) => !seen.has(row.path) && row.status !== 'missing'
+      && !unreadable.some((d) => row.path.startsWith(d)));
+    // Missing first, so pass 2 can find a moved file's old row among them.
+    this.repo.transaction(() => this.repo.markMissing(gone.map((g) => g.id)));
+    r.missing = gone.length;
+
+    // Pass 2: fingerprint what is new or changed.
+    const total = changed.length + fresh.length;
+    let done = 0;
+    for (const { row, file } of changed) {
+      if (ctx.signal.aborted) return r;
+      const fp = await this.settledFingerprint(file);
+      ctx.progress(++done, total, `fingerprinting ${file.name}`);
+      if (!fp) { r.deferred.push(file.path); continue; }
+      if (fp === row.fingerprint) { this.repo.touch(row.id, file.mtimeMs); r.touched++; }
+      else { this.repo.markChanged(row.id, file.sizeBytes, file.mtimeMs, fp); r.changed++; }
+    }
+    for (const file of fresh) {
+      if (ctx.signal.aborted) return r;
+      const fp = await this.settledFingerprint(file);
+      ctx.progress(++done, total, `fingerprinting ${file.name}`);
+      if (!fp) { r.deferred.push(file.path); continue; }
+      const nf: NewFile = { rootId: root.id, path: file.path, name: file.name, sizeBytes: file.sizeBytes, mtimeMs: file.mtimeMs, fingerprint: fp };
+      const old = this.repo.candidatesByFingerprint(fp).find((c) => c.path !== file.path && (c.status === 'missing' || !fs.existsSync(c.path)));
+      try {
+        if (old) { this.repo.relocate(old.id, nf); r.moved++; if (gone.some((g) => g.id === old.id)) r.missing--; }
+        else { this.repo.insert(nf); r.added++; }
+      } catch (e) {
+        // The same path under another (nested) root already belongs to that root.
+        if ((e as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw e;
+      }
+    }
+
+    // Pass 3: probe what was never probed (this run's new/changed files and whatever a killed run left).
+    if (this.settings.probe) {
+      const todo = this.repo.unprobed([root.id]);
+      let pdone = 0;
+      await pool(todo, this.settings.probeConcurrency, async (v) => {
+        if (ctx.signal.aborted) return;
+        try {
+          this.library.setProbe(v.id, await probe(v.path));
+        } catch (e) {
+          if (!(e instanceof MediaError)) throw e;
+          this.library.setError(v.id, e.message);
+          r.probeErrors++;
+        }
+        r.probed++;
+        ctx.progress(++pdone, todo.length, `probing ${v.path}`);
+      });
+    }
+    r.seconds = (performance.now() - t0) / 1000;
+    return r;
+  }
+
+  /** The fingerprint, or null when the file changed while being read (still being written). */
+  private async settledFingerprint(f: FileStat): Promise<string | null> {
+    try {
+      const fp = await fingerprint(f.path, f.sizeBytes);
+      const st = await fs.promises.stat(f.path);
+      return st.size === f.sizeBytes && st.mtimeMs === f.mtimeMs ? fp : null;
+    } catch {
+      return null; // vanished between walk and read: the next walk will know
+    }
+  }
+}
+
+/** Run `fn` over `items`, `n` at a time. */
+export async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(n, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]);
+  });
+  await Promise.all(workers);
+}

@@ -1,0 +1,81 @@
+/**
+ * Hash-based navigation and view state: everything a person sees (view, query, sort, filters) lives in
+ * `location.hash`, so a reload, the back button and a bookmark all bring back the same screen. Works the same
+ * over file:// (Electron) and http:// (browser mode).
+ */
+export type View = 'library' | 'video' | 'settings' | 'compare';
+
+export interface LibraryState {
+  q: string; sort: 'name' | 'date' | 'duration' | 'confidence'; dir: 'asc' | 'desc'; folder: string;
+  min: string; max: string; attention: boolean;
+}
+
+export const DEFAULT_LIBRARY: LibraryState = { q: '', sort: 'name', dir: 'asc', folder: '', min: '', max: '', attention: false };
+
+function parse(hash: string): { view: View; id: number | null; lib: LibraryState } {
+  const h = hash.replace(/^#\/?/, '');
+  const [p, qs = ''] = h.split('?');
+  const sp = new URLSearchParams(qs);
+  const parts = p.split('/');
+  const view: View = parts[0] === 'video' && /^\d+$/.test(parts[1] ?? '') ? 'video'
+    : parts[0] === 'settings' ? 'settings' : parts[0] === 'compare' ? 'compare' : 'library';
+  const sort = sp.get('sort');
+  return {
+    view, id: view === 'video' ? Number(parts[1]) : null,
+    lib: {
+      q: sp.get('q') ?? '',
+      sort: sort === 'date' || sort === 'duration' || sort === 'confidence' ? sort : 'name',
+      dir: sp.get('dir') === 'desc' ? 'desc' : 'asc',
+      folder: sp.get('folder') ?? '', min: sp.get('min') ?? '', max: sp.get('max') ?? '', attention: sp.get('attention') === '1',
+    },
+  };
+}
+
+export function libraryHash(s: LibraryState): string {
+  const sp = new URLSearchParams();
+  if (s.q) sp.set('q', s.q);
+  if (s.sort !== 'name') sp.set('sort', s.sort);
+  if (s.dir !== 'asc') sp.set('dir', s.dir);
+  if (s.folder) sp.set('folder', s.folder);
+  if (s.min) sp.set('min', s.min);
+  if (s.max) sp.set('max', s.max);
+  if (s.attention) sp.set('attention', '1');
+  const qs = sp.toString();
+  return `#/library${qs ? `?${qs}` : ''}`;
+}
+
+class Router {
+  view: View = $state('library');
+  id: number | null = $state(null);
+  lib: LibraryState = $state({ ...DEFAULT_LIBRARY });
+  /** The library hash last shown, so "back to library" returns to the same search. */
+  lastLibraryHash = '#/library';
+
+  constructor() {
+    this.read();
+    window.addEventListener('hashchange', () => this.read());
+  }
+
+  private read() {
+    const r = parse(location.hash);
+    this.view = r.view;
+    this.id = r.id;
+    if (r.view === 'library') {
+      this.lib = r.lib;
+      this.lastLibraryHash = location.hash || '#/library';
+    }
+  }
+
+  go(hash: string) { if (location.hash !== hash) location.hash = hash; }
+
+  /** Update library state; replaces the history entry so typing does not flood the back button. */
+  setLibrary(patch: Partial<LibraryState>) {
+    const next = { ...this.lib, ...patch };
+    const hash = libraryHash(next);
+    this.lib = next;
+    this.lastLibraryHash = hash;
+    history.replaceState(history.state, '', hash);
+  }
+}
+
+export const router = new Router();

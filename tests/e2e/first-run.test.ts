@@ -1,0 +1,53 @@
+// First run: the empty state asks for a folder, indexing shows progress with ETA, pause/resume works, and tags
+// appear as videos finish.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { screenshotPath } from '../helpers/browser.ts';
+import { makeVideo } from '../helpers/fixtures.ts';
+import { openPage, startApp, type AppFixture } from './app.ts';
+
+let app: AppFixture;
+before(async () => {
+  app = await startApp({ index: false });
+  // A few more clips so the job runs long enough to pause.
+  for (let i = 0; i < 4; i++) fs.copyFileSync(path.join(app.lib!.dir, 'pattern one.mp4'), path.join(app.lib!.dir, `copy ${i}.mp4`));
+  makeVideo(path.join(app.lib!.dir, 'long one.mp4'), { seconds: 4 });
+});
+after(async () => { await app?.close(); });
+
+test('empty state → add folder → progress, pause, resume → tagged library', async () => {
+  const { page, errors } = await openPage(app);
+  await page.getByRole('heading', { name: /Point Glimpse at a folder/ }).waitFor();
+  await page.screenshot({ path: screenshotPath('first-run-empty') });
+
+  // A wrong path gives a readable error, not a crash.
+  await page.getByLabel('Folder path').fill('/no/such/folder');
+  await page.getByRole('button', { name: 'Index this folder' }).click();
+  await page.getByRole('alert').filter({ hasText: 'folder not found' }).waitFor();
+
+  await page.getByLabel('Folder path').fill(app.lib!.dir);
+  await page.getByRole('button', { name: 'Index this folder' }).click();
+  const job = page.getByTestId('job');
+  await job.waitFor();
+  assert.equal(await job.locator('progress').count(), 1);
+  await page.waitForFunction(() => /\d+\/\d+ \u00b7/.test(document.querySelector('[data-testid=job]')?.textContent ?? ''), undefined, { polling: 200 });
+  await page.screenshot({ path: screenshotPath('first-run-indexing') });
+
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await page.getByRole('button', { name: 'Resume' }).waitFor({ timeout: 60_000 });
+  const jobs = await app.engine.call('jobs.list', {});
+  assert.ok(jobs.some((j) => j.state === 'cancelled'), 'the index job was stopped');
+  await page.getByRole('button', { name: 'Resume' }).click();
+
+  // Tags appear as videos finish; the job bar goes away at the end.
+  await page.locator('[data-tag="person"]').waitFor({ timeout: 90_000 });
+  await page.getByTestId('job').waitFor({ state: 'detached', timeout: 90_000 });
+  await page.waitForFunction(() => document.querySelectorAll('[data-video-id]').length === 9, undefined, { polling: 200 });
+  await page.waitForFunction(() => [...document.querySelectorAll('.card img')].every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0));
+  const { videos } = await app.engine.call('library.search', { limit: 100 });
+  assert.equal(videos.filter((v) => v.status === 'pending').length, 0, 'resume finished every video');
+  await page.screenshot({ path: screenshotPath('first-run-done') });
+  assert.deepEqual(errors, []);
+});
