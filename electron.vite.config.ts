@@ -11,8 +11,12 @@ export default defineConfig({
       outDir: 'out/main',
       rollupOptions: {
         external,
-        // The CNN worker thread is its own entry so that it exists beside index.js in the build.
-        input: { index: path.resolve('main/electron/index.ts'), 'cnn-worker': path.resolve('main/ml/cnn-worker.ts') },
+        // The worker threads (CNNs, training) are their own entries so that it exists beside index.js in the build.
+        input: {
+          index: path.resolve('main/electron/index.ts'),
+          'cnn-worker': path.resolve('main/ml/cnn-worker.ts'),
+          'train-worker': path.resolve('main/ml/train-worker.ts'),
+        },
       },
     },
   },

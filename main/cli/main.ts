@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { JobInfo, VideoSummary } from '../../shared/api.ts';
+import type { JobInfo, ModelFamily, VideoSummary } from '../../shared/api.ts';
 import { defaultDbPath } from '../core/paths.ts';
 import { Engine } from '../engine/engine.ts';
 import { toApiError } from '../engine/errors.ts';
@@ -19,7 +19,15 @@ Commands:
   videos [--query TEXT]        all videos (with --query: path contains TEXT)
   show <id>                    one video: tags, scans and the frames the student looked at
   tags                         tag → number of videos
-  scan --student|--teacher [ID...]   scan all (or the given) videos again
+  scan --student|--teacher [ID|PATH...] [--family F]
+                               scan all (or the given videos / folders) again; the teacher looks at every
+                               frame (1 fps, at most 300), the student at k
+  compare                      student vs teacher: accuracy (GAP, mAP, hit@1, P/R), seconds and frames per video
+  train [--family F] [--epochs N]
+                               teach the student on this library (teacher-scans what lacks it first; labels are
+                               your tags where you gave them, else the teacher's detections)
+  models                       the teacher and student models in use, and the last training's before/after
+  labels import FILE.csv       human tags from a CSV (file,tags with ;-separated COCO names)
   roots list | roots add <folder> | roots remove <folder>
   jobs                         the job queue (this process, then recorded runs of earlier ones)
   rescan [--no-scan]           re-walk every root: only new/changed files cost anything; then scan pending
@@ -32,6 +40,7 @@ Commands:
 Options:
   --db PATH     database file (default: ${defaultDbPath()}; env GLIMPSE_DB)
   --k N         frames the student looks at per video (default 10)
+  --family F    video-model family: hrnn, netvlad or nextvlad (default: the shipped models' family)
   --json        machine-readable output
   -h, --help    this text
 `;
@@ -45,7 +54,7 @@ export async function main(argv: string[]): Promise<number> {
         db: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
         k: { type: 'string' }, port: { type: 'string' }, query: { type: 'string' }, 'no-scan': { type: 'boolean', default: false },
         student: { type: 'boolean', default: false }, teacher: { type: 'boolean', default: false }, 'no-open': { type: 'boolean', default: false },
-        format: { type: 'string' }, out: { type: 'string' },
+        format: { type: 'string' }, out: { type: 'string' }, family: { type: 'string' }, epochs: { type: 'string' },
       },
     });
   } catch (e) {
@@ -57,7 +66,9 @@ export async function main(argv: string[]): Promise<number> {
 
   const k = o.k !== undefined ? Number(o.k) : undefined;
   if (k !== undefined && !(Number.isInteger(k) && k >= 1 && k <= 300)) return fail('--k must be an integer from 1 to 300', 2);
-  const engine = new Engine({ dbPath: o.db ?? defaultDbPath(), scan: k ? { k } : undefined });
+  const family = o.family;
+  if (family !== undefined && !isFamily(family)) return fail('--family must be one of hrnn, netvlad, nextvlad', 2);
+  const engine = new Engine({ dbPath: o.db ?? defaultDbPath(), scan: { ...(k ? { k } : {}), ...(family ? { family } : {}) } });
   const out = (value: unknown, text: () => string) => process.stdout.write(o.json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
   const waitJob = async (jobId: string | null): Promise<JobInfo | null> => {
     if (!jobId) return null;
@@ -122,11 +133,53 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'scan': {
         if (o.student === o.teacher) return fail('choose one of --student or --teacher', 2);
-        const ids = args.map(Number);
+        const ids = await videoIdsOf(engine, args);
+        if (args.length && !ids.length) return fail(`no library video matches ${args.join(' ')}`, 1);
         const { jobId } = await engine.call('scan.start', { kind: o.teacher ? 'teacher' : 'student', videoIds: ids.length ? ids : undefined });
         const job = await waitJob(jobId);
         out(job, () => `scan ${job?.state}: ${job?.done}/${job?.total}`);
         return job?.state === 'done' ? 0 : 1;
+      }
+      case 'compare': {
+        const r = await engine.call('compare.summary', {});
+        const m = (x: { gap: number; map: number; hit1: number; precision: number; recall: number } | null) =>
+          (x ? `GAP ${x.gap.toFixed(3)}  mAP ${x.map.toFixed(3)}  hit@1 ${x.hit1.toFixed(3)}  P ${x.precision.toFixed(3)}  R ${x.recall.toFixed(3)}` : '–');
+        out(r, () => !r.library.pairs ? 'no video has both a student and a teacher scan yet (run: glimpse scan --teacher)' : [
+          `${r.library.pairs} videos with both scans; labels: ${r.labelSource}`,
+          `student: ${m(r.library.student)}   ${r.library.studentSecondsPerVideo.toFixed(2)} s/video, ${r.library.studentFramesPerVideo.toFixed(1)} frames`,
+          `teacher: ${m(r.library.teacher)}   ${r.library.teacherSecondsPerVideo.toFixed(2)} s/video, ${r.library.teacherFramesPerVideo.toFixed(1)} frames`,
+          '', 'per video (agreement = student vs teacher tags):',
+          ...r.videos.map((v) => `  ${v.name}: agreement ${v.agreement.toFixed(2)}, student ${v.studentSeconds.toFixed(2)} s / teacher ${v.teacherSeconds.toFixed(2)} s`
+            + `  [${v.student.map((t) => t.tag).join(', ')}] vs [${v.teacher.map((t) => t.tag).join(', ')}]`),
+        ].join('\n'));
+        return 0;
+      }
+      case 'train': {
+        const epochs = o.epochs !== undefined ? Number(o.epochs) : undefined;
+        if (epochs !== undefined && !(Number.isInteger(epochs) && epochs >= 1)) return fail('--epochs must be a positive integer', 2);
+        const { jobId } = await engine.call('train.start', { family: family as ModelFamily | undefined, k, epochs });
+        const job = await waitJob(jobId);
+        const info = await engine.call('models.info', {});
+        const t = info.lastTraining;
+        const fmt = (x: { gap: number; map: number; hit1: number } | null) => (x ? `GAP ${x.gap.toFixed(3)} mAP ${x.map.toFixed(3)} hit@1 ${x.hit1.toFixed(3)}` : '–');
+        out({ job, training: job?.state === 'done' ? t : null }, () => (job?.state !== 'done' ? `training ${job?.state}: ${job?.error ?? job?.message}`
+          : [`trained ${t?.family} on ${t?.videos} videos (${t?.labelSources.human} with your tags, ${t?.labelSources.teacher} labelled by the teacher)`,
+            `student k=${t?.k} held-out: before ${fmt(t?.before ?? null)}`, `                     after  ${fmt(t?.after ?? null)}`,
+            `teacher held-out:            ${fmt(t?.teacher ?? null)}`].join('\n')));
+        return job?.state === 'done' ? 0 : 1;
+      }
+      case 'models': {
+        const r = await engine.call('models.info', {});
+        const line = (x: typeof r.teacher) => (x ? `${x.role}: ${x.family}${x.k ? ` k=${x.k}` : ''} (${x.origin}, ${x.dir}), ${(x.flopsPerVideo / 1e6).toFixed(1)} MFLOPs/video` : '');
+        out(r, () => [line(r.teacher), line(r.student), ...r.problems.map((p) => `problem: ${p}`)].filter(Boolean).join('\n'));
+        return r.teacher && r.student ? 0 : 1;
+      }
+      case 'labels': {
+        if (args[0] !== 'import' || !args[1]) return fail('usage: glimpse labels import FILE.csv', 2);
+        const r = await engine.call('labels.import', { csvPath: path.resolve(args[1]) });
+        out(r, () => [`${r.matched} videos labelled (${r.tagsSet} tags); ${r.unmatched.length} rows matched no library video`,
+          ...(r.unknownTags.length ? [`not COCO-80 names, skipped: ${r.unknownTags.join(', ')}`] : [])].join('\n'));
+        return 0;
       }
       case 'jobs': {
         const r = await engine.call('jobs.list', {});
@@ -189,6 +242,22 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     await engine.close();
   }
+}
+
+function isFamily(f: string): f is ModelFamily { return f === 'hrnn' || f === 'netvlad' || f === 'nextvlad'; }
+
+/** Scan targets: numbers are video ids; anything else is a file or folder whose library videos are meant. */
+async function videoIdsOf(engine: Engine, args: string[]): Promise<number[]> {
+  if (!args.length) return [];
+  const ids = new Set<number>();
+  const paths = args.filter((a) => !/^\d+$/.test(a)).map((a) => path.resolve(a));
+  for (const a of args) if (/^\d+$/.test(a)) ids.add(Number(a));
+  if (paths.length) {
+    const { videos } = await engine.call('library.videos', { limit: 100_000 });
+    const real = paths.map((p) => { try { return fs.realpathSync(p); } catch { return p; } });
+    for (const v of videos) if (real.some((p) => v.path === p || v.path.startsWith(p + path.sep))) ids.add(v.id);
+  }
+  return [...ids];
 }
 
 function fail(message: string, code: number): number {

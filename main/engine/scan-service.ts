@@ -2,12 +2,17 @@
  * Scanning one video: probe, decode the frames the chosen model looks at, run the frame CNNs, pool, and store
  * everything in one transaction. The student looks at k uniformly spaced frames; the teacher at 1 fps.
  */
+import os from 'node:os';
 import path from 'node:path';
+import type { ModelFamily } from '../../shared/api.ts';
 import { framesAt, framesAtRate, MediaError, probe, writeThumbnail } from '../media/ffmpeg.ts';
 import { posterFrameIndex, uniformTimes } from '../media/sampling.ts';
 import { CNN_INPUT } from '../ml/frame-cnn.ts';
 import type { CnnClient } from '../ml/cnn-client.ts';
 import { maxPool, scoresToTags } from '../ml/pooling.ts';
+import type { Tagger } from '../ml/tagger.ts';
+import type { JobContext } from '../jobs/queue.ts';
+import type { ProbeResult, RawFrame } from '../media/ffmpeg.ts';
 import type { LibraryRepo, VideoRow } from '../store/library-repo.ts';
 import type { ScansRepo } from '../store/scans-repo.ts';
 
@@ -15,15 +20,32 @@ import type { ScansRepo } from '../store/scans-repo.ts';
  * The teacher samples at `teacherFps` (1 fps, as YouTube-8M), but short clips are sampled densely enough to give it
  * at least `teacherMinFrames` (never above the native rate), and never more than `teacherMaxFrames` (YouTube-8M's 300).
  */
-export interface ScanSettings { k: number; teacherFps: number; teacherMinFrames: number; teacherMaxFrames: number }
-export const DEFAULT_SCAN_SETTINGS: ScanSettings = { k: 10, teacherFps: 1, teacherMinFrames: 60, teacherMaxFrames: 300 };
+export interface ScanSettings {
+  k: number; teacherFps: number; teacherMinFrames: number; teacherMaxFrames: number;
+  /** video-model family to use; null = the shipped default */
+  family: ModelFamily | null;
+  /**
+   * Videos decoded by ffmpeg ahead of (and in parallel with) the CNN worker. Default: the cores left after the
+   * CNN worker's one, at least 1, at most 4 (env GLIMPSE_DECODERS; CLI --concurrency).
+   */
+  decoders?: number;
+}
+export const DEFAULT_SCAN_SETTINGS: ScanSettings = { k: 10, teacherFps: 1, teacherMinFrames: 60, teacherMaxFrames: 300, family: null,
+  decoders: Number(process.env.GLIMPSE_DECODERS) || Math.max(1, Math.min(4, (os.availableParallelism?.() ?? 2) - 1)) };
 
 export function teacherRate(s: ScanSettings, durationS: number, nativeFps: number | null): number {
   const want = Math.max(s.teacherFps, s.teacherMinFrames / durationS);
   return Math.round(Math.min(want, nativeFps ?? want) * 1000) / 1000;
 }
 
-export interface ScanOutcome { ok: boolean; error?: string; seconds: number; decodeSeconds: number; cnnSeconds: number; frames: number }
+export interface ScanOutcome {
+  ok: boolean; error?: string; seconds: number; decodeSeconds: number; cnnSeconds: number; modelSeconds: number; frames: number;
+}
+
+/** A video after the ffmpeg half of its scan, waiting for the CNN half. */
+interface Decoded {
+  video: VideoRow; kind: 'student' | 'teacher'; probe: ProbeResult; frames: RawFrame[]; thumbnail: string | null; decodeSeconds: number;
+}
 
 export class ScanService {
   constructor(
@@ -32,9 +54,49 @@ export class ScanService {
     private cnn: () => Promise<CnnClient>,
     private thumbDir: string,
     private settings: ScanSettings = DEFAULT_SCAN_SETTINGS,
+    /** the video model of a scan kind; null ⇒ no model fits and the detector's max over frames is used */
+    private tagger: (kind: 'student' | 'teacher') => Promise<Tagger | null> = async () => null,
   ) {}
 
+  /** One video, start to finish. */
   async scan(video: VideoRow, kind: 'student' | 'teacher'): Promise<ScanOutcome> {
+    const d = await this.decode(video, kind);
+    return 'ok' in d ? d : this.infer(d);
+  }
+
+  /**
+   * Many videos as a two-stage pipeline: up to `decoders` ffmpeg decodes (probe, frames, poster) run ahead while
+   * the CNN worker runs inference on the current video, so the cores are busy with both. Videos are committed
+   * in order, one transaction each; pause/cancel are honoured between videos (decodes already started finish).
+   */
+  async scanAll(videos: VideoRow[], kind: 'student' | 'teacher', ctx: JobContext,
+    onVideo: (video: VideoRow, outcome: ScanOutcome, done: number) => void): Promise<void> {
+    const ahead = Math.max(1, Math.floor(this.settings.decoders ?? 1));
+    type Stage1 = Decoded | ScanOutcome | { fatal: unknown };
+    const inflight = new Map<number, Promise<Stage1>>();
+    const launch = (i: number) => {
+      if (i < videos.length && !ctx.signal.aborted) inflight.set(i, this.decode(videos[i], kind).catch((fatal: unknown) => ({ fatal })));
+    };
+    for (let i = 0; i < ahead; i++) launch(i);
+    try {
+      for (let i = 0; i < videos.length; i++) {
+        await ctx.checkpoint();
+        if (ctx.signal.aborted) return;
+        if (!inflight.has(i)) launch(i);
+        const d = await inflight.get(i)!;
+        inflight.delete(i);
+        launch(i + ahead); // keep the decoders busy while the CNN works on this one
+        if ('fatal' in d) throw d.fatal;
+        const outcome = 'ok' in d ? d : await this.infer(d);
+        onVideo(videos[i], outcome, i + 1);
+      }
+    } finally {
+      await Promise.allSettled(inflight.values()); // never leave an ffmpeg writing after the job ended
+    }
+  }
+
+  /** The ffmpeg half: probe, decode the frames, write the poster. A file ffmpeg cannot use is recorded here. */
+  private async decode(video: VideoRow, kind: 'student' | 'teacher'): Promise<Decoded | ScanOutcome> {
     const t0 = performance.now();
     try {
       const p = await probe(video.path);
@@ -42,29 +104,52 @@ export class ScanService {
       const frames = kind === 'student'
         ? await framesAt(video.path, uniformTimes(p.durationS, this.settings.k), CNN_INPUT)
         : await framesAtRate(video.path, teacherRate(this.settings, p.durationS, p.fps), this.settings.teacherMaxFrames, CNN_INPUT);
-      const t1 = performance.now();
-      const cnn = await this.cnn();
-      const t2 = performance.now();
-      const features = await cnn.run(frames.map((f) => f.rgb));
-      const t3 = performance.now();
       let thumbnail = video.thumbnail;
       if (kind === 'student' || !thumbnail) {
         thumbnail = path.join(this.thumbDir, `${video.id}.jpg`);
         await writeThumbnail(video.path, frames[posterFrameIndex(frames.map((f) => f.rgb))].timeS, thumbnail);
       }
-      const pooled = maxPool(features.map((f) => f.classScores));
-      const seconds = (performance.now() - t0 - (t2 - t1)) / 1000; // model start-up is paid once, not per video
+      return { video, kind, probe: p, frames, thumbnail, decodeSeconds: (performance.now() - t0) / 1000 };
+    } catch (e) {
+      if (!(e instanceof MediaError)) throw e;
+      return this.failed(video, e, t0);
+    }
+  }
+
+  /** The CNN half: frame features, video model, one transaction. */
+  private async infer(d: Decoded): Promise<ScanOutcome> {
+    const { video, kind, probe: p, frames, thumbnail } = d;
+    const t0 = performance.now();
+    try {
+      const cnn = await this.cnn();
+      const t2 = performance.now();
+      const features = await cnn.run(frames.map((f) => f.rgb));
+      const t3 = performance.now();
+      const tagger = await this.tagger(kind);
+      const t4 = performance.now();
+      const raw = features.map((f) => { const v = new Float32Array(f.embedding.length + f.classScores.length); v.set(f.embedding); v.set(f.classScores, f.embedding.length); return v; });
+      const pooled = tagger ? tagger.predict(raw) : maxPool(features.map((f) => f.classScores));
+      const modelSeconds = (performance.now() - t4) / 1000;
+      const sampling = kind === 'student' ? `uniform-${this.settings.k}` : `all@${teacherRate(this.settings, p.durationS, p.fps)}fps`;
+      const cnnSeconds = (t3 - t2) / 1000;
+      // Work of this video only: model start-up (CNN worker, video-model load) is paid once, and time spent
+      // waiting for the other pipeline stage is not this video's cost.
+      const seconds = d.decodeSeconds + cnnSeconds + modelSeconds;
       this.scans.saveScan({
-        videoId: video.id, kind, model: `${kind === 'student' ? `uniform-${this.settings.k}` : `all@${teacherRate(this.settings, p.durationS, p.fps)}fps`}+maxpool`,
-        seconds, decodeSeconds: (t1 - t0) / 1000, cnnSeconds: (t3 - t2) / 1000,
+        videoId: video.id, kind, model: `${sampling}+${tagger ? tagger.name : 'maxpool'}`,
+        seconds, decodeSeconds: d.decodeSeconds, cnnSeconds, modelSeconds, modelFlops: tagger ? tagger.flops(frames.length) : 0,
         frames: frames.map((f, i) => ({ timeS: f.timeS, embedding: features[i].embedding, classScores: features[i].classScores })),
         tags: scoresToTags(pooled),
       }, () => this.library.setOk(video.id, thumbnail));
-      return { ok: true, seconds, decodeSeconds: (t1 - t0) / 1000, cnnSeconds: (t3 - t2) / 1000, frames: frames.length };
+      return { ok: true, seconds, decodeSeconds: d.decodeSeconds, cnnSeconds, modelSeconds, frames: frames.length };
     } catch (e) {
       if (!(e instanceof MediaError)) throw e;
-      this.library.setError(video.id, e.message);
-      return { ok: false, error: e.message, seconds: (performance.now() - t0) / 1000, decodeSeconds: 0, cnnSeconds: 0, frames: 0 };
+      return this.failed(video, e, t0);
     }
+  }
+
+  private failed(video: VideoRow, e: MediaError, t0: number): ScanOutcome {
+    this.library.setError(video.id, e.message);
+    return { ok: false, error: e.message, seconds: (performance.now() - t0) / 1000, decodeSeconds: 0, cnnSeconds: 0, modelSeconds: 0, frames: 0 };
   }
 }

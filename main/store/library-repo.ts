@@ -56,6 +56,17 @@ export class LibraryRepo {
     return ids.map((i) => get.get(i) as VideoRow | undefined).filter((v): v is VideoRow => !!v);
   }
 
+  /** Readable videos that have no scan of this kind yet (training needs every video's teacher features). */
+  videosWithoutScan(kind: 'student' | 'teacher'): VideoRow[] {
+    return this.db.prepare(`SELECT * FROM videos v WHERE v.status = 'ok'
+      AND NOT EXISTS (SELECT 1 FROM scans s WHERE s.video_id = v.id AND s.kind = ?) ORDER BY v.path`).all(kind) as VideoRow[];
+  }
+
+  /** Every video a scan can read (a re-scan of the whole library). */
+  scannableVideos(): VideoRow[] {
+    return this.db.prepare(`SELECT * FROM videos WHERE status IN ('ok', 'pending') ORDER BY path`).all() as VideoRow[];
+  }
+
   pendingVideos(): VideoRow[] {
     return this.db.prepare(`SELECT * FROM videos WHERE status = 'pending' ORDER BY path`).all() as VideoRow[];
   }
