@@ -7,6 +7,8 @@
 import { z } from 'zod';
 
 export const ScanKind = z.enum(['student', 'teacher']);
+export const ModelFamily = z.enum(['hrnn', 'netvlad', 'nextvlad']);
+export type ModelFamily = z.infer<typeof ModelFamily>;
 export type ScanKind = z.infer<typeof ScanKind>;
 
 const id = z.number().int().positive();
@@ -27,9 +29,12 @@ export const Requests = {
   'scan.start': z.object({ kind: ScanKind.default('student'), videoIds: z.array(id).max(100_000).optional() }),
   'jobs.list': z.object({}),
   'jobs.cancel': z.object({ id: z.string().max(64) }),
+  'jobs.pause': z.object({ id: z.string().max(64) }),
+  'jobs.resume': z.object({ id: z.string().max(64) }),
   'library.rescan': z.object({ rootIds: z.array(id).max(10_000).optional(), scan: z.boolean().default(true) }),
   'library.errors': z.object({}),
   'library.prune': z.object({}),
+  'library.watchStatus': z.object({}),
   'system.doctor': z.object({}),
   // Renderer channels (search, edit, export, settings, compare); see main/engine/ui-handlers.ts.
   'library.search': z.object({
@@ -53,10 +58,18 @@ export const Requests = {
   'tags.undo': z.object({}),
   'tags.export': z.object({ format: z.enum(['csv', 'json']) }),
   'settings.get': z.object({}),
-  'settings.set': z.object({ k: z.number().int().min(1).max(300) }),
+  'settings.set': z.object({ k: z.number().int().min(1).max(300).optional(), family: ModelFamily.nullable().optional() }),
   'cache.info': z.object({}),
   'cache.clear': z.object({}),
   'compare.summary': z.object({}),
+  // Models (main/engine/model-service.ts): the video models that turn frame features into tags.
+  'models.info': z.object({}),
+  'train.start': z.object({
+    family: ModelFamily.optional(),
+    k: z.number().int().min(1).max(300).optional(),
+    epochs: z.number().int().min(1).max(500).optional(),
+  }),
+  'labels.import': z.object({ csvPath: absPath }),
 } as const;
 
 export type Channel = keyof typeof Requests;
@@ -107,7 +120,8 @@ export interface TagCount { tag: string; count: number }
 export interface JobInfo {
   id: string;
   kind: string;
-  state: 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+  /** paused: stopped at a checkpoint, gave the queue to the next job, continues when resumed (cancel never does) */
+  state: 'queued' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
   done: number;
   total: number;
   etaS: number | null;
@@ -126,6 +140,16 @@ export interface DoctorReport {
   node: string;
 }
 
+/**
+ * Folder watching (Electron app, `glimpse serve`): per root, 'watching' (changes are rescanned after a quiet
+ * period) or 'polling' (cannot be watched, e.g. the inotify limit: rescanned periodically), with the reason.
+ */
+export interface WatchStatusInfo {
+  active: boolean;
+  dirs: number;
+  roots: { rootId: number; path: string; mode: 'watching' | 'polling'; dirs: number; reason: string | null }[];
+}
+
 /** A file the library could not use: a video that failed to probe/decode, or a path the walker could not read. */
 export interface IndexErrorInfo { path: string; error: string; kind: 'video' | 'walk'; videoId: number | null }
 
@@ -139,9 +163,12 @@ export interface Results {
   'scan.start': { jobId: string };
   'jobs.list': JobInfo[];
   'jobs.cancel': { cancelled: boolean };
+  'jobs.pause': { paused: boolean };
+  'jobs.resume': { resumed: boolean };
   'library.rescan': { jobId: string };
   'library.errors': IndexErrorInfo[];
   'library.prune': { pruned: number; paths: string[] };
+  'library.watchStatus': WatchStatusInfo;
   'system.doctor': DoctorReport;
   'library.search': SearchResult;
   'tags.edit': EditResult;
@@ -153,6 +180,9 @@ export interface Results {
   'cache.info': { dir: string; bytes: number; files: number };
   'cache.clear': { freedBytes: number };
   'compare.summary': CompareSummary;
+  'models.info': ModelsInfo;
+  'train.start': { jobId: string };
+  'labels.import': LabelsImportResult;
 }
 
 export interface SearchResult {
@@ -168,9 +198,58 @@ export interface SearchResult {
 
 export interface EditResult { changed: number; undoDepth: number }
 
-export interface Settings { k: number; teacherFps: number }
+/** `family` null = the shipped default models (models.info says which family that is). */
+export interface Settings { k: number; teacherFps: number; family: ModelFamily | null }
+
+/** One video model in use (teacher or student). */
+export interface ModelInfo {
+  role: 'teacher' | 'student';
+  family: ModelFamily;
+  /** student: frames per video it looks at */
+  k: number | null;
+  /** 'default' = shipped in resources/models; 'library' = refitted on this library by `glimpse train` */
+  origin: 'default' | 'library';
+  dir: string;
+  created: string;
+  /** video-model FLOPs per video (frame CNNs excluded), at k frames for a student, 60 frames for a teacher */
+  flopsPerVideo: number;
+  metrics: Record<string, unknown> | null;
+}
+
+export interface TrainReport {
+  jobId: string;
+  finishedAt: string;
+  videos: number;
+  /** where the labels came from: human tags vs the teacher scan's own detections */
+  labelSources: { human: number; teacher: number };
+  family: ModelFamily;
+  k: number;
+  /** held-out metrics of the student before (models in use) and after training */
+  before: MetricSet | null;
+  after: MetricSet | null;
+  teacher: MetricSet | null;
+}
+
+export interface ModelsInfo {
+  teacher: ModelInfo | null;
+  student: ModelInfo | null;
+  /** why a model is missing or could not load, if so */
+  problems: string[];
+  lastTraining: TrainReport | null;
+}
+
+export interface LabelsImportResult { matched: number; unmatched: string[]; unknownTags: string[]; tagsSet: number }
 
 export interface MetricSet { gap: number; map: number; hit1: number; precision: number; recall: number }
+
+/** Seconds and FLOPs of one scan (or the mean per video), by stage. Decoding is timed but not counted in FLOPs. */
+export interface StageCost {
+  decodeSeconds: number; cnnSeconds: number; modelSeconds: number;
+  /** frame CNNs (MobileNetV2 embedding + centernet detector) over every frame looked at */
+  cnnFlops: number;
+  /** the video model over the frame features (0 when the detector's max-pooling stood in for one) */
+  modelFlops: number;
+}
 
 export interface CompareSummary {
   /** What the labels are: human tags where a person edited a video, else the teacher's tags. */
@@ -178,10 +257,14 @@ export interface CompareSummary {
   videos: {
     id: number; name: string; student: TagScore[]; teacher: TagScore[]; agreement: number;
     studentSeconds: number; teacherSeconds: number; studentFrames: number; teacherFrames: number;
+    /** cost of each scan split by stage (decode, frame CNNs, video model) */
+    studentStages: StageCost; teacherStages: StageCost;
   }[];
   library: {
     pairs: number; student: MetricSet | null; teacher: MetricSet | null;
     studentSecondsPerVideo: number; teacherSecondsPerVideo: number; studentFramesPerVideo: number; teacherFramesPerVideo: number;
+    /** mean cost per video of each scan kind, split by stage */
+    studentStages: StageCost; teacherStages: StageCost;
   };
   /** Accuracy vs time: measured scans, plus k-frame students simulated from the teacher's cached frames. */
   curve: { label: string; k: number | null; secondsPerVideo: number; hit1: number; map: number; simulated: boolean }[];

@@ -24,8 +24,13 @@ import { ScansRepo } from '../store/scans-repo.ts';
 import { EngineError } from './errors.ts';
 import { DEFAULT_SCAN_SETTINGS, ScanService, type ScanSettings } from './scan-service.ts';
 import { lazyUiHandlers, UiServices } from './ui-handlers.ts';
+import { enqueueTraining, ModelService } from './model-service.ts';
 
-export interface EngineOptions { dbPath: string; cacheDir?: string; scan?: Partial<ScanSettings> }
+export interface EngineOptions {
+  dbPath: string; cacheDir?: string; scan?: Partial<ScanSettings>;
+  /** shipped models folder (default resources/models); tests point it elsewhere */
+  modelsDir?: string;
+}
 
 type Handlers = { [C in Channel]: (req: ParsedRequestOf<C>) => Promise<Results[C]> | Results[C] };
 
@@ -47,15 +52,23 @@ export class Engine {
     this.library = new LibraryRepo(this.db);
     this.scans = new ScansRepo(this.db);
     const scanSettings = { ...DEFAULT_SCAN_SETTINGS, ...opts.scan };
-    this.ui = new UiServices({ db: this.db, cacheDir: this.cacheDir, scanSettings, summaries: (rows) => this.summaries(rows) });
+    this.ui = new UiServices({ db: this.db, cacheDir: this.cacheDir, scanSettings, summaries: (rows) => this.summaries(rows),
+      onSettingsChanged: () => this.models?.invalidate() });
     if (opts.scan?.k) scanSettings.k = opts.scan.k; // an explicit --k beats the saved setting
-    this.scanner = new ScanService(this.library, this.scans, () => this.cnnClient(), path.join(this.cacheDir, 'thumbs'), scanSettings);
+    if (opts.scan?.family) scanSettings.family = opts.scan.family;
+    this.scanSettings = scanSettings;
+    this.models = new ModelService(this.db, this.dbPath, this.cacheDir, scanSettings, opts.modelsDir);
+    this.scanner = new ScanService(this.library, this.scans, () => this.cnnClient(), path.join(this.cacheDir, 'thumbs'), scanSettings,
+      (kind) => this.models.tagger(kind));
     this.jobs.on('job', (job) => this.events.emit('event', { type: 'job', job }));
     this.libraryOps = new LibraryOps(this.db, this.library, this.jobs, (ctx) => this.scanVideos(ctx, 'student', null));
+    this.libraryOps.cacheDir = this.cacheDir; // posters of pruned videos go; frames/strips stay under a size limit
     this.jobHistory = new JobHistory(new JobRunsRepo(this.db), this.jobs);
   }
 
   readonly libraryOps: LibraryOps;
+  readonly models: ModelService;
+  private scanSettings: ScanSettings;
   private jobHistory: JobHistory;
   /** Renderer services (search, edits, export, compare) and media/frame file resolution for the faces. */
   readonly ui: UiServices;
@@ -76,6 +89,7 @@ export class Engine {
   }
 
   async close(): Promise<void> {
+    this.libraryOps.stopWatching();
     this.jobs.cancelAll();
     const cnn = this.cnn;
     this.cnn = null;
@@ -133,20 +147,34 @@ export class Engine {
     },
     'library.tags': () => this.scans.tagCounts(TAG_THRESHOLD),
     'scan.start': ({ kind, videoIds }) => ({
-      jobId: this.jobs.enqueue(`scan:${kind}`, (ctx) => this.scanVideos(ctx, kind, videoIds ? this.library.videosByIds(videoIds) : null)),
+      jobId: this.jobs.enqueue(`scan:${kind}`, (ctx) => this.scanVideos(ctx, kind, videoIds ? this.library.videosByIds(videoIds) : this.library.scannableVideos())),
     }),
     'jobs.list': () => this.jobHistory.list(this.jobs.list()),
     'jobs.cancel': ({ id }) => ({ cancelled: this.jobs.cancel(id) }),
+    'jobs.pause': ({ id }) => ({ paused: this.jobs.pause(id) }),
+    'jobs.resume': ({ id }) => ({ resumed: this.jobs.resume(id) }),
     'library.rescan': ({ rootIds, scan }) => ({ jobId: this.libraryOps.enqueueRescan({ rootIds, scan }) }),
     'library.errors': () => this.libraryOps.errors(),
     'library.prune': () => this.libraryOps.prune(),
+    'library.watchStatus': () => this.libraryOps.watchStatus(),
+    'models.info': () => this.models.info(),
+    'train.start': ({ family, k, epochs }) => ({
+      jobId: enqueueTraining(this.jobs, this.models, {
+        family: family ?? this.scanSettings.family ?? 'netvlad', k: k ?? this.scanSettings.k, epochs,
+      }, (ctx) => this.scanVideos(ctx, 'teacher', this.library.videosWithoutScan('teacher'))),
+    }),
+    'labels.import': ({ csvPath }) => this.models.importLabels(path.resolve(csvPath)),
     'system.doctor': async () => {
       let backend = backendReport();
       if (!backend) {
         try { backend = (await this.cnnClient()).backend; } catch (e) { backend = { name: 'none', reason: (e as Error).message, tried: [] }; }
       }
       const tools = mediaTools();
-      return { version, backend, ffmpeg: tools.ffmpeg, ffprobe: tools.ffprobe, models: modelFiles(), dbPath: this.dbPath,
+      const videoModels = await Promise.all((['teacher', 'student'] as const).map(async (role) => {
+        const r = await this.models.resolve(role);
+        return { name: `${role} video model (${r?.origin ?? 'none fits the settings'})`, file: r?.dir ?? this.models.libraryDir, found: !!r };
+      }));
+      return { version, backend, ffmpeg: tools.ffmpeg, ffprobe: tools.ffprobe, models: [...modelFiles(), ...videoModels], dbPath: this.dbPath,
         cacheDir: this.cacheDir, node: process.version };
     },
   };
@@ -163,15 +191,12 @@ export class Engine {
   /** Scans the given videos, or every pending one. Each video commits on its own, so a killed scan resumes. */
   private async scanVideos(ctx: JobContext, kind: 'student' | 'teacher', videos: VideoRow[] | null): Promise<void> {
     const todo = videos ?? this.library.pendingVideos();
-    let done = 0;
     ctx.progress(0, todo.length, `${kind} scan`);
-    for (const v of todo) {
-      if (ctx.signal.aborted) return;
-      const out = await this.scanner.scan(v, kind);
-      done++;
+    // ffmpeg decodes the next videos while the CNN worker runs the current one (ScanService.scanAll).
+    await this.scanner.scanAll(todo, kind, ctx, (v, out, done) => {
       ctx.progress(done, todo.length, out.ok ? v.name : `${v.name}: ${out.error}`);
       this.events.emit('event', { type: 'video', videoId: v.id });
-    }
+    });
   }
 }
 
