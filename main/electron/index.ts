@@ -4,11 +4,12 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { app, BrowserWindow, dialog, net, protocol, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, protocol, session, shell } from 'electron';
 import { defaultDbPath } from '../core/paths.ts';
 import { Engine } from '../engine/engine.ts';
 import { registerIpc } from './ipc.ts';
-import { ELECTRON_CSP, isAllowedExternalUrl, secureWebPreferences } from './security.ts';
+import { glimpseProtocolResponse } from './protocol.ts';
+import { ELECTRON_CSP, secureWebPreferences, windowOpenPolicy } from './security.ts';
 
 app.setName('Glimpse');
 protocol.registerSchemesAsPrivileged([{ scheme: 'glimpse', privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } }]);
@@ -18,13 +19,11 @@ let engine: Engine | null = null;
 async function createWindow(): Promise<void> {
   engine = new Engine({ dbPath: process.env.GLIMPSE_DB ?? defaultDbPath() });
   const e = engine;
+  // Library folders are watched while the app runs; roots that cannot be watched are rescanned periodically.
+  e.libraryOps.startWatching({}, (s) => console.warn(`glimpse: ${s.path}: ${s.reason ?? 'watching for changes again'}`));
 
-  protocol.handle('glimpse', (req) => {
-    const url = new URL(req.url);
-    const id = Number(url.pathname.replace(/^\//, ''));
-    const file = url.hostname === 'thumb' && Number.isInteger(id) ? e.thumbnailPath(id) : null;
-    return file ? net.fetch(pathToFileURL(file).toString()) : new Response('not found', { status: 404 });
-  });
+  // Thumbnails, playback (byte ranges) and keyframes; media only from inside library roots (see protocol.ts).
+  protocol.handle('glimpse', (req) => glimpseProtocolResponse(e, req));
 
   session.defaultSession.webRequest.onHeadersReceived((details, cb) => {
     cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [ELECTRON_CSP] } });
@@ -40,13 +39,12 @@ async function createWindow(): Promise<void> {
   const unregister = registerIpc(e, win, pathToFileURL(entry).toString(), devUrl);
 
   win.webContents.on('will-navigate', (ev) => ev.preventDefault());
-  win.webContents.setWindowOpenHandler(({ url }) => {
-    if (isAllowedExternalUrl(url)) {
-      void dialog.showMessageBox(win, { type: 'question', buttons: ['Open', 'Cancel'], message: `Open ${url} in your browser?` })
-        .then((r) => { if (r.response === 0) void shell.openExternal(url); });
-    }
-    return { action: 'deny' };
-  });
+  win.webContents.setWindowOpenHandler(({ url }) => ({
+    action: windowOpenPolicy(url,
+      async (u) => (await dialog.showMessageBox(win, { type: 'question', buttons: ['Open', 'Cancel'], defaultId: 1, cancelId: 1,
+        message: `Open ${u} in your browser?` })).response === 0,
+      (u) => shell.openExternal(u)).action,
+  }));
   win.on('closed', unregister);
   win.once('ready-to-show', () => win.show());
   await (devUrl ? win.loadURL(devUrl) : win.loadFile(entry));
@@ -54,6 +52,9 @@ async function createWindow(): Promise<void> {
 
 app.on('web-contents-created', (_e, contents) => {
   contents.on('will-attach-webview', (ev) => ev.preventDefault());
+  // Every window, not only the main one: no navigation away from the app, no new windows.
+  contents.on('will-navigate', (ev) => ev.preventDefault());
+  contents.on('will-redirect', (ev) => ev.preventDefault());
 });
 app.whenReady().then(createWindow).catch((err) => { console.error(err); app.quit(); });
 app.on('window-all-closed', () => { void engine?.close().finally(() => app.quit()); });

@@ -40,3 +40,15 @@ export function isTrustedSender(url: string | undefined, appEntryUrl: string, de
 export function isAllowedExternalUrl(url: string): boolean {
   try { return ['http:', 'https:'].includes(new URL(url).protocol); } catch { return false; }
 }
+
+/**
+ * What a window.open / target=_blank asks for: the app window always answers `deny`; an http(s) URL then goes to
+ * the OS browser only if the person confirms. `confirm` and `open` are Electron's dialog and shell in the app.
+ */
+export function windowOpenPolicy(url: string, confirm: (url: string) => Promise<boolean>, open: (url: string) => Promise<void>):
+  { action: 'deny'; opened: Promise<boolean> } {
+  const opened = isAllowedExternalUrl(url)
+    ? confirm(url).then(async (yes) => { if (yes) await open(url); return yes; }, () => false)
+    : Promise.resolve(false);
+  return { action: 'deny', opened };
+}

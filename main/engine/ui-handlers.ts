@@ -4,13 +4,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { CompareSummary, MetricSet, ParsedRequestOf, Results, Settings, TagScore, VideoSummary } from '../../shared/api.ts';
+import type { CompareSummary, MetricSet, StageCost, ParsedRequestOf, Results, Settings, TagScore, VideoSummary } from '../../shared/api.ts';
 import { COCO80 } from '../../shared/coco.ts';
 import { formatQuery, LOW_CONFIDENCE, parseQuery, resolveQuery } from '../../shared/query.ts';
 import { TAG_THRESHOLD } from '../../shared/tags.ts';
 import { writeThumbnail } from '../media/ffmpeg.ts';
 import { evaluate } from '../ml/metrics.ts';
-import { BrowseRepo, HUMAN_NO, HUMAN_YES } from '../store/browse-repo.ts';
+import { BrowseRepo, HUMAN_NO, HUMAN_YES, type ComparePair } from '../store/browse-repo.ts';
+import { CENTERNET_512_FLOPS, MOBILENET_V2_224_FLOPS } from '../ml/flops.ts';
 import type { Db } from '../store/db.ts';
 import type { VideoRow } from '../store/library-repo.ts';
 import { EngineError } from './errors.ts';
@@ -23,7 +24,9 @@ export interface UiDeps {
   db: Db;
   cacheDir: string;
   /** The live scan settings object (mutated by settings.set, read by the scanner). */
-  scanSettings: { k: number; teacherFps: number };
+  scanSettings: { k: number; teacherFps: number; family: Settings['family'] };
+  /** called after settings change what a scan uses (the model service drops loaded models) */
+  onSettingsChanged?: () => void;
   summaries(rows: VideoRow[]): VideoSummary[];
 }
 
@@ -39,6 +42,7 @@ export class UiServices {
     this.repo = new BrowseRepo(deps.db);
     const saved = this.loadSettings();
     if (saved?.k) deps.scanSettings.k = saved.k;
+    if (saved?.family) deps.scanSettings.family = saved.family;
   }
 
   private get settingsFile() { return path.join(this.deps.cacheDir, 'settings.json'); }
@@ -145,12 +149,15 @@ export class UiServices {
         const lines = ['video_id,path,tag,score,source', ...rows.map((r) => [r.videoId, r.path, r.tag, r.score, r.source].map(cell).join(','))];
         return { filename: 'glimpse-tags.csv', mime: 'text/csv', rows: rows.length, content: `${lines.join('\n')}\n` };
       },
-      'settings.get': () => ({ k: this.deps.scanSettings.k, teacherFps: this.deps.scanSettings.teacherFps }),
-      'settings.set': ({ k }) => {
-        this.deps.scanSettings.k = k;
+      'settings.get': () => ({ k: this.deps.scanSettings.k, teacherFps: this.deps.scanSettings.teacherFps, family: this.deps.scanSettings.family }),
+      'settings.set': ({ k: newK, family: newFamily }) => {
+        const s = this.deps.scanSettings;
+        if (newK !== undefined) s.k = newK;
+        if (newFamily !== undefined) { s.family = newFamily; this.deps.onSettingsChanged?.(); }
+        const k = s.k, family = s.family;
         fs.mkdirSync(this.deps.cacheDir, { recursive: true });
-        fs.writeFileSync(this.settingsFile, JSON.stringify({ k }));
-        return { k, teacherFps: this.deps.scanSettings.teacherFps };
+        fs.writeFileSync(this.settingsFile, JSON.stringify({ k, family }));
+        return { k, teacherFps: s.teacherFps, family };
       },
       'cache.info': () => ({ dir: this.deps.cacheDir, ...dirSize(this.deps.cacheDir) }),
       'cache.clear': () => {
@@ -197,6 +204,7 @@ export class UiServices {
         id: p.video_id, name: p.name, student: pick('student'), teacher: pick('teacher'),
         agreement: union.size ? inter / union.size : 1,
         studentSeconds: p.s_seconds, teacherSeconds: p.t_seconds, studentFrames: p.s_frames, teacherFrames: p.t_frames,
+        studentStages: stages(p, 's'), teacherStages: stages(p, 't'),
       };
     });
     const metrics = (pr: number[][]): MetricSet | null => {
@@ -239,6 +247,7 @@ export class UiServices {
       library: {
         pairs: pairs.length, student, teacher, studentSecondsPerVideo, teacherSecondsPerVideo,
         studentFramesPerVideo: mean(pairs.map((p) => p.s_frames)), teacherFramesPerVideo: mean(pairs.map((p) => p.t_frames)),
+        studentStages: meanStages(videos.map((v) => v.studentStages)), teacherStages: meanStages(videos.map((v) => v.teacherStages)),
       },
       curve,
     };
@@ -251,6 +260,22 @@ const UI_CHANNELS: UiChannel[] = ['library.search', 'tags.edit', 'tags.rename', 
 /** Handlers that look the services up at call time (the engine's handler map is built before its constructor runs). */
 export function lazyUiHandlers(get: () => UiServices): UiHandlers {
   return Object.fromEntries(UI_CHANNELS.map((c) => [c, (r: unknown) => (get().handlers()[c] as (r: unknown) => unknown)(r)])) as UiHandlers;
+}
+
+/** Frame CNN FLOPs per frame: the MobileNetV2 embedding and the centernet detector both run on every frame. */
+const CNN_FLOPS_PER_FRAME = MOBILENET_V2_224_FLOPS + CENTERNET_512_FLOPS;
+
+function stages(p: ComparePair, k: 's' | 't'): StageCost {
+  const frames = k === 's' ? p.s_frames : p.t_frames;
+  return k === 's'
+    ? { decodeSeconds: p.s_decode, cnnSeconds: p.s_cnn, modelSeconds: p.s_vm ?? 0, cnnFlops: frames * CNN_FLOPS_PER_FRAME, modelFlops: p.s_vm_flops ?? 0 }
+    : { decodeSeconds: p.t_decode, cnnSeconds: p.t_cnn, modelSeconds: p.t_vm ?? 0, cnnFlops: frames * CNN_FLOPS_PER_FRAME, modelFlops: p.t_vm_flops ?? 0 };
+}
+
+function meanStages(xs: StageCost[]): StageCost {
+  const m = (f: (s: StageCost) => number) => (xs.length ? xs.reduce((a, s) => a + f(s), 0) / xs.length : 0);
+  return { decodeSeconds: m((s) => s.decodeSeconds), cnnSeconds: m((s) => s.cnnSeconds), modelSeconds: m((s) => s.modelSeconds),
+    cnnFlops: m((s) => s.cnnFlops), modelFlops: m((s) => s.modelFlops) };
 }
 
 function dirSize(dir: string): { bytes: number; files: number } {

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { isChannel, type EngineEvent } from '../../shared/api.ts';
 import type { Engine } from '../engine/engine.ts';
 import { toApiError } from '../engine/errors.ts';
+import { parseRange, videoMime } from './range.ts';
 import { ensureRendererBuilt } from './renderer-build.ts';
 
 export const CSP = [
@@ -133,35 +134,22 @@ export async function startServer(engine: Engine, opts: { port?: number; staticD
   };
 }
 
-const VIDEO_MIME: Record<string, string> = {
-  '.mp4': 'video/mp4', '.m4v': 'video/mp4', '.mov': 'video/quicktime', '.webm': 'video/webm', '.mkv': 'video/x-matroska',
-  '.ogv': 'video/ogg', '.avi': 'video/x-msvideo', '.gif': 'image/gif',
-};
-
 /** A file with HTTP range support (what <video> needs to seek). */
 export function sendFile(req: http.IncomingMessage, res: http.ServerResponse, file: string): void {
   const size = fs.statSync(file).size;
   const base: http.OutgoingHttpHeaders = {
-    'Content-Type': VIDEO_MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream', 'Accept-Ranges': 'bytes',
+    'Content-Type': videoMime(file), 'Accept-Ranges': 'bytes',
     'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'private, no-transform', 'Content-Security-Policy': "default-src 'none'",
   };
-  const range = req.headers.range;
-  let start = 0, end = size - 1, status = 200;
-  if (range) {
-    const m = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
-    if (m && (m[1] || m[2])) {
-      if (m[1]) { start = Number(m[1]); end = m[2] ? Math.min(Number(m[2]), size - 1) : size - 1; }
-      else { start = Math.max(0, size - Number(m[2])); }
-    }
-    if (!m || (!m[1] && !m[2]) || start > end || start >= size) {
-      res.writeHead(416, { ...base, 'Content-Range': `bytes */${size}` });
-      res.end();
-      return;
-    }
-    status = 206;
-    base['Content-Range'] = `bytes ${start}-${end}/${size}`;
+  const r = parseRange(req.headers.range, size);
+  if (r.status === 416) {
+    res.writeHead(416, { ...base, 'Content-Range': `bytes */${size}` });
+    res.end();
+    return;
   }
-  res.writeHead(status, { ...base, 'Content-Length': end - start + 1 });
+  const { start, end } = r;
+  if (r.status === 206) base['Content-Range'] = `bytes ${start}-${end}/${size}`;
+  res.writeHead(r.status, { ...base, 'Content-Length': Math.max(0, end - start + 1) });
   if (req.method === 'HEAD' || size === 0) { res.end(); return; }
   const stream = fs.createReadStream(file, { start, end });
   stream.on('error', () => res.destroy());

@@ -31,6 +31,13 @@ export interface BrowseOptions {
 
 export type BrowseRow = VideoRow & { confidence: number | null };
 
+/** A video with both scans: s_* the student's, t_* the teacher's (vm = video-model stage). */
+export interface ComparePair {
+  video_id: number; name: string;
+  s_id: number; s_model: string; s_seconds: number; s_frames: number; s_decode: number; s_cnn: number; s_vm: number; s_vm_flops: number;
+  t_id: number; t_seconds: number; t_frames: number; t_decode: number; t_cnn: number; t_vm: number; t_vm_flops: number;
+}
+
 export class BrowseRepo {
   private hasFts: boolean;
 
@@ -39,7 +46,9 @@ export class BrowseRepo {
   }
 
   // `forCount`: a count visits every match, so it drives from the tag index (IN, materialised once); a page
-  // sorted by date walks videos_mtime and stops after LIMIT rows, where a correlated EXISTS is cheaper.
+  // sorted by date walks videos_mtime and stops after LIMIT rows, where a correlated EXISTS is cheaper. The `+` on
+  // t.tag keeps that EXISTS on the per-video index: left to itself SQLite probes tags_tag_nocase, i.e. every row of
+  // the tag for every video (37 s for `person -dog` over 50k videos).
   private where(o: BrowseOptions, forCount = false): { sql: string; args: (string | number)[] } {
     const where: string[] = [];
     const args: (string | number)[] = [];
@@ -53,7 +62,7 @@ export class BrowseRepo {
             args.push(n.value, o.threshold);
             return forCount
               ? `v.id IN (SELECT t.video_id FROM tags t WHERE t.tag = ? COLLATE NOCASE AND ${EFFECTIVE('t', '?')})`
-              : `EXISTS (SELECT 1 FROM tags t WHERE t.video_id = v.id AND t.tag = ? COLLATE NOCASE AND ${EFFECTIVE('t', '?')})`;
+              : `EXISTS (SELECT 1 FROM tags t WHERE t.video_id = v.id AND +t.tag = ? COLLATE NOCASE AND ${EFFECTIVE('t', '?')})`;
           }
           if (this.hasFts) {
             args.push(`path : "${n.value.replace(/"/g, '""')}" *`);
@@ -100,7 +109,7 @@ export class BrowseRepo {
   }
 
   facets(o: BrowseOptions): { tag: string; count: number }[] {
-    const w = this.where(o);
+    const w = this.where(o, true); // visits every match, like a count
     return this.db.prepare(`SELECT t.tag AS tag, count(DISTINCT t.video_id) AS count FROM tags t
       WHERE t.video_id IN (SELECT v.id FROM videos v ${w.sql}) AND ${EFFECTIVE('t', '?')}
       GROUP BY t.tag ORDER BY count DESC, t.tag LIMIT 200`).all(...w.args, o.threshold) as { tag: string; count: number }[];
@@ -176,12 +185,13 @@ export class BrowseRepo {
   }
 
   /** Videos with both a student and a teacher scan, with both scans. */
-  comparePairs(): { video_id: number; name: string; s_id: number; s_model: string; s_seconds: number; s_frames: number;
-    t_id: number; t_seconds: number; t_frames: number }[] {
+  comparePairs(): ComparePair[] {
     return this.db.prepare(`SELECT v.id AS video_id, v.name, s.id AS s_id, s.model AS s_model, s.seconds AS s_seconds, s.frame_count AS s_frames,
-        t.id AS t_id, t.seconds AS t_seconds, t.frame_count AS t_frames
+        s.decode_seconds AS s_decode, s.cnn_seconds AS s_cnn, s.model_seconds AS s_vm, s.model_flops AS s_vm_flops,
+        t.id AS t_id, t.seconds AS t_seconds, t.frame_count AS t_frames,
+        t.decode_seconds AS t_decode, t.cnn_seconds AS t_cnn, t.model_seconds AS t_vm, t.model_flops AS t_vm_flops
       FROM videos v JOIN scans s ON s.video_id = v.id AND s.kind = 'student' JOIN scans t ON t.video_id = v.id AND t.kind = 'teacher'
-      ORDER BY v.name COLLATE NOCASE, v.id`).all() as ReturnType<BrowseRepo['comparePairs']>;
+      ORDER BY v.name COLLATE NOCASE, v.id`).all() as ComparePair[];
   }
 
   tagRows(videoId: number): { tag: string; source: 'student' | 'teacher' | 'human'; score: number }[] {

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { Engine } from '../../main/engine/engine.ts';
+import { Engine, type EngineOptions } from '../../main/engine/engine.ts';
 import { RENDERER_OUT } from '../../main/server/renderer-build.ts';
 import { startServer, type ServerHandle } from '../../main/server/server.ts';
 import { launchBrowser } from '../helpers/browser.ts';
@@ -25,10 +25,10 @@ export interface AppFixture {
 }
 
 /** A library of lavfi videos, indexed once with k=2 (unless `index: false`), served, and a browser. */
-export async function startApp(opts: { index?: boolean; library?: boolean } = {}): Promise<AppFixture> {
+export async function startApp(opts: { index?: boolean; library?: boolean; scan?: EngineOptions['scan'] } = {}): Promise<AppFixture> {
   const dir = tempDir('glimpse-e2e-');
   const lib = opts.library === false ? null : makeLibrary(path.join(dir, 'videos'));
-  const engine = new Engine({ dbPath: path.join(dir, 'lib.db'), scan: { k: 2 } });
+  const engine = new Engine({ dbPath: path.join(dir, 'lib.db'), scan: { k: 2, ...opts.scan } });
   if (lib && opts.index !== false) {
     const { jobId } = await engine.call('library.addRoot', { path: lib.dir, scan: true });
     const job = await engine.jobs.wait(jobId!);

@@ -51,3 +51,26 @@ test('empty state → add folder → progress, pause, resume → tagged library'
   await page.screenshot({ path: screenshotPath('first-run-done') });
   assert.deepEqual(errors, []);
 });
+
+test('cancel stops indexing for good: no resume, finished videos keep their tags', async () => {
+  const more = path.join(app.dir, 'more');
+  fs.mkdirSync(more);
+  for (let i = 0; i < 6; i++) fs.copyFileSync(path.join(app.lib!.dir, 'pattern one.mp4'), path.join(more, `more ${i}.mp4`));
+  const { page, errors } = await openPage(app, '#/settings');
+  await page.getByLabel('Folder path').fill(more);
+  await page.getByRole('button', { name: 'Add folder' }).click();
+  const job = page.getByTestId('job');
+  await job.waitFor();
+  await page.screenshot({ path: screenshotPath('first-run-cancel-running') });
+  await job.getByRole('button', { name: 'Cancel' }).click();
+  await page.getByRole('status').filter({ hasText: 'Cancelled. Finished videos keep their tags.' }).waitFor();
+  await job.waitFor({ state: 'detached', timeout: 60_000 });
+  assert.equal(await page.getByRole('button', { name: 'Resume' }).count(), 0, 'a cancel is not a pause');
+  const jobs = await app.engine.call('jobs.list', {});
+  assert.equal(jobs.filter((j) => j.state === 'cancelled').length, 2, 'the paused job earlier and this one');
+  const { videos } = await app.engine.call('library.search', { folder: fs.realpathSync(more), limit: 100 });
+  assert.ok(videos.filter((v) => v.status === 'ok').length < 6, 'the cancelled job stopped before tagging everything');
+  await page.screenshot({ path: screenshotPath('first-run-cancelled') });
+  assert.deepEqual(errors, []);
+  await page.close();
+});

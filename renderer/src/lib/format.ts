@@ -20,3 +20,11 @@ export function download(filename: string, mime: string, content: string): void 
   document.body.appendChild(a); a.click(); a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
+/** FLOPs with an SI prefix: 1.2 GFLOPs, 640 MFLOPs. */
+export const fmtFlops = (f: number | null | undefined): string => {
+  if (f === null || f === undefined || !Number.isFinite(f)) return '–';
+  if (f === 0) return '0';
+  const u: [number, string][] = [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']];
+  const [d, p] = u.find(([x]) => f >= x) ?? [1, ''];
+  return `${(f / d).toFixed(f / d >= 100 ? 0 : 1)} ${p}FLOPs`;
+};

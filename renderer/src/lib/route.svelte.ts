@@ -3,7 +3,7 @@
  * `location.hash`, so a reload, the back button and a bookmark all bring back the same screen. Works the same
  * over file:// (Electron) and http:// (browser mode).
  */
-export type View = 'library' | 'video' | 'settings' | 'compare';
+export type View = 'library' | 'video' | 'settings' | 'compare' | 'train';
 
 export interface LibraryState {
   q: string; sort: 'name' | 'date' | 'duration' | 'confidence'; dir: 'asc' | 'desc'; folder: string;
@@ -18,7 +18,7 @@ function parse(hash: string): { view: View; id: number | null; lib: LibraryState
   const sp = new URLSearchParams(qs);
   const parts = p.split('/');
   const view: View = parts[0] === 'video' && /^\d+$/.test(parts[1] ?? '') ? 'video'
-    : parts[0] === 'settings' ? 'settings' : parts[0] === 'compare' ? 'compare' : 'library';
+    : parts[0] === 'settings' ? 'settings' : parts[0] === 'compare' ? 'compare' : parts[0] === 'train' ? 'train' : 'library';
   const sort = sp.get('sort');
   return {
     view, id: view === 'video' ? Number(parts[1]) : null,

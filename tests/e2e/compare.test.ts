@@ -1,0 +1,64 @@
+// Compare: for videos with both scans, student vs teacher — library-wide GAP, mAP, hit@1, precision/recall,
+// seconds and FLOPs per video split by stage, the accuracy-vs-time chart for several k, and per-video rows;
+// labels switch to human tags once a person edits a video.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { screenshotPath } from '../helpers/browser.ts';
+import { openPage, startApp, type AppFixture } from './app.ts';
+
+let app: AppFixture;
+before(async () => { app = await startApp({ scan: { teacherMinFrames: 8 } }); });
+after(async () => { await app?.close(); });
+
+test('before any teacher scan: the view explains why it is empty and runs the teacher on the library', async () => {
+  const { page, errors } = await openPage(app, '#/compare');
+  await page.getByText(/No video has both scans yet/).waitFor();
+  await page.screenshot({ path: screenshotPath('compare-empty') });
+  await page.getByRole('button', { name: 'Run teacher scan on the library' }).click();
+  await page.getByTestId('job').filter({ hasText: 'Teacher scan' }).waitFor();
+  await page.getByTestId('job').waitFor({ state: 'detached', timeout: 180_000 });
+  await page.getByRole('table', { name: 'Library-wide metrics' }).waitFor();
+  assert.equal((await app.engine.call('compare.summary', {})).library.pairs, 3, 'three readable videos have both scans');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('library-wide metrics, stage split with FLOPs, accuracy vs time for several k, per-video rows', async () => {
+  const { page, errors } = await openPage(app, '#/compare');
+  await page.getByRole('heading', { name: 'Student vs teacher' }).waitFor();
+  const metrics = page.getByRole('table', { name: 'Library-wide metrics' });
+  await metrics.waitFor();
+  for (const label of ['GAP@20', 'mAP', 'hit@1', 'precision', 'recall', 'seconds / video', 'frames / video']) {
+    assert.match(await metrics.getByRole('row', { name: new RegExp(`^${label}`) }).innerText(), /\d/, label);
+  }
+  assert.match(await page.getByText(/labels: the teacher's tags/).innerText(), /3 videos with both scans/);
+
+  const stages = page.getByTestId('stages');
+  for (const label of ['decode (s)', 'frame CNNs (s)', 'video model (s)', 'total (s)', 'frame CNNs (FLOPs)', 'video model (FLOPs)', 'total (FLOPs)']) {
+    await stages.getByRole('row', { name: new RegExp(`^${label.replace(/[()]/g, '\\$&')}`) }).waitFor();
+  }
+  // 2 frames × (MobileNetV2 0.6 + centernet 2.6 GFLOPs) ≈ 6.4 GFLOPs for the student; the teacher's 8+ frames cost several times more.
+  assert.match(await stages.getByRole('row', { name: /^frame CNNs \(FLOPs\)/ }).innerText(), /6\.4 GFLOPs\s+\d+\.\d GFLOPs/);
+  assert.match(await stages.getByRole('row', { name: /^FLOPs saved/ }).innerText(), /\d+\.\d× fewer/);
+
+  const s = await app.engine.call('compare.summary', {});
+  assert.ok(s.library.teacherStages.cnnFlops > 3 * s.library.studentStages.cnnFlops);
+  // The chart: one dot per simulated k plus the two measured scans, each simulated dot labelled with its k.
+  const chart = page.getByRole('img', { name: /Accuracy \(mAP\) against seconds per video/ });
+  assert.equal(await chart.locator('circle').count(), s.curve.length);
+  assert.ok(s.curve.filter((p) => p.simulated).length >= 3, 'several k values');
+  for (const p of s.curve.filter((c) => c.simulated)) await chart.getByText(`k=${p.k}`, { exact: true }).waitFor();
+
+  const rows = page.locator('table.pv tbody tr');
+  assert.equal(await rows.count(), 3);
+  assert.match(await rows.filter({ hasText: 'person.mp4' }).innerText(), /person \d+%[\s\S]*person \d+%[\s\S]*\d+%[\s\S]*GFLOPs \/ [\d.]+ GFLOPs/);
+  await page.screenshot({ path: screenshotPath('compare'), fullPage: true });
+
+  // A human tag turns that video's labels into the person's.
+  const person = s.videos.find((v) => v.name === 'person.mp4')!;
+  await app.engine.call('tags.edit', { videoIds: [person.id], add: ['dog'] });
+  await page.reload();
+  await page.getByText(/labels: human tags on 1 video, the teacher's elsewhere/).waitFor();
+  assert.deepEqual(errors, []);
+  await page.close();
+});
