@@ -53,7 +53,7 @@ export class Engine {
     this.scans = new ScansRepo(this.db);
     const scanSettings = { ...DEFAULT_SCAN_SETTINGS, ...opts.scan };
     this.ui = new UiServices({ db: this.db, cacheDir: this.cacheDir, scanSettings, summaries: (rows) => this.summaries(rows),
-      onSettingsChanged: () => this.models?.invalidate() });
+      onSettingsChanged: () => this.models?.invalidate(), studentTagger: () => this.models.tagger('student') });
     if (opts.scan?.k) scanSettings.k = opts.scan.k; // an explicit --k beats the saved setting
     if (opts.scan?.family) scanSettings.family = opts.scan.family;
     this.scanSettings = scanSettings;

@@ -15,6 +15,7 @@ import { CENTERNET_512_FLOPS, MOBILENET_V2_224_FLOPS } from '../ml/flops.ts';
 import type { Db } from '../store/db.ts';
 import type { VideoRow } from '../store/library-repo.ts';
 import { EngineError } from './errors.ts';
+import type { Tagger } from '../ml/tagger.ts';
 
 export type UiChannel = 'library.search' | 'tags.edit' | 'tags.rename' | 'tags.undo' | 'tags.export' | 'settings.get' | 'settings.set'
   | 'cache.info' | 'cache.clear' | 'compare.summary';
@@ -25,6 +26,8 @@ export interface UiDeps {
   cacheDir: string;
   /** The live scan settings object (mutated by settings.set, read by the scanner). */
   scanSettings: { k: number; teacherFps: number; family: Settings['family'] };
+  /** the student video model in use, for the simulated accuracy-vs-k curve (none ⇒ max-pooling stands in) */
+  studentTagger?: () => Promise<Tagger | null>;
   /** called after settings change what a scan uses (the model service drops loaded models) */
   onSettingsChanged?: () => void;
   summaries(rows: VideoRow[]): VideoSummary[];
@@ -167,11 +170,11 @@ export class UiServices {
         fs.rmSync(frames, { recursive: true, force: true });
         return { freedBytes: bytes };
       },
-      'compare.summary': () => this.compare(),
+      'compare.summary': async () => this.compare(await this.deps.studentTagger?.().catch(() => null) ?? null),
     };
   }
 
-  private compare(): CompareSummary {
+  private compare(tagger: Tagger | null): CompareSummary {
     const pairs = this.repo.comparePairs();
     const vocab = new Map<string, number>(COCO80.map((t, i) => [t, i]));
     const perVideo = pairs.map((p) => {
@@ -217,25 +220,28 @@ export class UiServices {
     const teacherSecondsPerVideo = mean(pairs.map((p) => p.t_seconds));
     const student = metrics(preds), teacher = metrics(teach);
 
-    // Accuracy vs time. Measured: the stored student and teacher scans. Simulated: a k-frame student made by max-pooling
-    // k uniformly spaced frames of the teacher's cached per-frame scores (no decoding), costed at the teacher's s/frame.
+    // Accuracy vs time. Measured: the stored student and teacher scans. Simulated: the student model in use fed k
+    // uniformly spaced frames of the teacher's cached per-frame features (no decoding), costed at the teacher's
+    // s/frame; without a model, max-pooling of those frames' detector scores stands in.
     const curve: CompareSummary['curve'] = [];
     if (pairs.length) {
       const perFrame = pairs.reduce((a, p) => a + p.t_seconds, 0) / Math.max(1, pairs.reduce((a, p) => a + p.t_frames, 0));
-      const teacherFrames = pairs.map((p) => this.repo.frameScores(p.t_id));
-      for (const k of [1, 2, 3, 5, 10, 20]) {
+      const teacherFrames = pairs.map((p) => (tagger ? this.repo.frameVectors(p.t_id) : this.repo.frameScores(p.t_id)));
+      const pick = <T>(frames: T[], k: number): T[] => {
+        const m = Math.min(k, frames.length);
+        return Array.from({ length: m }, (_, i) => frames[Math.min(frames.length - 1, Math.floor(((i + 0.5) * frames.length) / m))]);
+      };
+      for (const k of [1, 2, 3, 5, 10, 20, 30]) {
         if (k > Math.max(...teacherFrames.map((f) => f.length))) break;
         const sim = teacherFrames.map((frames) => {
           const row = new Array<number>(n).fill(0);
-          const m = Math.min(k, frames.length);
-          for (let i = 0; i < m; i++) {
-            const f = frames[Math.min(frames.length - 1, Math.floor(((i + 0.5) * frames.length) / m))];
-            for (let c = 0; c < f.length; c++) row[c] = Math.max(row[c], f[c]);
-          }
+          const chosen = pick(frames, k);
+          const scores = tagger ? [tagger.predict(chosen)] : chosen;
+          for (const f of scores) for (let c = 0; c < f.length; c++) row[c] = Math.max(row[c], f[c]);
           return row;
         });
         const m = evaluate(sim, labels, TAG_THRESHOLD);
-        curve.push({ label: `k=${k} (simulated)`, k, secondsPerVideo: perFrame * k, hit1: m.hit1, map: m.map, simulated: true });
+        curve.push({ label: `k=${k} (simulated${tagger ? '' : ', max-pool'})`, k, secondsPerVideo: perFrame * k, hit1: m.hit1, map: m.map, simulated: true });
       }
       const kOf = (model: string) => Number(/uniform-(\d+)/.exec(model)?.[1] ?? NaN);
       if (student) curve.push({ label: 'student (measured)', k: kOf(pairs[0].s_model) || null, secondsPerVideo: studentSecondsPerVideo, hit1: student.hit1, map: student.map, simulated: false });

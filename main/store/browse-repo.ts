@@ -199,6 +199,18 @@ export class BrowseRepo {
       { tag: string; source: 'student' | 'teacher' | 'human'; score: number }[];
   }
 
+  /** Each frame's full cached vector [embedding | class scores], what a video model reads. */
+  frameVectors(scanId: number): Float32Array[] {
+    const f32 = (b: Buffer) => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+    return (this.db.prepare('SELECT embedding, class_scores FROM frames WHERE scan_id = ? ORDER BY idx').all(scanId) as
+      { embedding: Buffer; class_scores: Buffer }[]).map((r) => {
+      const e = f32(r.embedding), c = f32(r.class_scores);
+      const v = new Float32Array(e.length + c.length);
+      v.set(e); v.set(c, e.length);
+      return v;
+    });
+  }
+
   frameScores(scanId: number): Float32Array[] {
     return (this.db.prepare('SELECT class_scores FROM frames WHERE scan_id = ? ORDER BY idx').all(scanId) as { class_scores: Buffer }[])
       .map((r) => new Float32Array(r.class_scores.buffer.slice(r.class_scores.byteOffset, r.class_scores.byteOffset + r.class_scores.byteLength)));
