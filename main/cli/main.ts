@@ -40,6 +40,7 @@ Commands:
 Options:
   --db PATH     database file (default: ${defaultDbPath()}; env GLIMPSE_DB)
   --k N         frames the student looks at per video (default 10)
+  --concurrency N   videos ffmpeg decodes ahead while the CNN runs (default: cores - 1, at most 4)
   --family F    video-model family: hrnn, netvlad or nextvlad (default: the shipped models' family)
   --json        machine-readable output
   -h, --help    this text
@@ -55,6 +56,7 @@ export async function main(argv: string[]): Promise<number> {
         k: { type: 'string' }, port: { type: 'string' }, query: { type: 'string' }, 'no-scan': { type: 'boolean', default: false },
         student: { type: 'boolean', default: false }, teacher: { type: 'boolean', default: false }, 'no-open': { type: 'boolean', default: false },
         format: { type: 'string' }, out: { type: 'string' }, family: { type: 'string' }, epochs: { type: 'string' },
+        concurrency: { type: 'string' },
       },
     });
   } catch (e) {
@@ -68,7 +70,9 @@ export async function main(argv: string[]): Promise<number> {
   if (k !== undefined && !(Number.isInteger(k) && k >= 1 && k <= 300)) return fail('--k must be an integer from 1 to 300', 2);
   const family = o.family;
   if (family !== undefined && !isFamily(family)) return fail('--family must be one of hrnn, netvlad, nextvlad', 2);
-  const engine = new Engine({ dbPath: o.db ?? defaultDbPath(), scan: { ...(k ? { k } : {}), ...(family ? { family } : {}) } });
+  const decoders = o.concurrency !== undefined ? Number(o.concurrency) : undefined;
+  if (decoders !== undefined && !(Number.isInteger(decoders) && decoders >= 1 && decoders <= 16)) return fail('--concurrency must be an integer from 1 to 16', 2);
+  const engine = new Engine({ dbPath: o.db ?? defaultDbPath(), scan: { ...(k ? { k } : {}), ...(family ? { family } : {}), ...(decoders ? { decoders } : {}) } });
   const out = (value: unknown, text: () => string) => process.stdout.write(o.json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
   const waitJob = async (jobId: string | null): Promise<JobInfo | null> => {
     if (!jobId) return null;
@@ -227,6 +231,9 @@ export async function main(argv: string[]): Promise<number> {
       case 'serve': {
         const port = o.port !== undefined ? Number(o.port) : 0;
         const server = await startServer(engine, { port });
+        // While serving, library folders are watched (one-shot commands never watch); a root that cannot be
+        // watched (inotify limit) is rescanned periodically instead, and that is said here.
+        engine.libraryOps.startWatching({}, (s) => process.stderr.write(`glimpse: ${s.path}: ${s.reason ?? 'watching for changes again'}\n`));
         out({ url: server.url, token: server.token }, () => `Glimpse is running at ${server.url}\n(press Ctrl+C to stop)`);
         await new Promise<void>((resolve) => { process.once('SIGINT', resolve); process.once('SIGTERM', resolve); });
         await server.close();

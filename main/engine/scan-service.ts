@@ -5,8 +5,9 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { ModelFamily } from '../../shared/api.ts';
-import { framesAt, framesAtRate, MediaError, probe, writeThumbnail } from '../media/ffmpeg.ts';
-import { posterFrameIndex, uniformTimes } from '../media/sampling.ts';
+import { MediaError, probe, writeThumbnail } from '../media/ffmpeg.ts';
+import { sampleFrames } from '../media/strategies.ts';
+import { posterFrameIndex } from '../media/sampling.ts';
 import { CNN_INPUT } from '../ml/frame-cnn.ts';
 import type { CnnClient } from '../ml/cnn-client.ts';
 import { maxPool, scoresToTags } from '../ml/pooling.ts';
@@ -101,9 +102,10 @@ export class ScanService {
     try {
       const p = await probe(video.path);
       this.library.setProbe(video.id, p);
-      const frames = kind === 'student'
-        ? await framesAt(video.path, uniformTimes(p.durationS, this.settings.k), CNN_INPUT)
-        : await framesAtRate(video.path, teacherRate(this.settings, p.durationS, p.fps), this.settings.teacherMaxFrames, CNN_INPUT);
+      // sampleFrames picks the cheapest route: one decode pass for short clips, input seeking per frame for long ones.
+      const frames = await sampleFrames(video.path, kind === 'student'
+        ? { kind: 'uniform', k: this.settings.k }
+        : { kind: 'rate', fps: teacherRate(this.settings, p.durationS, p.fps), maxFrames: this.settings.teacherMaxFrames }, CNN_INPUT, p);
       let thumbnail = video.thumbnail;
       if (kind === 'student' || !thumbnail) {
         thumbnail = path.join(this.thumbDir, `${video.id}.jpg`);

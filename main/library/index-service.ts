@@ -37,10 +37,15 @@ export interface IndexReport {
   missing: number; deferred: string[]; probed: number; probeErrors: number; walkErrors: number; seconds: number;
 }
 
-export interface IndexContext { signal: AbortSignal; progress(done: number, total: number, message?: string): void }
+export interface IndexContext {
+  signal: AbortSignal;
+  progress(done: number, total: number, message?: string): void;
+  /** the job queue's pause point (see JobContext.checkpoint) */
+  checkpoint?(): Promise<void>;
+}
 
 export class IndexService {
-  constructor(private repo: IndexRepo, private library: LibraryRepo, private settings: IndexSettings = DEFAULT_INDEX_SETTINGS) {}
+  constructor(private repo: IndexRepo, private library: LibraryRepo, readonly settings: IndexSettings = DEFAULT_INDEX_SETTINGS) {}
 
   async indexRoots(roots: RootRow[], ctx: IndexContext): Promise<IndexReport[]> {
     const reports: IndexReport[] = [];
@@ -104,6 +109,7 @@ export class IndexService {
     const total = changed.length + fresh.length;
     let done = 0;
     for (const { row, file } of changed) {
+      await ctx.checkpoint?.();
       if (ctx.signal.aborted) return r;
       const fp = await this.settledFingerprint(file);
       ctx.progress(++done, total, `fingerprinting ${file.name}`);
@@ -112,6 +118,7 @@ export class IndexService {
       else { this.repo.markChanged(row.id, file.sizeBytes, file.mtimeMs, fp); r.changed++; }
     }
     for (const file of fresh) {
+      await ctx.checkpoint?.();
       if (ctx.signal.aborted) return r;
       const fp = await this.settledFingerprint(file);
       ctx.progress(++done, total, `fingerprinting ${file.name}`);
@@ -132,6 +139,7 @@ export class IndexService {
       const todo = this.repo.unprobed([root.id]);
       let pdone = 0;
       await pool(todo, this.settings.probeConcurrency, async (v) => {
+        await ctx.checkpoint?.();
         if (ctx.signal.aborted) return;
         try {
           this.library.setProbe(v.id, await probe(v.path));

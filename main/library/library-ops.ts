@@ -2,11 +2,16 @@
  * The library's long operations as engine jobs: (re)index roots, then scan what is pending. Kept out of
  * engine.ts so the engine stays a thin map from channels to services.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import type { JobContext, JobQueue } from '../jobs/queue.ts';
+import { DEFAULT_CACHE_MAX_BYTES, REGENERABLE, removeOrphans, touchCached, trimLru } from '../media/cache.ts';
+import { MediaError, writeKeyframeStrip } from '../media/ffmpeg.ts';
 import type { Db } from '../store/db.ts';
 import { IndexRepo, type IndexError } from '../store/index-repo.ts';
 import type { LibraryRepo } from '../store/library-repo.ts';
 import { DEFAULT_INDEX_SETTINGS, IndexService, type IndexReport, type IndexSettings } from './index-service.ts';
+import { DEFAULT_WATCH_OPTIONS, LibraryWatcher, type RootWatchStatus, type WatchOptions, type WatchStatus } from './watch.ts';
 
 export const INDEX_PRIORITY = 10; // cheap and makes everything else visible: runs before queued scans
 
@@ -22,12 +27,56 @@ export class LibraryOps {
   }
 
   /** Index the given roots (all when omitted), then scan every pending video unless `scan` is false. */
-  enqueueRescan(opts: { rootIds?: number[]; scan: boolean }): string {
+  enqueueRescan(opts: { rootIds?: number[]; scan: boolean }, onStart?: () => void): string {
     return this.jobs.enqueue(opts.scan ? 'index+scan' : 'index', async (ctx) => {
+      onStart?.();
       const reports = await this.index(ctx, opts.rootIds);
+      this.afterIndex(reports);
       if (opts.scan && !ctx.signal.aborted) await this.scanPending(ctx);
+      this.trimCaches();
       ctx.progress(1, 1, summarize(reports));
     }, INDEX_PRIORITY);
+  }
+
+  /**
+   * Watch the library roots while the app runs (Electron, `glimpse serve`): changes are rescanned after a quiet
+   * period, roots that cannot be watched are rescanned periodically. One-shot CLI commands never watch.
+   */
+  startWatching(opts: Partial<WatchOptions> = {}, onStatus?: (s: RootWatchStatus) => void): LibraryWatcher {
+    this.watcher?.close();
+    const w = new LibraryWatcher((ids) => this.onWatchedChange(ids), { ...DEFAULT_WATCH_OPTIONS, ...opts }, undefined, onStatus);
+    this.watcher = w;
+    void w.sync(this.library.roots());
+    return w;
+  }
+
+  stopWatching(): void { this.watcher?.close(); this.watcher = null; }
+
+  watchStatus(): WatchStatus { return this.watcher?.status() ?? { active: false, dirs: 0, roots: [] }; }
+
+  private watcher: LibraryWatcher | null = null;
+  private watchJob: { rootIds: number[]; started: boolean } | null = null;
+
+  private onWatchedChange(rootIds: number[]): void {
+    // A rescan that has not started yet takes these roots too (it reads its list when it starts): a burst of
+    // changes is one job, not many.
+    const w = this.watchJob;
+    if (w && !w.started) { for (const id of rootIds) if (!w.rootIds.includes(id)) w.rootIds.push(id); return; }
+    const job = { rootIds: [...new Set(rootIds)], started: false };
+    this.watchJob = job;
+    const id = this.enqueueRescan({ rootIds: job.rootIds, scan: this.watchScans }, () => { job.started = true; });
+    void this.jobs.wait(id).then(() => { job.started = true; }); // cancelled before it started: the next change makes a new job
+  }
+
+  /** Whether watched changes are tagged right away (true) or only indexed. */
+  watchScans = true;
+
+  private afterIndex(reports: IndexReport[]): void {
+    if (!this.watcher) return;
+    void this.watcher.sync(this.library.roots()); // roots added or removed meanwhile
+    // Files still being written were deferred: look again once they have had time to settle.
+    const deferred = this.library.roots().filter((r) => reports.some((x) => x.root === r.path && x.deferred.length)).map((r) => r.id);
+    if (deferred.length) this.watcher.poke(deferred, this.indexer.settings.settleMs + this.indexer.settings.settleCheckMs);
   }
 
   async index(ctx: JobContext, rootIds?: number[]): Promise<IndexReport[]> {
@@ -40,8 +89,41 @@ export class LibraryOps {
 
   prune(): { pruned: number; paths: string[] } {
     const rows = this.repo.transaction(() => this.repo.pruneMissing());
+    this.trimCaches();
     return { pruned: rows.length, paths: rows.map((r) => r.path) };
   }
+
+  /** The media cache folder (posters, frames, strips); set by the engine. Null: no cache housekeeping. */
+  cacheDir: string | null = null;
+  cacheMaxBytes = DEFAULT_CACHE_MAX_BYTES;
+
+  /** Posters of forgotten videos go; frames and strips are kept under the size limit, least recently used first. */
+  trimCaches(): { files: number; freedBytes: number } {
+    if (!this.cacheDir) return { files: 0, freedBytes: 0 };
+    const live = new Set(this.repo.videoIds());
+    const a = removeOrphans(path.join(this.cacheDir, 'thumbs'), live);
+    const b = removeOrphans(path.join(this.cacheDir, 'strips'), live);
+    const c = trimLru(REGENERABLE.map((d) => path.join(this.cacheDir!, d)), this.cacheMaxBytes);
+    return { files: a.files + b.files + c.files, freedBytes: a.freedBytes + b.freedBytes + c.freedBytes };
+  }
+
+  /**
+   * A JPEG strip of keyframes spread over the video (cached; named by size and mtime, so a changed file gets a
+   * new one). Only keyframes are decoded.
+   */
+  async keyframeStrip(videoId: number, count = 8, height = 90): Promise<string> {
+    const v = this.library.video(videoId);
+    if (!v) throw new MediaError(`no video with id ${videoId}`);
+    if (!this.cacheDir) throw new Error('no cache folder');
+    const out = path.join(this.cacheDir, 'strips', `${v.id}-${v.size_bytes}-${v.mtime_ms}-${count}x${height}.jpg`);
+    if (fs.existsSync(out)) { touchCached(out); return out; }
+    await writeKeyframeStrip(v.path, out, count, height);
+    this.stripsWritten++;
+    if (this.stripsWritten % 50 === 0) this.trimCaches();
+    return out;
+  }
+
+  private stripsWritten = 0;
 }
 
 export function summarize(reports: IndexReport[]): string {

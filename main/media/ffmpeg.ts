@@ -2,7 +2,7 @@
  * The only module that talks to ffmpeg/ffprobe. fluent-ffmpeg's upstream was archived in 2025, so it stays
  * behind this file: everything else asks for probes and raw frames, never for command lines.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import ffmpeg from 'fluent-ffmpeg';
@@ -67,33 +67,61 @@ function parseRate(r: string | undefined): number | null {
   return Number.isFinite(v) && v > 0 ? v : null;
 }
 
-export function probe(file: string): Promise<ProbeResult> {
+/**
+ * The words of ffmpeg's complaint without its decorations: `[mov,mp4 @ 0x55..] moov atom not found` and
+ * `/path/x.mp4: Invalid data found when processing input` become `moov atom not found; Invalid data found...`.
+ */
+function ffmpegReason(stderr: string, file: string): string {
+  const lines = stderr.split('\n').map((l) => l.replace(/^\[[^\]]*@ 0x[0-9a-f]+\]\s*/, '').split(`${file}: `).pop()!.trim()).filter(Boolean);
+  return [...new Set(lines)].slice(-3).join('; ').slice(0, 300) || 'unreadable';
+}
+
+/**
+ * Frames bigger than this are refused before decoding: one RGB frame of 16384² is 800 MB, and a corrupt header
+ * can claim anything. 8K (7680x4320) is far below.
+ */
+export const MAX_PIXELS = 16384 * 16384;
+
+interface FfprobeStream {
+  codec_type?: string; codec_name?: string; width?: number; height?: number; duration?: string; nb_frames?: string;
+  avg_frame_rate?: string; r_frame_rate?: string; disposition?: { attached_pic?: number };
+  tags?: Record<string, string>; side_data_list?: { rotation?: number }[];
+}
+
+/**
+ * ffprobe's own JSON (not fluent-ffmpeg's parser, which drops the display-matrix side data that carries the
+ * rotation of phone videos).
+ */
+export async function probe(file: string): Promise<ProbeResult> {
   requireTools();
-  return new Promise((resolve, reject) => {
-    ffmpeg.ffprobe(file, (err, data) => {
-      if (err) {
-        const line = String(err.message).split('\n').map((s) => s.trim()).filter(Boolean).pop() ?? 'unreadable';
-        return reject(new MediaError(`not a readable video: ${line.replace(/^.*?: /, '')}`));
-      }
-      const v = data.streams.find((s) => s.codec_type === 'video' && !(s.disposition?.attached_pic));
-      if (!v) return reject(new MediaError('no video stream (audio-only or not a video)'));
-      const durationS = Number(v.duration) > 0 ? Number(v.duration) : Number(data.format.duration);
-      if (!(durationS > 0)) return reject(new MediaError('video has zero or unknown duration'));
-      const width = Number(v.width), height = Number(v.height);
-      if (!(width > 0 && height > 0)) return reject(new MediaError('video stream has no picture size'));
-      const sideRot = (v as { side_data_list?: { rotation?: number }[] }).side_data_list?.find((s) => s.rotation !== undefined)?.rotation;
-      const rotation = Number(sideRot ?? (v.tags as Record<string, string> | undefined)?.rotate ?? 0) || 0;
-      const nb = Number(v.nb_frames);
-      resolve({
-        durationS, width, height,
-        fps: parseRate(v.avg_frame_rate) ?? parseRate(v.r_frame_rate),
-        codec: v.codec_name ?? 'unknown',
-        hasAudio: data.streams.some((s) => s.codec_type === 'audio'),
-        rotation,
-        frameCount: Number.isFinite(nb) && nb > 0 ? nb : null,
-      });
-    });
-  });
+  let out: string;
+  try {
+    out = await run(mediaTools().ffprobe!.path, ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file]);
+  } catch (e) {
+    throw new MediaError(`not a readable video: ${ffmpegReason((e as Error).message.replace(/^ffprobe failed: /, ''), file)}`);
+  }
+  let data: { streams?: FfprobeStream[]; format?: { duration?: string } };
+  try { data = JSON.parse(out); } catch { throw new MediaError('not a readable video: ffprobe gave no answer'); }
+  const streams = data.streams ?? [];
+  const v = streams.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic);
+  if (!v) throw new MediaError(streams.some((s) => s.codec_type === 'audio') ? 'no video stream (audio-only file)' : 'no video stream (not a video)');
+  const durationS = Number(v.duration) > 0 ? Number(v.duration) : Number(data.format?.duration);
+  if (!(durationS > 0)) throw new MediaError('video has zero or unknown duration');
+  const width = Number(v.width), height = Number(v.height);
+  if (!(width > 0 && height > 0)) throw new MediaError('video stream has no picture size');
+  if (width * height > MAX_PIXELS) throw new MediaError(`picture too large to decode safely: ${width}x${height}`);
+  const sideRot = v.side_data_list?.find((d) => d.rotation !== undefined)?.rotation;
+  // Display-matrix rotation is counter-clockwise and signed (-90 = a phone held upright); the legacy tag is clockwise.
+  const rotation = sideRot !== undefined ? ((-sideRot % 360) + 360) % 360 : ((Number(v.tags?.rotate ?? 0) % 360) + 360) % 360;
+  const nb = Number(v.nb_frames);
+  return {
+    durationS, width, height,
+    fps: parseRate(v.avg_frame_rate) ?? parseRate(v.r_frame_rate),
+    codec: v.codec_name ?? 'unknown',
+    hasAudio: streams.some((s) => s.codec_type === 'audio'),
+    rotation,
+    frameCount: Number.isFinite(nb) && nb > 0 ? nb : null,
+  };
 }
 
 export interface RawFrame { timeS: number; rgb: Uint8Array }
@@ -103,20 +131,32 @@ export interface RawFrame { timeS: number; rgb: Uint8Array }
  * One decode pass with a `select` filter picks the first frame at or after each timestamp; `showinfo` reports
  * the true time of every frame that came out, so VFR and short clips report what they really gave.
  */
-export function framesAt(file: string, timesS: number[], size: number): Promise<RawFrame[]> {
+export async function framesAt(file: string, timesS: number[], size: number): Promise<RawFrame[]> {
   requireTools();
   const times = [...timesS].sort((a, b) => a - b);
   const conds = times.map((t) => (t <= 0 ? 'isnan(prev_pts)' : `gte(t\\,${t.toFixed(4)})*lt(prev_pts*TB\\,${t.toFixed(4)})`));
   // prev_pts is NAN on the first frame, so the comparisons above never pick it: when the stream starts after
   // the first target, that first frame is the one the target meant.
   const select = `select='${conds.join('+')}+isnan(prev_pts)*gte(t\\,${times[0].toFixed(4)})'`;
-  return decodeRaw(file, [select, 'showinfo', `scale=${size}:${size}:flags=bilinear`], size);
+  // Every target may fall after the last frame (a clip of one or two frames, or a duration that overstates the stream).
+  return orFirstFrame(file, size, decodeRaw(file, [select, 'showinfo', `scale=${size}:${size}:flags=bilinear`], size));
+}
+
+/** When a sampling filter let no frame through, the first frame is what the clip has to show. */
+async function orFirstFrame(file: string, size: number, frames: Promise<RawFrame[]>): Promise<RawFrame[]> {
+  try {
+    return await frames;
+  } catch (e) {
+    if (!(e instanceof MediaError) || !/no frames could be decoded/.test(e.message)) throw e;
+    return decodeRaw(file, ['showinfo', `scale=${size}:${size}:flags=bilinear`], size, 1);
+  }
 }
 
 /** Every frame at `fps` (the teacher's sampling), at most `maxFrames`. */
 export function framesAtRate(file: string, fps: number, maxFrames: number, size: number): Promise<RawFrame[]> {
   requireTools();
-  return decodeRaw(file, [`fps=${fps}`, 'showinfo', `scale=${size}:${size}:flags=bilinear`], size, maxFrames);
+  // The fps filter gives nothing for a clip shorter than one output period.
+  return orFirstFrame(file, size, decodeRaw(file, [`fps=${fps}`, 'showinfo', `scale=${size}:${size}:flags=bilinear`], size, maxFrames));
 }
 
 /**
@@ -198,4 +238,51 @@ export function writeThumbnail(file: string, timeS: number, outPath: string, wid
       })
       .save(tmp);
   });
+}
+
+function run(bin: string, args: string[], maxBuffer = 64 << 20): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(bin, args, { encoding: 'utf8', maxBuffer, timeout: 120_000 }, (err, stdout, stderr) => {
+      if (err) reject(new MediaError(`${path.basename(bin)} failed: ${(stderr || err.message).trim()}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+/** Presentation times of the keyframes, from the packet index alone (demuxing, no decoding). */
+export async function keyframeTimes(file: string): Promise<number[]> {
+  requireTools();
+  const out = await run(mediaTools().ffprobe!.path, ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,flags', '-of', 'csv=p=0', file]);
+  const times: number[] = [];
+  for (const line of out.split('\n')) {
+    const [t, flags] = line.split(',');
+    if (flags?.includes('K') && t !== 'N/A' && t !== '') times.push(Number(t));
+  }
+  return times.sort((a, b) => a - b);
+}
+
+/**
+ * A strip of up to `count` keyframes spread over the video, `height` pixels high, side by side, as one JPEG
+ * (written atomically). Only keyframes are decoded (`-skip_frame nokey`), so even a long video costs a few
+ * decodes. Returns the number of frames in the strip.
+ */
+export async function writeKeyframeStrip(file: string, outPath: string, count = 8, height = 90): Promise<number> {
+  requireTools();
+  const keys = await keyframeTimes(file);
+  if (!keys.length) throw new MediaError('no keyframes found');
+  const n = Math.min(count, keys.length);
+  // Indices among the keyframes (the decoder only ever sees those), evenly spread from first to last.
+  const picks = [...new Set(Array.from({ length: n }, (_, i) => Math.round((i * (keys.length - 1)) / Math.max(1, n - 1))))];
+  fs.mkdirSync(path.dirname(outPath), { recursive: true });
+  const tmp = `${outPath}.${process.pid}.tmp.jpg`;
+  try {
+    await run(mediaTools().ffmpeg!.path, ['-v', 'error', '-y', '-skip_frame', 'nokey', '-i', file, '-an', '-sn',
+      '-vf', `select='${picks.map((p) => `eq(n\\,${p})`).join('+')}',scale=-2:${height},tile=${picks.length}x1:padding=2`,
+      '-frames:v', '1', '-fps_mode', 'passthrough', '-q:v', '5', tmp]);
+    if (!fs.existsSync(tmp) || fs.statSync(tmp).size === 0) throw new MediaError('keyframe strip: no frames could be decoded');
+    fs.renameSync(tmp, outPath);
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+  return picks.length;
 }

@@ -93,5 +93,9 @@ export class IndexRepo {
     return rows;
   }
 
-  transaction<T>(fn: () => T): T { return this.db.transaction(fn)(); }
+  videoIds(): number[] {
+    return (this.db.prepare('SELECT id FROM videos').pluck().all() as number[]);
+  }
+
+    transaction<T>(fn: () => T): T { return this.db.transaction(fn)(); }
 }
