@@ -79,4 +79,38 @@ export const migrations: Migration[] = [
       ALTER TABLE scans ADD COLUMN model_flops REAL NOT NULL DEFAULT 0;
     `),
   },
+  {
+    version: 5,
+    name: 'tags.overridden: a prediction with a human row for the same video and tag, kept by triggers',
+    // Counting "tag X" used to probe for a human row once per predicted row (~30k probes for `person`); a stored
+    // flag lets the count read one index range. Updates only touch rows whose flag really changes, because every
+    // UPDATE of tags also re-indexes the video's full-text row (video_search_tag_upd).
+    up: (db) => db.exec(`
+      ALTER TABLE tags ADD COLUMN overridden INTEGER NOT NULL DEFAULT 0;
+      UPDATE tags SET overridden = 1 WHERE source != 'human' AND EXISTS (
+        SELECT 1 FROM tags h WHERE h.video_id = tags.video_id AND h.tag = tags.tag AND h.source = 'human');
+      CREATE INDEX tags_tag_nocase_effective ON tags(tag COLLATE NOCASE, overridden, score, video_id);
+      CREATE TRIGGER tags_overridden_pred_ins AFTER INSERT ON tags WHEN new.source != 'human' BEGIN
+        UPDATE tags SET overridden = 1 WHERE video_id = new.video_id AND source = new.source AND tag = new.tag
+          AND overridden = 0 AND EXISTS (
+            SELECT 1 FROM tags h WHERE h.video_id = new.video_id AND h.source = 'human' AND h.tag = new.tag);
+      END;
+      CREATE TRIGGER tags_overridden_human_ins AFTER INSERT ON tags WHEN new.source = 'human' BEGIN
+        UPDATE tags SET overridden = 1 WHERE video_id = new.video_id AND source IN ('student', 'teacher')
+          AND tag = new.tag AND overridden = 0;
+      END;
+      CREATE TRIGGER tags_overridden_human_del AFTER DELETE ON tags WHEN old.source = 'human' BEGIN
+        UPDATE tags SET overridden = 0 WHERE video_id = old.video_id AND source IN ('student', 'teacher')
+          AND tag = old.tag AND overridden = 1;
+      END;
+      -- Nothing in Glimpse moves a row to another video, tag or source, but if something does, recompute both ends.
+      CREATE TRIGGER tags_overridden_key_upd AFTER UPDATE OF video_id, tag, source ON tags BEGIN
+        UPDATE tags SET overridden = (source != 'human' AND EXISTS (
+            SELECT 1 FROM tags h WHERE h.video_id = tags.video_id AND h.source = 'human' AND h.tag = tags.tag))
+          WHERE ((video_id = old.video_id AND tag = old.tag) OR (video_id = new.video_id AND tag = new.tag))
+            AND overridden != (source != 'human' AND EXISTS (
+              SELECT 1 FROM tags h WHERE h.video_id = tags.video_id AND h.source = 'human' AND h.tag = tags.tag));
+      END;
+    `),
+  },
 ];

@@ -21,7 +21,7 @@ before(async () => {
   ids = seed(db, r, [
     { path: `${r}/beach/dog walk.mp4`, durationS: 30, tags: [['dog', 0.9], ['person', 0.7]] },
     { path: `${r}/beach/cat nap.mp4`, durationS: 5, tags: [['cat', 0.95]] },
-    { path: `${r}/party.mp4`, durationS: 120, tags: [['person', 0.5], ['cell phone', 0.45]] },
+    { path: `${r}/party.mp4`, durationS: 120, tags: [['person', 0.52], ['cell phone', 0.55]] },
     { path: `${r}/=HYPERLINK("x").mp4`, durationS: 60, tags: [['person', 0.98]] },
     { path: `${r}/broken.mp4`, status: 'error', error: 'not a video' },
   ]);
@@ -93,7 +93,7 @@ test('export CSV and JSON, also from the CLI', async () => {
   const lines = csv.content.trim().split('\n');
   assert.equal(lines[0], 'video_id,path,tag,score,source');
   assert.equal(lines.length, 7);
-  assert.ok(lines.some((l) => l.includes('party.mp4,cell phone,0.45,student')));
+  assert.ok(lines.some((l) => l.includes('party.mp4,cell phone,0.55,student')));
   const json = JSON.parse((await engine.call('tags.export', { format: 'json' })).content);
   assert.equal(json.videos.length, 4);
   await engine.close();
