@@ -106,7 +106,10 @@ export async function trainOnLibrary(o: LibraryTrainOptions): Promise<Omit<Train
   }
   const seed = o.seed ?? 1;
   const epochs = o.epochs ?? 40;
-  const split = splitIndices(n, makeRng(seed), 0.25, new Set(data.groups).size > 1 ? data.groups : undefined);
+  // Folder groups keep takes of one scene together, but when one folder holds most of the library they would put
+  // most of it in the held-out set: then split per video instead.
+  let split = splitIndices(n, makeRng(seed), 0.25, new Set(data.groups).size > 1 ? data.groups : undefined);
+  if (split.train.length < n / 2) split = splitIndices(n, makeRng(seed), 0.25);
   const val = split.val.length ? split.val : split.train.slice(-1);
   const yVal = val.map((i) => data.labels[i]);
 
