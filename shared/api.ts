@@ -7,7 +7,7 @@
 import { z } from 'zod';
 
 export const ScanKind = z.enum(['student', 'teacher']);
-export const ModelFamily = z.enum(['hrnn', 'netvlad', 'nextvlad']);
+export const ModelFamily = z.enum(['evidence', 'hrnn', 'netvlad', 'nextvlad']);
 export type ModelFamily = z.infer<typeof ModelFamily>;
 export type ScanKind = z.infer<typeof ScanKind>;
 

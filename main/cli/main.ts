@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { JobInfo, ModelFamily, VideoSummary } from '../../shared/api.ts';
+import { type JobInfo, ModelFamily, type VideoSummary } from '../../shared/api.ts';
 import { defaultDbPath } from '../core/paths.ts';
 import { Engine } from '../engine/engine.ts';
 import { toApiError } from '../engine/errors.ts';
@@ -41,7 +41,7 @@ Options:
   --db PATH     database file (default: ${defaultDbPath()}; env GLIMPSE_DB)
   --k N         frames the student looks at per video (default 10)
   --concurrency N   videos ffmpeg decodes ahead while the CNN runs (default: cores - 1, at most 4)
-  --family F    video-model family: hrnn, netvlad or nextvlad (default: the shipped models' family)
+  --family F    video-model family: evidence, hrnn, netvlad or nextvlad (default: the shipped models' family, evidence)
   --json        machine-readable output
   -h, --help    this text
 `;
@@ -69,7 +69,7 @@ export async function main(argv: string[]): Promise<number> {
   const k = o.k !== undefined ? Number(o.k) : undefined;
   if (k !== undefined && !(Number.isInteger(k) && k >= 1 && k <= 300)) return fail('--k must be an integer from 1 to 300', 2);
   const family = o.family;
-  if (family !== undefined && !isFamily(family)) return fail('--family must be one of hrnn, netvlad, nextvlad', 2);
+  if (family !== undefined && !isFamily(family)) return fail(`--family must be one of ${ModelFamily.options.join(', ')}`, 2);
   const decoders = o.concurrency !== undefined ? Number(o.concurrency) : undefined;
   if (decoders !== undefined && !(Number.isInteger(decoders) && decoders >= 1 && decoders <= 16)) return fail('--concurrency must be an integer from 1 to 16', 2);
   const engine = new Engine({ dbPath: o.db ?? defaultDbPath(), scan: { ...(k ? { k } : {}), ...(family ? { family } : {}), ...(decoders ? { decoders } : {}) } });
@@ -251,7 +251,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-function isFamily(f: string): f is ModelFamily { return f === 'hrnn' || f === 'netvlad' || f === 'nextvlad'; }
+function isFamily(f: string): f is ModelFamily { return (ModelFamily.options as readonly string[]).includes(f); }
 
 /** Scan targets: numbers are video ids; anything else is a file or folder whose library videos are meant. */
 async function videoIdsOf(engine: Engine, args: string[]): Promise<number[]> {

@@ -160,7 +160,7 @@ export class Engine {
     'models.info': () => this.models.info(),
     'train.start': ({ family, k, epochs }) => ({
       jobId: enqueueTraining(this.jobs, this.models, {
-        family: family ?? this.scanSettings.family ?? 'netvlad', k: k ?? this.scanSettings.k, epochs,
+        family: family ?? this.scanSettings.family ?? 'evidence', k: k ?? this.scanSettings.k, epochs,
       }, (ctx) => this.scanVideos(ctx, 'teacher', this.library.videosWithoutScan('teacher'))),
     }),
     'labels.import': ({ csvPath }) => this.models.importLabels(path.resolve(csvPath)),

@@ -11,9 +11,8 @@ import type { JobContext, JobQueue } from '../jobs/queue.ts';
 import { initBackend } from '../ml/backend.ts';
 import { readLabelsCsv } from '../ml/dataset.ts';
 import type { LibraryTrainOptions } from '../ml/library-training.ts';
-import { defaultModelsDir, hasModel, loadTagger, type Tagger } from '../ml/tagger.ts';
+import { defaultModelsDir, hasModel, loadTagger, readAnyManifest, type Tagger } from '../ml/tagger.ts';
 import type { TrainWorkerMessage } from '../ml/train-worker.ts';
-import { readManifest } from '../ml/video/persist.ts';
 import type { Db } from '../store/db.ts';
 import { EngineError } from './errors.ts';
 
@@ -51,7 +50,7 @@ export class ModelService {
   async resolve(role: Role): Promise<{ dir: string; origin: ModelInfo['origin'] } | null> {
     for (const c of this.candidates(role)) {
       if (!this.settings.family) return c;
-      try { if ((await readManifest(c.dir)).family === this.settings.family) return c; } catch { /* unreadable: try the next */ }
+      try { if ((await readAnyManifest(c.dir)).family === this.settings.family) return c; } catch { /* unreadable: try the next */ }
     }
     return null;
   }
@@ -71,7 +70,7 @@ export class ModelService {
 
   /** Forget loaded models (after training or a settings change). */
   invalidate(): void {
-    for (const p of this.loaded.values()) void p.then((t) => t.model.dispose(), () => undefined);
+    for (const p of this.loaded.values()) void p.then((t) => t.dispose(), () => undefined);
     this.loaded.clear();
   }
 

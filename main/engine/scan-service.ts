@@ -8,7 +8,7 @@ import type { ModelFamily } from '../../shared/api.ts';
 import { MediaError, probe, writeThumbnail } from '../media/ffmpeg.ts';
 import { sampleFrames } from '../media/strategies.ts';
 import { posterFrameIndex } from '../media/sampling.ts';
-import { CNN_INPUT } from '../ml/frame-cnn.ts';
+import { CNN_INPUT, FRAME_PIPELINE } from '../ml/frame-cnn.ts';
 import type { CnnClient } from '../ml/cnn-client.ts';
 import { maxPool, scoresToTags } from '../ml/pooling.ts';
 import type { Tagger } from '../ml/tagger.ts';
@@ -138,7 +138,7 @@ export class ScanService {
       // waiting for the other pipeline stage is not this video's cost.
       const seconds = d.decodeSeconds + cnnSeconds + modelSeconds;
       this.scans.saveScan({
-        videoId: video.id, kind, model: `${sampling}+${tagger ? tagger.name : 'maxpool'}`,
+        videoId: video.id, kind, model: `${sampling}+${tagger ? tagger.name : 'maxpool'}`, pipeline: FRAME_PIPELINE,
         seconds, decodeSeconds: d.decodeSeconds, cnnSeconds, modelSeconds, modelFlops: tagger ? tagger.flops(frames.length) : 0,
         frames: frames.map((f, i) => ({ timeS: f.timeS, embedding: features[i].embedding, classScores: features[i].classScores })),
         tags: scoresToTags(pooled),

@@ -1,10 +1,24 @@
-/** The engine's handle on the CNN worker thread. */
+/**
+ * The engine's handle on the frame CNNs: a pool of worker threads, each with its own tfjs backend and model
+ * copy. One video's frames are split across the workers, so a scan uses every core the pool has.
+ */
+import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { BackendReport } from './backend.ts';
 import type { FrameFeatures } from './frame-cnn.ts';
 import type { WorkerRequest, WorkerResponse } from './cnn-worker.ts';
 
-export class CnnClient {
+/**
+ * Workers in the pool: GLIMPSE_CNN_WORKERS, else cores − 1 (a core stays for ffmpeg and the UI), at least 1.
+ * A native GPU backend gets one worker: the GPU is the shared resource there, not the cores.
+ */
+export function defaultCnnWorkers(): number {
+  const env = Number(process.env.GLIMPSE_CNN_WORKERS);
+  if (Number.isInteger(env) && env >= 1) return Math.min(env, 16);
+  return Math.max(1, (os.availableParallelism?.() ?? os.cpus().length) - 1);
+}
+
+class CnnWorker {
   private next = 1;
   private pending = new Map<number, { resolve: (f: FrameFeatures[]) => void; reject: (e: Error) => void }>();
   private constructor(private worker: Worker, readonly backend: BackendReport) {
@@ -19,20 +33,22 @@ export class CnnClient {
     worker.on('exit', (code) => this.failAll(new Error(`CNN worker exited with code ${code}`)));
   }
 
-  static start(): Promise<CnnClient> {
+  static start(): Promise<CnnWorker> {
     // Under tsx (CLI, tests) the worker is TypeScript and needs a JS entry that registers tsx; in the bundled
     // Electron build it is the compiled `cnn-worker.js` beside this code.
     const entry = import.meta.url.endsWith('.ts') ? './cnn-worker-entry.js' : './cnn-worker.js';
     const worker = new Worker(new URL(entry, import.meta.url));
     return new Promise((resolve, reject) => {
       const onMsg = (m: WorkerResponse) => {
-        if (m.type === 'ready') { worker.off('message', onMsg); resolve(new CnnClient(worker, m.backend)); }
+        if (m.type === 'ready') { worker.off('message', onMsg); resolve(new CnnWorker(worker, m.backend)); }
         if (m.type === 'fatal') { worker.off('message', onMsg); void worker.terminate(); reject(new Error(`could not start the frame CNNs: ${m.error}`)); }
       };
       worker.on('message', onMsg);
       worker.once('error', reject);
     });
   }
+
+  get busy(): number { return this.pending.size; }
 
   run(frames: Uint8Array[]): Promise<FrameFeatures[]> {
     const id = this.next++;
@@ -52,5 +68,35 @@ export class CnnClient {
   async close(): Promise<void> {
     this.worker.removeAllListeners('exit');
     await this.worker.terminate();
+  }
+}
+
+export class CnnClient {
+  private constructor(private workers: CnnWorker[]) {}
+
+  /** `size` workers (default `defaultCnnWorkers()`); fewer when the backend is a GPU. */
+  static async start(size = defaultCnnWorkers()): Promise<CnnClient> {
+    const first = await CnnWorker.start();
+    const n = first.backend.name === 'tensorflow-gpu' ? 1 : Math.max(1, size);
+    const rest = await Promise.all(Array.from({ length: n - 1 }, () => CnnWorker.start()));
+    return new CnnClient([first, ...rest]);
+  }
+
+  get backend(): BackendReport { return this.workers[0].backend; }
+  get size(): number { return this.workers.length; }
+
+  /** Features of every frame, in order. Frames are cut into contiguous chunks, one per worker. */
+  async run(frames: Uint8Array[]): Promise<FrameFeatures[]> {
+    if (!frames.length) return [];
+    const n = Math.min(this.workers.length, frames.length);
+    // least busy workers first, so two videos in flight do not queue on the same thread
+    const order = [...this.workers].sort((a, b) => a.busy - b.busy).slice(0, n);
+    const per = Math.ceil(frames.length / n);
+    const parts = await Promise.all(order.map((w, i) => (i * per < frames.length ? w.run(frames.slice(i * per, (i + 1) * per)) : Promise.resolve([]))));
+    return parts.flat();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.close()));
   }
 }

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { COCO80 } from '../../shared/coco.ts';
 import type { Db } from '../store/db.ts';
+import { FRAME_PIPELINE } from './frame-cnn.ts';
 
 export interface VideoFeatures {
   videoId: number;
@@ -14,21 +15,28 @@ export interface VideoFeatures {
   /** one [embedding 1280 | class scores 80] vector per frame, in time order */
   frames: Float32Array[];
   times: number[];
+  /** probed duration (seconds), null when unknown */
+  durationS: number | null;
 }
 
 const f32 = (b: Buffer): Float32Array => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 
-/** Cached frame features of every video's latest scan of `kind` (default: the teacher's full-frame scan). */
-export function loadScanFeatures(db: Db, opts: { kind?: 'teacher' | 'student'; videoIds?: number[] } = {}): VideoFeatures[] {
+/**
+ * Cached frame features of every video's latest scan of `kind` (default: the teacher's full-frame scan), made by
+ * the current frame pipeline only (`pipeline`, default FRAME_PIPELINE): features of an older preprocessing are
+ * stale and must be rescanned, never mixed in.
+ */
+export function loadScanFeatures(db: Db, opts: { kind?: 'teacher' | 'student'; videoIds?: number[]; pipeline?: string } = {}): VideoFeatures[] {
   const kind = opts.kind ?? 'teacher';
-  const scans = db.prepare(`SELECT s.id, s.video_id, v.path FROM scans s JOIN videos v ON v.id = s.video_id
-    WHERE s.kind = ? AND v.status = 'ok' ORDER BY v.path`).all(kind) as { id: number; video_id: number; path: string }[];
+  const scans = db.prepare(`SELECT s.id, s.video_id, v.path, v.duration_s FROM scans s JOIN videos v ON v.id = s.video_id
+    WHERE s.kind = ? AND v.status = 'ok' AND s.pipeline = ? ORDER BY v.path`).all(kind, opts.pipeline ?? FRAME_PIPELINE) as
+    { id: number; video_id: number; path: string; duration_s: number | null }[];
   const want = opts.videoIds ? new Set(opts.videoIds) : null;
   const frames = db.prepare('SELECT time_s, embedding, class_scores FROM frames WHERE scan_id = ? ORDER BY idx');
   return scans.filter((s) => !want || want.has(s.video_id)).map((s) => {
     const rows = frames.all(s.id) as { time_s: number; embedding: Buffer; class_scores: Buffer }[];
     return {
-      videoId: s.video_id, path: s.path, times: rows.map((r) => r.time_s),
+      videoId: s.video_id, path: s.path, times: rows.map((r) => r.time_s), durationS: s.duration_s,
       frames: rows.map((r) => {
         const e = f32(r.embedding), c = f32(r.class_scores);
         const v = new Float32Array(e.length + c.length);
@@ -45,7 +53,7 @@ export function multiHot(tags: Iterable<string>, classes: readonly string[] = CO
   return y;
 }
 
-export interface CsvLabel { file: string; tags: string[]; source: string; status: string }
+export interface CsvLabel { file: string; tags: string[]; source: string; status: string; license: string }
 
 /**
  * Reads a labels CSV (`file,tags,...`; tags `;`-separated COCO names; the team's ../shared/data/labels.csv is one).
@@ -63,7 +71,10 @@ export function readLabelsCsv(csvPath: string): { labels: Map<string, CsvLabel>;
     const tags = (r[col('tags')] ?? '').split(';').map((t) => t.trim()).filter(Boolean);
     for (const t of tags) if (!(COCO80 as readonly string[]).includes(t)) unknown.add(t);
     const abs = path.resolve(path.dirname(csvPath), r[col('file')]);
-    labels.set(abs, { file: abs, tags, source: col('source') >= 0 ? r[col('source')] : '', status: col('status') >= 0 ? r[col('status')] : '' });
+    labels.set(abs, {
+      file: abs, tags, source: col('source') >= 0 ? r[col('source')] : '', status: col('status') >= 0 ? r[col('status')] : '',
+      license: col('license') >= 0 ? r[col('license')] : '',
+    });
   }
   return { labels, unknownTags: [...unknown] };
 }
@@ -102,4 +113,22 @@ export function parseCsv(text: string): string[][] {
   }
   if (field || row.length) { row.push(field); rows.push(row); }
   return rows.filter((r) => r.some((c) => c !== ''));
+}
+
+export interface DataLocation { dataDir: string; clipsRoot: string; labelsCsv: string }
+
+/**
+ * `--clips` may name the data folder (holding clips/ and labels.csv, like ../shared/data) or the clips folder
+ * itself (labels.csv next to it or inside). Throws with a readable message when something is missing.
+ */
+export function locateData(arg: string): DataLocation {
+  const dir = path.resolve(arg);
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+    throw new Error(`clips folder not found: ${dir} (pass --clips PATH, e.g. --clips ../shared/data)`);
+  }
+  const clipsRoot = fs.existsSync(path.join(dir, 'clips')) ? path.join(dir, 'clips') : dir;
+  const labelsCsv = [path.join(dir, 'labels.csv'), path.join(clipsRoot, 'labels.csv'), path.join(path.dirname(dir), 'labels.csv')]
+    .find((p) => fs.existsSync(p));
+  if (!labelsCsv) throw new Error(`no labels.csv found in ${dir} or next to it: human labels are needed to score accuracy`);
+  return { dataDir: dir, clipsRoot, labelsCsv };
 }

@@ -9,6 +9,12 @@ import { humanArtifacts, nsfwArtifacts } from './model-files.ts';
 export const EMBED_DIM = 1280;
 export const NUM_CLASSES = 80;
 export const CNN_INPUT = 512; // frames are decoded once at centernet's size and downscaled for MobileNetV2
+/**
+ * Version of everything between a video file and a cached frame vector (geometry, size, models). Feature caches
+ * and scans are keyed by it, so a preprocessing change can never silently reuse stale features.
+ * v1: squashed 512×512. v2: letterboxed 512×512 (media/ffmpeg.ts `fitSquare`).
+ */
+export const FRAME_PIPELINE = 'lb512-v2';
 
 export interface FrameFeatures { embedding: Float32Array; classScores: Float32Array }
 

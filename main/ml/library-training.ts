@@ -15,7 +15,8 @@ import { EMBED_DIM } from './frame-cnn.ts';
 import { evaluate } from './metrics.ts';
 import { pseudoLabels, scoresOf } from './pseudo-labels.ts';
 import { makeRng } from './rng.ts';
-import { loadTagger, type Tagger } from './tagger.ts';
+import { defaultModelsDir, loadTagger, readAnyManifest, type Tagger } from './tagger.ts';
+import { trainEvidenceOnLibrary } from './evidence/library.ts';
 import { selectFrames } from './train/frames.ts';
 import { splitIndices, trainStudent, trainTeacher, type EpochReport } from './train/train.ts';
 import { saveModel } from './video/persist.ts';
@@ -96,6 +97,15 @@ function blendWeights(labels: number[][], n0 = 64): number[] {
 }
 
 export async function trainOnLibrary(o: LibraryTrainOptions): Promise<Omit<TrainReport, 'jobId'>> {
+  if (o.family === 'evidence') {
+    const shipped = defaultModelsDir();
+    let studentDir = path.join(shipped, 'student');
+    if (o.currentStudentDir) {
+      try { if ((await readAnyManifest(o.currentStudentDir)).family === 'evidence') studentDir = o.currentStudentDir; } catch { /* keep the shipped one */ }
+    }
+    return trainEvidenceOnLibrary({ dbPath: o.dbPath, outDir: o.outDir, k: o.k, seed: o.seed, teacherDir: path.join(shipped, 'teacher'), studentDir, onProgress: o.onProgress });
+  }
+  const family = o.family;
   await initBackend();
   const progress = o.onProgress ?? (() => {});
   const data = libraryDataset(o.dbPath);
@@ -126,7 +136,7 @@ export async function trainOnLibrary(o: LibraryTrainOptions): Promise<Omit<Train
   const report = (phase: string, offset: number) => (r: EpochReport) =>
     progress(offset + r.epoch, total, `${phase} epoch ${r.epoch}: loss ${r.trainLoss.toFixed(4)}${r.valLoss !== null ? `, held-out ${r.valLoss.toFixed(4)}` : ''}`);
   const common = { seed, epochs, valFraction: 0, montage: montageCount ? { count: montageCount } : undefined, maxFrames: 60 };
-  const teacher = await trainTeacher(train, { ...common, family: o.family, onEpoch: report('teacher', 0) });
+  const teacher = await trainTeacher(train, { ...common, family, onEpoch: report('teacher', 0) });
   const student = await trainStudent(teacher, train, {
     ...common, k: o.k, strategy: 'uniform', mode: 'serial', lossTerms: ['ce', 'rep', 'pred'], alpha: 1, beta: 1, onEpoch: report('student', epochs),
   });
@@ -145,7 +155,7 @@ export async function trainOnLibrary(o: LibraryTrainOptions): Promise<Omit<Train
   const after = metricSet(studentPreds(sTag, data.videos, val, o.k), yVal);
   const teacherM = metricSet(val.map((i) => tTag.predict(data.videos[i].frames.length > 60
     ? selectFrames(data.videos[i].frames.length, 60, 'uniform').map((j) => data.videos[i].frames[j]) : data.videos[i].frames)), yVal);
-  tTag.model.dispose(); sTag.model.dispose(); teacher.dispose(); student.dispose();
+  tTag.dispose(); sTag.dispose(); teacher.dispose(); student.dispose();
   const old = `${o.outDir}.old-${process.pid}`;
   if (fs.existsSync(o.outDir)) fs.renameSync(o.outDir, old);
   fs.renameSync(tmp, o.outDir);

@@ -11,19 +11,57 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { EMBED_DIM, NUM_CLASSES } from './frame-cnn.ts';
 import { videoModelFlops } from './flops.ts';
-import type { VideoModel } from './video/model.ts';
+import { probabilities } from './evidence/model.ts';
+import { checkEvidenceManifest, type EvidenceManifest } from './evidence/persist.ts';
+import { bestFrameScores, poolEvidence } from './evidence/pool.ts';
+import { toTagScores } from './evidence/protocol.ts';
 import { loadModel, type Manifest, readManifest } from './video/persist.ts';
+
+export type AnyManifest = Manifest | EvidenceManifest;
 
 export interface Tagger {
   dir: string;
-  manifest: Manifest;
-  model: VideoModel;
-  /** Class probabilities of one video from its raw cached frame vectors ([embedding | class scores] each). */
+  manifest: AnyManifest;
+  /** Tag scores of one video (≥ 0.5 = tagged) from its raw cached frame vectors ([embedding | class scores] each). */
   predict(frames: ArrayLike<number>[]): Float32Array;
   /** Video-model FLOPs for a video of `frames` frames (frame CNNs excluded). */
   flops(frames: number): number;
-  /** short name stored with each scan, e.g. `student:netvlad@10` */
+  /** short name stored with each scan, e.g. `student:evidence@10` */
   name: string;
+  dispose(): void;
+}
+
+/** manifest.json of a model folder, of either format (no weights loaded). */
+export async function readAnyManifest(dir: string): Promise<AnyManifest> {
+  const file = path.join(dir, 'manifest.json');
+  let m: AnyManifest;
+  try { m = JSON.parse(await fs.promises.readFile(file, 'utf8')) as AnyManifest; } catch (e) {
+    throw new Error(`${file}: unreadable model manifest (${(e as Error).message.split('\n')[0]})`);
+  }
+  return m.format === 'glimpse-evidence-model' ? checkEvidenceManifest(m, file) : readManifest(dir);
+}
+
+/**
+ * An evidence model (main/ml/evidence): pooled per-class detector evidence → calibrated probability → tag score.
+ * A class no looked-at frame supports (best score < supportScore) is kept below the tag line, whatever the
+ * calibration says: a tag always points at a frame that shows it.
+ */
+function evidenceTagger(dir: string, m: EvidenceManifest): Tagger {
+  const C = m.labels.length;
+  return {
+    dir, manifest: m, name: `${m.role}:evidence${m.k ? `@${m.k}` : ''}`,
+    predict(frames) {
+      // the class scores are the tail of every cached frame vector
+      const scores = frames.map((f) => (f.length === C ? f : f instanceof Float32Array ? f.subarray(f.length - C) : Array.from(f).slice(f.length - C)));
+      const s = toTagScores(probabilities(m.params, poolEvidence(scores, C)), m.threshold);
+      const best = bestFrameScores(scores, C);
+      for (let c = 0; c < C; c++) if (best[c] < m.supportScore && s[c] >= 0.5) s[c] = 0.49;
+      return Float32Array.from(s);
+    },
+    // pooling (≈8 operations per frame and class) and the per-class model (adapter F² + weights F)
+    flops: (n) => C * (8 * n + 2 * m.params.F * m.params.F + 2 * m.params.F + 2),
+    dispose() {},
+  };
 }
 
 /** Per-class max of the detector scores over the given frames (the tail of each raw vector). */
@@ -39,12 +77,14 @@ export function blendWeightsOf(m: Manifest): number[] | null {
 }
 
 export async function loadTagger(dir: string): Promise<Tagger> {
-  const manifest = await readManifest(dir);
+  const any = await readAnyManifest(dir);
+  if (any.format === 'glimpse-evidence-model') return evidenceTagger(dir, any);
+  const manifest = any;
   const model = await loadModel(dir);
   const weights = blendWeightsOf(manifest);
   const role = manifest.role;
   return {
-    dir, manifest, model,
+    dir, manifest, dispose: () => model.dispose(),
     name: `${role}:${manifest.family}${role === 'student' && manifest.k ? `@${manifest.k}` : ''}`,
     predict(frames) {
       if (!frames.length) return new Float32Array(manifest.config.numClasses);
@@ -64,6 +104,10 @@ export function defaultModelsDir(): string {
   return path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '..', '..', 'resources', 'models');
 }
 
+/** A model folder: an evidence manifest alone, or a tfjs video model's manifest with its weights.bin. */
 export function hasModel(dir: string): boolean {
-  return fs.existsSync(path.join(dir, 'manifest.json')) && fs.existsSync(path.join(dir, 'weights.bin'));
+  const file = path.join(dir, 'manifest.json');
+  if (!fs.existsSync(file)) return false;
+  if (fs.existsSync(path.join(dir, 'weights.bin'))) return true;
+  try { return (JSON.parse(fs.readFileSync(file, 'utf8')) as { format?: string }).format === 'glimpse-evidence-model'; } catch { return false; }
 }

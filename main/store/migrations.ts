@@ -113,4 +113,14 @@ export const migrations: Migration[] = [
       END;
     `),
   },
+  {
+    version: 6,
+    name: 'scans.pipeline: the frame pipeline that produced the cached features',
+    // Features from another preprocessing (v1 squashed frames to 512×512; v2 letterboxes) must never be mixed into
+    // training, Compare or the benchmark: readers filter on this column. Older scans were all made by v1.
+    up: (db) => db.exec(`
+      ALTER TABLE scans ADD COLUMN pipeline TEXT;
+      UPDATE scans SET pipeline = 'sq512-v1';
+    `),
+  },
 ];

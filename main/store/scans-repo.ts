@@ -5,13 +5,15 @@ export type TagSource = 'student' | 'teacher' | 'human';
 
 export interface ScanRow {
   id: number; video_id: number; kind: 'student' | 'teacher'; model: string; frame_count: number;
-  seconds: number; decode_seconds: number; cnn_seconds: number; model_seconds: number; model_flops: number; created_at: string;
+  seconds: number; decode_seconds: number; cnn_seconds: number; model_seconds: number; model_flops: number; pipeline: string | null; created_at: string;
 }
 
 export interface FrameRow { idx: number; time_s: number; embedding: Float32Array; class_scores: Float32Array }
 
 export interface NewScan {
   videoId: number; kind: 'student' | 'teacher'; model: string; seconds: number; decodeSeconds: number; cnnSeconds: number;
+  /** version of the frame pipeline that made the features (FRAME_PIPELINE in main/ml/frame-cnn.ts) */
+  pipeline?: string;
   /** video-model stage: wall time and FLOPs (0 when the detector's max-pooling stood in for a model) */
   modelSeconds?: number; modelFlops?: number;
   frames: { timeS: number; embedding: Float32Array; classScores: Float32Array }[];
@@ -32,9 +34,9 @@ export class ScansRepo {
     return this.db.transaction(() => {
       // A newer scan of the same kind replaces the old one (its frames go with it by cascade).
       this.db.prepare('DELETE FROM scans WHERE video_id = ? AND kind = ?').run(s.videoId, s.kind);
-      const id = Number(this.db.prepare(`INSERT INTO scans(video_id, kind, model, frame_count, seconds, decode_seconds, cnn_seconds, model_seconds, model_flops)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(s.videoId, s.kind, s.model, s.frames.length, s.seconds, s.decodeSeconds, s.cnnSeconds,
-        s.modelSeconds ?? 0, s.modelFlops ?? 0).lastInsertRowid);
+      const id = Number(this.db.prepare(`INSERT INTO scans(video_id, kind, model, frame_count, seconds, decode_seconds, cnn_seconds, model_seconds, model_flops, pipeline)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(s.videoId, s.kind, s.model, s.frames.length, s.seconds, s.decodeSeconds, s.cnnSeconds,
+        s.modelSeconds ?? 0, s.modelFlops ?? 0, s.pipeline ?? null).lastInsertRowid);
       const fr = this.db.prepare('INSERT INTO frames(scan_id, idx, time_s, embedding, class_scores) VALUES (?, ?, ?, ?, ?)');
       s.frames.forEach((f, i) => fr.run(id, i, f.timeS, blob(f.embedding), blob(f.classScores)));
       this.db.prepare('DELETE FROM tags WHERE video_id = ? AND source = ?').run(s.videoId, s.kind);

@@ -1,169 +1,93 @@
 /**
- * Trains the models Glimpse ships: resources/models/teacher (all frames) and resources/models/student (k
- * uniform frames, distilled serially from the teacher with L_CE + α·L_rep + β·L_pred).
+ * Builds the models Glimpse ships: resources/models/teacher (every frame of a teacher scan) and
+ * resources/models/student (k uniform frames, distilled from the teacher), both evidence models
+ * (main/ml/evidence).
  *
  *   node --import tsx resources/models/train-defaults.ts --clips ../shared/data
  *
- * 1. Builds/reuses the teacher-scan feature cache of the clips (.cache/features.db) through the real engine.
- * 2. Grouped k-fold evaluation of exactly this recipe (held-out clips; the numbers stored in `metrics`), which
- *    also gives the number of epochs early stopping picked.
- * 3. Retrains teacher and student on ALL labelled clips for that many epochs, saves both with the per-class
- *    detector blend weights (`training.blendWeights`, applied by main/ml/tagger.ts), and checks that both load
- *    and predict through loadTagger.
- * Deterministic: same clips, labels and seed ⇒ same weights (wasm backend).
+ * 1. Builds/reuses the feature cache (.cache/features-<FRAME_PIPELINE>.db) through the real engine.
+ * 2. Training clips: only those whose licence clears shipping (main/ml/licence.ts); every clip evaluates.
+ * 3. Held-out metrics of exactly this recipe: grouped k-fold over every labelled clip, training on the cleared
+ *    clips of each training split, thresholds by nested CV inside it (main/ml/evidence/protocol.ts).
+ * 4. Fits teacher and student on all cleared clips; the threshold comes from out-of-fold predictions of those
+ *    clips (grouped CV), never from a clip the metrics were measured on.
+ * 5. Saves both manifests (parameters, sha256, threshold, pipeline, training clip list) and loads them back
+ *    through loadTagger as a check. Deterministic: no randomness but the fold assignment (seeded).
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { initBackend } from '../../main/ml/backend.ts';
-import { videoModelFlops, videoPipelineFlops } from '../../main/ml/flops.ts';
-import { evaluate } from '../../main/ml/metrics.ts';
-import { makeRng } from '../../main/ml/rng.ts';
+import { COCO80 } from '../../shared/coco.ts';
+import { ensureFeatureDb } from '../../main/engine/feature-cache.ts';
+import { locateData, readLabelsCsv } from '../../main/ml/dataset.ts';
+import { clipsFromDb } from '../../main/ml/evidence/clips.ts';
+import { makeManifest, saveEvidenceModel } from '../../main/ml/evidence/persist.ts';
+import { chooseThreshold, crossValidate, MIN_PRECISION, outOfFold, score, trainAll } from '../../main/ml/evidence/protocol.ts';
+import { FRAME_PIPELINE } from '../../main/ml/frame-cnn.ts';
+import { trainableForShipping } from '../../main/ml/licence.ts';
 import { loadTagger } from '../../main/ml/tagger.ts';
-import { selectFrames } from '../../main/ml/train/frames.ts';
-import type { Family } from '../../main/ml/video/config.ts';
-import { saveModel } from '../../main/ml/video/persist.ts';
 import { openDb } from '../../main/store/db.ts';
-import {
-  blend, complement, type Dataset, defaultRecipe, ensureFeatureDb, fitStudent, fitTeacher, framesFor, groupedFolds, loadDataset,
-  locateData, type Recipe, runOn, supportWeights,
-} from '../../tests/bench/accuracy-lib.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const { values: a } = parseArgs({
   options: {
     clips: { type: 'string', default: '../shared/data' },
-    db: { type: 'string', default: path.join(ROOT, '.cache', 'features.db') },
-    family: { type: 'string', default: 'netvlad' },
+    db: { type: 'string', default: path.join(ROOT, '.cache', `features-${FRAME_PIPELINE}.db`) },
     k: { type: 'string', default: '10' },
     seed: { type: 'string', default: '1' },
     folds: { type: 'string', default: '5' },
-    epochs: { type: 'string' }, // skip the fold evaluation's epoch choice and train this many
-    blend: { type: 'string' },
-    montage: { type: 'string' },
-    alpha: { type: 'string' },
-    beta: { type: 'string' },
+    inner: { type: 'string', default: '4' },
     out: { type: 'string', default: path.join(ROOT, 'resources', 'models') },
-    features: { type: 'string' }, // both | embedding | scores
-    norm: { type: 'string' }, // l2 | l2-per-part | none
-    'cache-only': { type: 'boolean', default: false }, // use the feature cache as it is (no engine scan)
+    'cache-only': { type: 'boolean', default: false },
   },
 });
 const log = (s: string) => process.stderr.write(`${s}\n`);
-const family = a.family as Family;
-const k = Number(a.k), seed = Number(a.seed), nFolds = Number(a.folds);
-const over: Partial<Recipe> = { seed };
-if (a.blend !== undefined) over.blendN0 = Number(a.blend);
-if (a.montage) over.montagePerVideo = Number(a.montage);
-if (a.features || a.norm) {
-  const base = defaultRecipe('hrnn').features;
-  over.features = { ...base, parts: (a.features ?? base.parts) as typeof base.parts, norm: (a.norm ?? base.norm) as typeof base.norm };
-}
-if (a.alpha) over.alpha = Number(a.alpha);
-if (a.beta) over.beta = Number(a.beta);
-const R = defaultRecipe(family, over);
-const STUDENT = { k, strategy: 'uniform' as const, mode: 'serial' as const, terms: ['ce', 'rep', 'pred'] as ('ce' | 'rep' | 'pred')[] };
-
+const k = Number(a.k), seed = Number(a.seed), folds = Number(a.folds), inner = Number(a.inner);
 const loc = locateData(path.resolve(ROOT, a.clips!));
 if (!a['cache-only']) await ensureFeatureDb(loc.clipsRoot, a.db!, log);
 const db = openDb(a.db!);
-const ds: Dataset = loadDataset(db, loc.labelsCsv);
+const { labels } = readLabelsCsv(loc.labelsCsv);
+const clips = clipsFromDb(db, labels).filter((c) => c.labels);
 db.close();
-await initBackend();
-const labelsSha = createHash('sha256').update(fs.readFileSync(loc.labelsCsv)).digest('hex');
-log(`train-defaults: ${ds.videos.length} labelled clips, ${new Set(ds.groups).size} groups; ${family}, student k=${k}`);
+const verdict = new Map([...labels.values()].map((l) => [l.file, trainableForShipping(l.license, l.source)]));
+const cleared = clips.filter((c) => verdict.get(c.path)?.ok);
+log(`${clips.length} labelled clips with features; ${cleared.length} cleared for training shipped weights`);
+const C = COCO80.length, spec = { k, classes: C };
 
-// ---------------------------------------------------------------------------------- held-out evaluation
+// Held-out metrics of this recipe (test folds hold every clip, training only the cleared ones).
+const cv = crossValidate(clips, spec, { folds, inner, seed, trainable: (c) => verdict.get(c.path)?.ok === true });
+const Y = clips.map((c) => c.labels!);
+const held = (m: 'teacher' | 'student' | 'uniform' | 'detector') => {
+  const s = score(cv.tags[m], Y, cv.support[m]);
+  return { gap: s.gap, map: s.map, hit1: s.hit1, precision: s.pr.precision, recall: s.pr.recall, f1: s.pr.f1, unsupported: s.unsupported,
+    framesPerVideo: cv.frames[m], thresholds: cv.thresholds[m] };
+};
+const heldOut = { teacher: held('teacher'), student: held('student'), uniform: held('uniform'), detector: held('detector') };
+log(`held-out (${folds} grouped folds over ${clips.length} clips): student F1 ${heldOut.student.f1.toFixed(3)} P ${heldOut.student.precision.toFixed(3)} `
+  + `R ${heldOut.student.recall.toFixed(3)} GAP ${heldOut.student.gap.toFixed(3)}; teacher GAP ${heldOut.teacher.gap.toFixed(3)}; detector GAP ${heldOut.detector.gap.toFixed(3)}`);
 
-type M = { gap: number; map: number; hit1: number };
-const pick = (e: ReturnType<typeof evaluate>): M => ({ gap: e.gap, map: e.map, hit1: e.hit1 });
-const avg = (xs: M[]): M => ({ gap: mean(xs.map((x) => x.gap)), map: mean(xs.map((x) => x.map)), hit1: mean(xs.map((x) => x.hit1)) });
-function mean(x: number[]): number { return x.reduce((s, v) => s + v, 0) / Math.max(1, x.length); }
-
-let heldOut: Record<string, unknown> | null = null;
-let epochsT = Number(a.epochs ?? 0), epochsS = Number(a.epochs ?? 0);
-if (nFolds >= 2) {
-  const folds = groupedFolds(ds.groups, nFolds, seed);
-  const acc = { teacher: [] as M[], student: [] as M[], uniform: [] as M[], teacherPure: [] as M[], studentPure: [] as M[], uniformPure: [] as M[], detector: [] as M[] };
-  const bestT: number[] = [], bestS: number[] = [];
-  for (let f = 0; f < folds.length; f++) {
-    const test = folds[f], train = complement(ds.features.length, test), y = test.map((i) => ds.labels[i]);
-    const w = supportWeights(train.map((i) => ds.labels[i]), R.blendN0);
-    const teacher = await fitTeacher(ds, train, R);
-    const student = await fitStudent(teacher, ds, train, R, STUDENT);
-    const uniform = await fitStudent(teacher, ds, train, R, { ...STUDENT, terms: ['ce'] });
-    bestT.push(Number(teacher.meta.training?.bestEpoch ?? R.epochs));
-    bestS.push(Number(student.meta.training?.bestEpoch ?? R.epochs));
-    const all = (n: number) => framesFor(n, null, 'uniform', makeRng(seed));
-    const kf = (n: number) => framesFor(n, k, 'uniform', makeRng(seed));
-    const sT = runOn(teacher, ds, test, all), sS = runOn(student, ds, test, kf), sU = runOn(uniform, ds, test, kf), sD = runOn(null, ds, test, kf);
-    const bl = (s: typeof sT) => s.probs.map((p, i) => blend(p, s.detector[i], w));
-    acc.teacher.push(pick(evaluate(bl(sT), y))); acc.student.push(pick(evaluate(bl(sS), y))); acc.uniform.push(pick(evaluate(bl(sU), y)));
-    acc.teacherPure.push(pick(evaluate(sT.probs, y))); acc.studentPure.push(pick(evaluate(sS.probs, y))); acc.uniformPure.push(pick(evaluate(sU.probs, y)));
-    acc.detector.push(pick(evaluate(sD.probs, y)));
-    log(`fold ${f + 1}/${folds.length}: teacher GAP ${acc.teacher.at(-1)!.gap.toFixed(3)}, student ${acc.student.at(-1)!.gap.toFixed(3)}, `
-      + `uniform-k ${acc.uniform.at(-1)!.gap.toFixed(3)}, detector max-pool-k ${acc.detector.at(-1)!.gap.toFixed(3)} (blended)${R.valFraction > 0 ? `; best epochs ${bestT.at(-1)}/${bestS.at(-1)}` : ''}`);
-    teacher.dispose(); student.dispose(); uniform.dispose();
-  }
-  const med = (x: number[]) => [...x].sort((p, q) => p - q)[Math.floor(x.length / 2)];
-  // with early stopping in the recipe, the final models (trained on everything, no held-out split) get the median best epoch
-  if (!a.epochs && R.valFraction > 0) { epochsT = Math.max(5, med(bestT)); epochsS = Math.max(5, med(bestS)); }
-  heldOut = {
-    protocol: `${nFolds} grouped folds over ${ds.videos.length} clips (sources never straddle a split), mean over folds, `
-      + `each fold trained with this recipe`,
-    blended: R.blendN0 > 0, teacher: avg(acc.teacher), student: avg(acc.student), uniformK: avg(acc.uniform), detectorMaxPoolK: avg(acc.detector),
-    pure: { teacher: avg(acc.teacherPure), student: avg(acc.studentPure), uniformK: avg(acc.uniformPure) },
-    ...(R.valFraction > 0 ? { bestEpochs: { teacher: bestT, student: bestS } } : {}),
-  };
-  log(`held-out: ${JSON.stringify(heldOut)}`);
-}
-if (!epochsT) { epochsT = R.epochs; epochsS = R.epochs; }
-
-// ---------------------------------------------------------------------------------- final models
-
-const everything = ds.features.map((_, i) => i);
-const finalR: Recipe = { ...R, valFraction: 0 };
-const t0 = performance.now();
-const teacher = await fitTeacher(ds, everything, { ...finalR, epochs: epochsT });
-const student = await fitStudent(teacher, ds, everything, { ...finalR, epochs: epochsS }, STUDENT);
-log(`final teacher (${epochsT} epochs) + student (${epochsS} epochs) on all ${ds.videos.length} clips in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
-
-const blendWeights = R.blendN0 > 0 ? supportWeights(ds.labels, R.blendN0) : null;
-const meanFrames = mean(ds.features.map((f) => f.length));
+// Final models on every cleared clip; thresholds from their own out-of-fold predictions.
+const all = cleared.map((_, i) => i);
+const trained = trainAll(cleared, { ...spec, baseline: false });
+const oof = outOfFold(cleared, all, spec, inner, seed);
+const thr = { teacher: chooseThreshold(oof.teacher, cleared.map((c) => c.labels!)), student: chooseThreshold(oof.student, cleared.map((c) => c.labels!)) };
+const csvSha = createHash('sha256').update(fs.readFileSync(loc.labelsCsv)).digest('hex');
 const training = {
-  data: {
-    clips: ds.videos.length, groups: new Set(ds.groups).size, source: '../shared/data (the team\'s hand-labelled public clips, see resources/models/README.md)',
-    labelsCsv: path.basename(loc.labelsCsv), labelsSha256: labelsSha,
-  },
-  command: `node --import tsx resources/models/train-defaults.ts ${process.argv.slice(2).join(' ')}`.trim(),
-  recipe: { ...R, epochsTeacher: epochsT, epochsStudent: epochsS },
-  seed,
-  ...(blendWeights ? { blendWeights, blendN0: R.blendN0 } : {}),
+  command: `node --import tsx resources/models/train-defaults.ts --clips ${a.clips} --k ${k} --seed ${seed} --folds ${folds} --inner ${inner}`,
+  labelsCsvSha256: csvSha, seed, minPrecision: MIN_PRECISION,
+  licenceRule: 'main/ml/licence.ts (trainableForShipping)',
+  clips: cleared.map((c) => ({ file: path.relative(loc.dataDir, c.path), why: verdict.get(c.path)!.why })),
 };
-const cost = (c: typeof teacher.config, frames: number) => ({ frames, videoModelFlops: videoModelFlops(c, frames).total, pipelineFlops: videoPipelineFlops(c, frames).total });
-teacher.meta.training = { ...teacher.meta.training, ...training };
-student.meta.training = { ...student.meta.training, ...training };
-teacher.meta.metrics = { heldOut: heldOut ? { ...heldOut, model: heldOut.teacher } : null, costPerVideo: cost(teacher.config, meanFrames) };
-student.meta.metrics = { heldOut: heldOut ? { ...heldOut, model: heldOut.student } : null, costPerVideo: cost(student.config, Math.min(k, meanFrames)) };
-
+const metrics = { heldOut, protocol: `${folds} grouped folds over ${clips.length} labelled clips; training on licence-cleared clips of each split; thresholds by nested ${inner}-fold CV` };
 const outDir = path.resolve(a.out!);
-const mT = await saveModel(teacher, path.join(outDir, 'teacher'));
-const mS = await saveModel(student, path.join(outDir, 'student'));
-teacher.dispose(); student.dispose();
-log(`saved ${path.join(outDir, 'teacher')} (${(mT.weights.bytes / 1e6).toFixed(2)} MB) and ${path.join(outDir, 'student')} (${(mS.weights.bytes / 1e6).toFixed(2)} MB)`);
-
-// ---------------------------------------------------------------------------------- load check
-
+for (const role of ['teacher', 'student'] as const) {
+  const dir = path.join(outDir, role);
+  fs.rmSync(path.join(dir, 'weights.bin'), { force: true }); // the tfjs video models' file, not used by evidence models
+  await saveEvidenceModel(makeManifest({
+    role, k: role === 'student' ? k : null, labels: [...COCO80], threshold: thr[role], params: trained[role], metrics, training,
+  }), dir);
+}
 const tT = await loadTagger(path.join(outDir, 'teacher')), tS = await loadTagger(path.join(outDir, 'student'));
-const pT = ds.features.map((f) => Array.from(tT.predict(f)));
-const pS = ds.features.map((f) => Array.from(tS.predict(selectFrames(f.length, k, 'uniform').map((j) => f[j]))));
-const eT = evaluate(pT, ds.labels), eS = evaluate(pS, ds.labels);
-log(`loadTagger check (training clips, not held-out): ${tT.name} GAP ${eT.gap.toFixed(3)}, ${tS.name} GAP ${eS.gap.toFixed(3)}`);
-const summary = {
-  teacher: { dir: path.join(outDir, 'teacher'), bytes: mT.weights.bytes, name: tT.name, heldOut: heldOut?.teacher ?? null, trainingFit: pick(eT) },
-  student: { dir: path.join(outDir, 'student'), bytes: mS.weights.bytes, name: tS.name, heldOut: heldOut?.student ?? null, trainingFit: pick(eS) },
-  heldOut,
-};
-tT.model.dispose(); tS.model.dispose();
-process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+log(`saved ${tT.name} (threshold ${thr.teacher}) and ${tS.name} (threshold ${thr.student}) to ${outDir}; they load through loadTagger`);
+process.stdout.write(`${JSON.stringify({ cleared: cleared.length, thresholds: thr, heldOut }, null, 2)}\n`);

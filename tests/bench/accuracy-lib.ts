@@ -19,57 +19,8 @@ import type { Strategy, VideoModel } from '../../main/ml/video/model.ts';
 
 // ---------------------------------------------------------------------------------------------- data location
 
-export interface DataLocation { dataDir: string; clipsRoot: string; labelsCsv: string }
-
-/**
- * `--clips` may name the data folder (holding clips/ and labels.csv, like ../shared/data) or the clips folder
- * itself (labels.csv next to it or inside). Throws with a readable message when something is missing.
- */
-export function locateData(arg: string): DataLocation {
-  const dir = path.resolve(arg);
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
-    throw new Error(`clips folder not found: ${dir} (pass --clips PATH, e.g. --clips ../shared/data)`);
-  }
-  const clipsRoot = fs.existsSync(path.join(dir, 'clips')) ? path.join(dir, 'clips') : dir;
-  const labelsCsv = [path.join(dir, 'labels.csv'), path.join(clipsRoot, 'labels.csv'), path.join(path.dirname(dir), 'labels.csv')]
-    .find((p) => fs.existsSync(p));
-  if (!labelsCsv) throw new Error(`no labels.csv found in ${dir} or next to it: human labels are needed to score accuracy`);
-  return { dataDir: dir, clipsRoot, labelsCsv };
-}
-
-/**
- * Makes sure `dbPath` holds a teacher scan of every video under `clipsRoot`, using the app's engine (library
- * indexing, then a teacher scan job). Features are cached, so a second call finds nothing to do.
- */
-export async function ensureFeatureDb(clipsRoot: string, dbPath: string, log: (s: string) => void = console.error): Promise<void> {
-  const { Engine } = await import('../../main/engine/engine.ts');
-  fs.mkdirSync(path.dirname(path.resolve(dbPath)), { recursive: true });
-  const engine = new Engine({ dbPath });
-  try {
-    const added = await engine.call('library.addRoot', { path: path.resolve(clipsRoot), scan: false });
-    if (added.jobId) {
-      const j = await engine.jobs.wait(added.jobId);
-      if (j.state !== 'done') throw new Error(`indexing ${clipsRoot} ${j.state}: ${j.error ?? j.message}`);
-    }
-    const { openDb } = await import('../../main/store/db.ts');
-    const db = openDb(dbPath);
-    const missing = (db.prepare(`SELECT v.id FROM videos v WHERE v.status IN ('ok', 'pending') AND NOT EXISTS
-      (SELECT 1 FROM scans s WHERE s.video_id = v.id AND s.kind = 'teacher')`).all() as { id: number }[]).map((r) => r.id);
-    db.close();
-    if (!missing.length) { log(`feature cache ${dbPath}: every video already has a teacher scan`); return; }
-    log(`feature cache ${dbPath}: teacher-scanning ${missing.length} videos (≈0.25 s per frame, ≥60 frames each)…`);
-    const t0 = performance.now();
-    const { jobId } = await engine.call('scan.start', { kind: 'teacher', videoIds: missing });
-    const timer = setInterval(() => {
-      const j = engine.jobs.list().find((x) => x.id === jobId);
-      if (j) log(`  teacher scan ${j.done}/${j.total} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
-    }, 30_000);
-    const j = await engine.jobs.wait(jobId).finally(() => clearInterval(timer));
-    if (j.state !== 'done') throw new Error(`teacher scan ${j.state}: ${j.error ?? j.message}`);
-  } finally {
-    await engine.close();
-  }
-}
+export { type DataLocation, locateData } from '../../main/ml/dataset.ts';
+export { ensureFeatureDb } from '../../main/engine/feature-cache.ts';
 
 // ---------------------------------------------------------------------------------------------- dataset
 
@@ -117,31 +68,7 @@ export function secondsPerFrame(db: Db, kind: 'teacher' | 'student'): { decode: 
 
 // ---------------------------------------------------------------------------------------------- folds
 
-/**
- * Grouped k-fold: every group (source) lands in exactly one fold; folds are balanced by video count (largest
- * groups first, each to the currently smallest fold; ties broken by a seeded shuffle). Returns test indices per
- * fold; every video is in exactly one test fold.
- */
-export function groupedFolds(groups: string[], folds: number, seed = 1): number[][] {
-  if (folds < 2) throw new Error('need at least 2 folds');
-  const byGroup = new Map<string, number[]>();
-  groups.forEach((g, i) => { if (!byGroup.has(g)) byGroup.set(g, []); byGroup.get(g)!.push(i); });
-  if (byGroup.size < folds) throw new Error(`${byGroup.size} groups cannot fill ${folds} folds`);
-  const keys = makeRng(seed).shuffle([...byGroup.keys()].sort());
-  keys.sort((a, b) => byGroup.get(b)!.length - byGroup.get(a)!.length); // stable: shuffled order among equals
-  const out: number[][] = Array.from({ length: folds }, () => []);
-  for (const g of keys) {
-    let f = 0;
-    for (let j = 1; j < folds; j++) if (out[j].length < out[f].length) f = j;
-    out[f].push(...byGroup.get(g)!);
-  }
-  return out.map((f) => f.sort((a, b) => a - b));
-}
-
-export function complement(n: number, test: number[]): number[] {
-  const t = new Set(test);
-  return Array.from({ length: n }, (_, i) => i).filter((i) => !t.has(i));
-}
+export { complement, groupedFolds } from '../../main/ml/evidence/protocol.ts';
 
 // ---------------------------------------------------------------------------------------------- baselines
 

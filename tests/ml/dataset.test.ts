@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { groupOf, loadScanFeatures, multiHot, parseCsv, readLabelsCsv } from '../../main/ml/dataset.ts';
+import { FRAME_PIPELINE } from '../../main/ml/frame-cnn.ts';
 import { openDb } from '../../main/store/db.ts';
 import { LibraryRepo } from '../../main/store/library-repo.ts';
 import { ScansRepo } from '../../main/store/scans-repo.ts';
@@ -44,7 +45,7 @@ test('scan features come back as [embedding | scores] per frame in time order', 
   const root = lib.addRoot('/v');
   lib.upsertFiles(root.id, [{ path: '/v/a.mp4', name: 'a.mp4', sizeBytes: 1, mtimeMs: 1 }]);
   const v = lib.pendingVideos()[0];
-  new ScansRepo(db).saveScan({ videoId: v.id, kind: 'teacher', model: 't', seconds: 1, decodeSeconds: 0, cnnSeconds: 0, tags: [],
+  new ScansRepo(db).saveScan({ videoId: v.id, kind: 'teacher', model: 't', pipeline: FRAME_PIPELINE, seconds: 1, decodeSeconds: 0, cnnSeconds: 0, tags: [],
     frames: [0, 1].map((t) => ({ timeS: t, embedding: new Float32Array([t, t]), classScores: new Float32Array([9]) })) }, () => lib.setOk(v.id, null));
   const [f] = loadScanFeatures(db);
   assert.deepEqual(f.times, [0, 1]);

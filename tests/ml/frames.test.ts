@@ -8,8 +8,8 @@ import { montage } from '../../main/ml/train/montage.ts';
 import { splitIndices } from '../../main/ml/train/train.ts';
 
 test('frame selection strategies', () => {
-  assert.deepEqual(selectFrames(30, 6, 'uniform'), [0, 5, 10, 15, 20, 25]);
-  assert.deepEqual(selectFrames(10, 4, 'uniform'), [0, 2, 5, 7]);
+  assert.deepEqual(selectFrames(30, 6, 'uniform'), [2, 7, 12, 17, 22, 27]); // segment centres, as scans
+  assert.deepEqual(selectFrames(10, 4, 'uniform'), [1, 3, 6, 8]);
   assert.deepEqual(selectFrames(10, 3, 'first'), [0, 1, 2]);
   assert.deepEqual(selectFrames(10, 3, 'last'), [7, 8, 9]);
   assert.deepEqual(selectFrames(10, 4, 'middle'), [3, 4, 5, 6]);

@@ -2,6 +2,7 @@
  * Which k of a video's n frames the student sees: the paper's uniform every-j-th sampling and its baselines.
  * Indices are sorted and distinct; when k ≥ n every frame is used.
  */
+import { uniformIndices } from '../../media/sampling.ts';
 import type { Rng } from '../rng.ts';
 import type { Strategy } from '../video/model.ts';
 
@@ -14,8 +15,8 @@ export function selectFrames(n: number, k: number, strategy: Strategy, rng?: Rng
   if (!Number.isInteger(k) || k < 1) throw new Error(`k must be a positive integer, got ${k}`);
   if (k >= n) return range(0, n);
   switch (strategy) {
-    case 'uniform': // frames 0, j, 2j, … with j = n/k (fractional j keeps exactly k frames)
-      return range(0, k).map((i) => Math.floor((i * n) / k));
+    case 'uniform': // the one definition: media/sampling.ts (segment centres)
+      return uniformIndices(n, k);
     case 'random': {
       if (!rng) throw new Error("strategy 'random' needs an rng (determinism)");
       return rng.shuffle(range(0, n)).slice(0, k).sort((a, b) => a - b);

@@ -1,0 +1,19 @@
+/** Clips for the evidence models, read from cached teacher scans (nothing here decodes video). */
+import type { Db } from '../../store/db.ts';
+import { type CsvLabel, groupOf, loadScanFeatures, multiHot } from '../dataset.ts';
+import { EMBED_DIM } from '../frame-cnn.ts';
+import type { Clip } from './protocol.ts';
+
+/**
+ * Every video with a teacher scan of the current frame pipeline. `labels` (by absolute path) gives human labels;
+ * videos without a row get `labels: null`. `group` defaults to the team-data grouping (groupOf).
+ */
+export function clipsFromDb(db: Db, labels: Map<string, Pick<CsvLabel, 'tags'>> | null, group: (path: string) => string = groupOf): Clip[] {
+  return loadScanFeatures(db, { kind: 'teacher' }).filter((v) => v.frames.length > 0).map((v) => {
+    const l = labels?.get(v.path);
+    return {
+      path: v.path, group: group(v.path), durationS: v.durationS ?? (v.times[v.times.length - 1] ?? 0),
+      times: v.times, scores: v.frames.map((f) => f.subarray(EMBED_DIM)), labels: l ? multiHot(l.tags) : null,
+    };
+  });
+}
