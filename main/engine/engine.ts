@@ -125,9 +125,24 @@ export class Engine {
       return { removed: this.library.removeRoot(real) || this.library.removeRoot(abs) };
     },
     'library.roots': () => this.library.roots().map((r) => ({ id: r.id, path: r.path, videoCount: r.video_count, addedAt: r.added_at })),
-    'library.videos': ({ tag, query, limit, offset }) => {
-      const { total, rows } = this.library.list({ tag, query, limit, offset, minScore: TAG_THRESHOLD });
-      return { total, videos: this.summaries(rows) };
+    // With a tag or a name filter this is the app's search (one query path: human edits win, case-insensitive);
+    // without, the plain listing the CLI's add/roots reports use.
+    'library.videos': async ({ tag, query, limit, offset }) => {
+      if (!tag && !query) {
+        const { total, rows } = this.library.list({ limit, offset });
+        return { total, videos: this.summaries(rows) };
+      }
+      const q = [tag ? `tag:"${tag.replace(/"/g, '')}"` : '', query ? `name:"${query.replace(/"/g, '')}"` : ''].join(' ').trim();
+      const videos: VideoSummary[] = [];
+      let total = 0;
+      for (let at = offset; videos.length < limit;) {
+        const page = await this.call('library.search', { q, limit: Math.min(1000, limit - videos.length), offset: at });
+        total = page.total;
+        videos.push(...page.videos);
+        at += page.videos.length;
+        if (!page.videos.length || at >= total) break;
+      }
+      return { total, videos };
     },
     'library.video': ({ id }) => {
       const v = this.library.video(id);
@@ -145,7 +160,7 @@ export class Engine {
           decodeSeconds: s.decode_seconds, cnnSeconds: s.cnn_seconds, createdAt: s.created_at })),
       };
     },
-    'library.tags': () => this.scans.tagCounts(TAG_THRESHOLD),
+    'library.tags': async () => (await this.call('library.search', { q: '', facets: true, limit: 1 })).facets,
     'scan.start': ({ kind, videoIds }) => ({
       jobId: this.jobs.enqueue(`scan:${kind}`, (ctx) => this.scanVideos(ctx, kind, videoIds ? this.library.videosByIds(videoIds) : this.library.scannableVideos())),
     }),

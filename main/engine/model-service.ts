@@ -113,7 +113,7 @@ export class ModelService {
     const current = await this.resolve('student');
     const opts: Omit<LibraryTrainOptions, 'onProgress'> = {
       dbPath: this.dbPath, outDir: this.libraryDir, family: o.family, k: o.k, epochs: o.epochs,
-      currentStudentDir: current?.dir ?? null,
+      currentStudentDir: current?.dir ?? null, shippedDir: this.defaultsDir,
     };
     fs.mkdirSync(path.dirname(this.libraryDir), { recursive: true });
     // Under tsx the worker is TypeScript behind a JS entry that registers tsx; in the Electron build it is the

@@ -124,10 +124,11 @@ export class ScanService {
     const t0 = performance.now();
     try {
       const cnn = await this.cnn();
-      const t2 = performance.now();
-      const features = await cnn.run(frames.map((f) => f.rgb));
-      const t3 = performance.now();
       const tagger = await this.tagger(kind);
+      const t2 = performance.now();
+      // Evidence models (and the detector fallback) read class scores only: the embedding is skipped.
+      const features = await cnn.run(frames.map((f) => f.rgb), { embed: !!tagger && tagger.manifest.family !== 'evidence' });
+      const t3 = performance.now();
       const t4 = performance.now();
       const raw = features.map((f) => { const v = new Float32Array(f.embedding.length + f.classScores.length); v.set(f.embedding); v.set(f.classScores, f.embedding.length); return v; });
       const pooled = tagger ? tagger.predict(raw) : maxPool(features.map((f) => f.classScores));

@@ -8,6 +8,7 @@ import type { CompareSummary, MetricSet, StageCost, ParsedRequestOf, Results, Se
 import { COCO80 } from '../../shared/coco.ts';
 import { formatQuery, LOW_CONFIDENCE, parseQuery, resolveQuery } from '../../shared/query.ts';
 import { TAG_THRESHOLD } from '../../shared/tags.ts';
+import { uniformIndices } from '../media/sampling.ts';
 import { writeThumbnail } from '../media/ffmpeg.ts';
 import { evaluate } from '../ml/metrics.ts';
 import { BrowseRepo, HUMAN_NO, HUMAN_YES, type ComparePair } from '../store/browse-repo.ts';
@@ -227,10 +228,7 @@ export class UiServices {
     if (pairs.length) {
       const perFrame = pairs.reduce((a, p) => a + p.t_seconds, 0) / Math.max(1, pairs.reduce((a, p) => a + p.t_frames, 0));
       const teacherFrames = pairs.map((p) => (tagger ? this.repo.frameVectors(p.t_id) : this.repo.frameScores(p.t_id)));
-      const pick = <T>(frames: T[], k: number): T[] => {
-        const m = Math.min(k, frames.length);
-        return Array.from({ length: m }, (_, i) => frames[Math.min(frames.length - 1, Math.floor(((i + 0.5) * frames.length) / m))]);
-      };
+      const pick = <T>(frames: T[], k: number): T[] => uniformIndices(frames.length, k).map((i) => frames[i]);
       for (const k of [1, 2, 3, 5, 10, 20, 30]) {
         if (k > Math.max(...teacherFrames.map((f) => f.length))) break;
         const sim = teacherFrames.map((frames) => {

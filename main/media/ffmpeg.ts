@@ -296,3 +296,22 @@ export async function writeKeyframeStrip(file: string, outPath: string, count = 
   }
   return picks.length;
 }
+
+/**
+ * Timestamps where the picture changes shot (ffmpeg's scene score above `threshold`), from a decode at 160 px
+ * wide. With `keyframesOnly` only keyframes are decoded (~10× cheaper; cuts are placed at the keyframe after them).
+ */
+export async function sceneCuts(file: string, threshold = 0.3, keyframesOnly = false): Promise<number[]> {
+  requireTools();
+  const args = ['-hide_banner', '-nostats', ...(keyframesOnly ? ['-skip_frame', 'nokey'] : []), '-i', file, '-an', '-sn',
+    '-vf', `scale=160:-2,select='gt(scene\\,${threshold})',showinfo`, '-f', 'null', '-'];
+  const out = await new Promise<string>((resolve, reject) => {
+    execFile(mediaTools().ffmpeg!.path, args, { encoding: 'utf8', maxBuffer: 64 << 20, timeout: 120_000 }, (err, _stdout, stderr) => {
+      if (err) reject(new MediaError(`scene detection failed: ${ffmpegReason(stderr || err.message, file)}`));
+      else resolve(stderr);
+    });
+  });
+  const times: number[] = [];
+  for (const m of out.matchAll(/\bn:\s*\d+\s.*?pts_time:\s*(-?[\d.]+)/g)) times.push(Number(m[1]));
+  return times;
+}

@@ -33,9 +33,37 @@ export function nearestFrames(times: number[], wanted: number[]): number[] {
   for (const t of wanted) {
     let lo = 0, hi = times.length - 1;
     while (lo < hi) { const mid = (lo + hi) >> 1; if (times[mid] < t) lo = mid + 1; else hi = mid; }
-    out.add(lo > 0 && Math.abs(times[lo - 1] - t) <= Math.abs(times[lo] - t) ? lo - 1 : lo);
+    out.add(lo > 0 && Math.abs(times[lo - 1] - t) < Math.abs(times[lo] - t) ? lo - 1 : lo); // ties: the later frame, as uniformIndices
   }
   return [...out].sort((a, b) => a - b);
+}
+
+/**
+ * Keyframe-nearest k: each uniform timestamp moved to the nearest keyframe (a seek lands there without decoding
+ * the frames in between). `keyframes` ascending; falls back to the uniform time when there are none.
+ */
+export function keyframeNearestTimes(durationS: number, k: number, keyframes: number[]): number[] {
+  const want = uniformTimes(durationS, k);
+  if (!keyframes.length) return want;
+  return [...new Set(nearestFrames(keyframes, want).map((i) => keyframes[i]))];
+}
+
+/**
+ * Shot-aware k: the video cut into shots at `cuts` (seconds, ascending); every shot gets frames in proportion to
+ * its length (at least one while k lasts, longest shots first), each shot's frames at the centres of equal parts
+ * of it. Without cuts this is uniform k.
+ */
+export function shotAwareTimes(durationS: number, k: number, cuts: number[]): number[] {
+  const edges = [0, ...cuts.filter((t) => t > 0 && t < durationS), durationS];
+  const shots = edges.slice(1).map((end, i) => ({ start: edges[i], len: end - edges[i] })).filter((s) => s.len > 0);
+  if (shots.length <= 1 || k < 1) return uniformTimes(durationS, k);
+  const share = shots.map(() => 0);
+  const order = shots.map((_, i) => i).sort((a, b) => shots[b].len - shots[a].len);
+  for (let n = 0; n < k; n++) { // one per shot (longest first), then to whichever shot is worst covered per second
+    const i = n < shots.length ? order[n] : order.reduce((best, j) => (shots[j].len / (share[j] + 1) > shots[best].len / (share[best] + 1) ? j : best), order[0]);
+    share[i]++;
+  }
+  return shots.flatMap((s, i) => uniformFractions(share[i]).map((f) => s.start + f * s.len));
 }
 
 /**

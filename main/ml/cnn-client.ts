@@ -50,13 +50,13 @@ class CnnWorker {
 
   get busy(): number { return this.pending.size; }
 
-  run(frames: Uint8Array[]): Promise<FrameFeatures[]> {
+  run(frames: Uint8Array[], embed: boolean): Promise<FrameFeatures[]> {
     const id = this.next++;
     // Copy into fresh buffers so they can be transferred without detaching the decoder's shared buffer.
     const bufs = frames.map((f) => f.slice().buffer as ArrayBuffer);
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, frames: bufs } satisfies WorkerRequest, bufs);
+      this.worker.postMessage({ id, frames: bufs, embed } satisfies WorkerRequest, bufs);
     });
   }
 
@@ -85,14 +85,17 @@ export class CnnClient {
   get backend(): BackendReport { return this.workers[0].backend; }
   get size(): number { return this.workers.length; }
 
-  /** Features of every frame, in order. Frames are cut into contiguous chunks, one per worker. */
-  async run(frames: Uint8Array[]): Promise<FrameFeatures[]> {
+  /**
+   * Features of every frame, in order. Frames are cut into contiguous chunks, one per worker. `embed: false`
+   * skips the MobileNetV2 embedding (models that read class scores only).
+   */
+  async run(frames: Uint8Array[], opts: { embed?: boolean } = {}): Promise<FrameFeatures[]> {
     if (!frames.length) return [];
     const n = Math.min(this.workers.length, frames.length);
     // least busy workers first, so two videos in flight do not queue on the same thread
     const order = [...this.workers].sort((a, b) => a.busy - b.busy).slice(0, n);
     const per = Math.ceil(frames.length / n);
-    const parts = await Promise.all(order.map((w, i) => (i * per < frames.length ? w.run(frames.slice(i * per, (i + 1) * per)) : Promise.resolve([]))));
+    const parts = await Promise.all(order.map((w, i) => (i * per < frames.length ? w.run(frames.slice(i * per, (i + 1) * per), opts.embed ?? true) : Promise.resolve([]))));
     return parts.flat();
   }
 

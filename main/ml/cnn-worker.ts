@@ -3,7 +3,7 @@ import { parentPort } from 'node:worker_threads';
 import { initBackend } from './backend.ts';
 import { CNN_INPUT, FrameCnn } from './frame-cnn.ts';
 
-export type WorkerRequest = { id: number; frames: ArrayBuffer[] };
+export type WorkerRequest = { id: number; frames: ArrayBuffer[]; embed: boolean };
 export type WorkerResponse =
   | { type: 'ready'; backend: Awaited<ReturnType<typeof initBackend>> }
   | { type: 'fatal'; error: string }
@@ -21,7 +21,7 @@ try {
       for (const buf of msg.frames) {
         const rgb = new Uint8Array(buf);
         if (rgb.length !== CNN_INPUT * CNN_INPUT * 3) throw new Error(`frame has ${rgb.length} bytes, expected ${CNN_INPUT}x${CNN_INPUT}x3`);
-        features.push(await cnn.run(rgb));
+        features.push(await cnn.run(rgb, msg.embed));
       }
       port.postMessage({ type: 'result', id: msg.id, features } satisfies WorkerResponse);
     } catch (e) {

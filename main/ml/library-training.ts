@@ -31,6 +31,8 @@ export interface LibraryTrainOptions {
   seed?: number;
   /** the student in use before training, for the "before" numbers */
   currentStudentDir?: string | null;
+  /** the shipped models (evidence training starts from them); default resources/models */
+  shippedDir?: string;
   onProgress?: (done: number, total: number, message: string) => void;
 }
 
@@ -98,7 +100,7 @@ function blendWeights(labels: number[][], n0 = 64): number[] {
 
 export async function trainOnLibrary(o: LibraryTrainOptions): Promise<Omit<TrainReport, 'jobId'>> {
   if (o.family === 'evidence') {
-    const shipped = defaultModelsDir();
+    const shipped = o.shippedDir ?? defaultModelsDir();
     let studentDir = path.join(shipped, 'student');
     if (o.currentStudentDir) {
       try { if ((await readAnyManifest(o.currentStudentDir)).family === 'evidence') studentDir = o.currentStudentDir; } catch { /* keep the shipped one */ }

@@ -85,18 +85,11 @@ export class LibraryRepo {
   }
 
   /** Videos filtered by an optional tag (predicted or human) and a substring of the path. */
-  list(opts: { tag?: string; query?: string; limit: number; offset: number; minScore: number }): { total: number; rows: VideoRow[] } {
-    const where: string[] = [];
-    const args: (string | number)[] = [];
-    if (opts.tag) {
-      where.push(`v.id IN (SELECT video_id FROM tags WHERE tag = ? AND score >= ?)`);
-      args.push(opts.tag, opts.minScore);
-    }
-    if (opts.query) { where.push(`v.path LIKE ? ESCAPE '\\'`); args.push(`%${opts.query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`); }
-    const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM videos v ${w}`).get(...args) as { n: number }).n;
-    const rows = this.db.prepare(`SELECT v.* FROM videos v ${w} ORDER BY v.name COLLATE NOCASE, v.id LIMIT ? OFFSET ?`)
-      .all(...args, opts.limit, opts.offset) as VideoRow[];
+  /** Every video by name (no filters: searching by tag or text is BrowseRepo.search, the one query path). */
+  list(opts: { limit: number; offset: number }): { total: number; rows: VideoRow[] } {
+    const total = (this.db.prepare('SELECT COUNT(*) AS n FROM videos').get() as { n: number }).n;
+    const rows = this.db.prepare('SELECT v.* FROM videos v ORDER BY v.name COLLATE NOCASE, v.id LIMIT ? OFFSET ?')
+      .all(opts.limit, opts.offset) as VideoRow[];
     return { total, rows };
   }
 }

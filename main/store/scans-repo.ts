@@ -66,10 +66,4 @@ export class ScansRepo {
     }
     return out;
   }
-
-  /** tag → number of videos carrying it with at least `minScore`, from any source. */
-  tagCounts(minScore: number): { tag: string; count: number }[] {
-    return this.db.prepare(`SELECT tag, COUNT(DISTINCT video_id) AS count FROM tags WHERE score >= ?
-      GROUP BY tag ORDER BY count DESC, tag`).all(minScore) as { tag: string; count: number }[];
-  }
 }

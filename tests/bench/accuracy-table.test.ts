@@ -63,9 +63,9 @@ test('detector max-pool, support weights and blend', () => {
 
 test('framesFor: all frames, k frames, 10% of frames', () => {
   assert.deepEqual(framesFor(4, null, 'uniform', makeRng(1)), [0, 1, 2, 3]);
-  assert.deepEqual(framesFor(100, 'tenth', 'uniform', makeRng(1)), [0, 10, 20, 30, 40, 50, 60, 70, 80, 90]);
+  assert.deepEqual(framesFor(100, 'tenth', 'uniform', makeRng(1)), [5, 15, 25, 35, 45, 55, 65, 75, 85, 95]); // segment centres
   assert.equal(framesFor(64, 'tenth', 'first', makeRng(1)).length, 6);
-  assert.deepEqual(framesFor(30, 6, 'uniform', makeRng(1)), [0, 5, 10, 15, 20, 25]);
+  assert.deepEqual(framesFor(30, 6, 'uniform', makeRng(1)), [2, 7, 12, 17, 22, 27]);
 });
 
 test('mergeReports joins columns of reports run separately and recomputes the targets', () => {

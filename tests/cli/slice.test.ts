@@ -83,3 +83,17 @@ test('bad input gets a clear error and a non-zero exit', async () => {
   const badK = await runCli(['add', lib.dir, '--k', 'zero', '--db', db]);
   assert.equal(badK.code, 2);
 });
+
+test('one query path: the CLI searches like the app (any case), and a tag a person removed finds nothing in either', async () => {
+  const cli = async (...args: string[]) => JSON.parse((await runCli([...args, '--db', db, '--json'])).stdout);
+  assert.deepEqual((await cli('search', 'PERSON')).videos.map((v: { name: string }) => v.name), ['person.mp4']);
+  const { Engine } = await import('../../main/engine/engine.ts');
+  const engine = new Engine({ dbPath: db });
+  try {
+    const [video] = (await engine.call('library.search', { q: 'person' })).videos;
+    await engine.call('tags.edit', { videoIds: [video.id], remove: ['person'] }); // what the app's "remove tag" does
+    assert.equal((await engine.call('library.search', { q: 'person' })).total, 0, 'the app no longer finds it');
+  } finally { await engine.close(); }
+  assert.deepEqual((await cli('search', 'person')).videos, [], 'nor does the CLI');
+  assert.equal((await cli('tags')).find((t: { tag: string }) => t.tag === 'person'), undefined, 'and the tag count agrees');
+});

@@ -67,7 +67,7 @@ test('ffmpeg runs ahead of the CNN; results commit in order; the broken file is 
 test('pause holds the pipeline between videos; resume finishes the rest; cancel stops it with every commit whole', { timeout: 180_000 }, async () => {
   const service = new ScanService(library, scans, async () => cnn, path.join(dir, 'thumbs'), { ...DEFAULT_SCAN_SETTINGS, k: 2, decoders: 2 });
   const q = new JobQueue();
-  const todo = library.pendingVideos().length ? library.pendingVideos() : library.list({ limit: 100, offset: 0, minScore: 0 }).rows;
+  const todo = library.pendingVideos().length ? library.pendingVideos() : library.list({ limit: 100, offset: 0 }).rows;
   const done: number[] = [];
   const id = q.enqueue('scan', (ctx) => service.scanAll(todo, 'teacher', ctx, (v) => {
     done.push(v.id);

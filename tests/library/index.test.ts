@@ -15,7 +15,7 @@ const lib = path.join(dir, 'lib');
 let db: Db, library: LibraryRepo, repo: IndexRepo, scans: ScansRepo, indexer: IndexService;
 const ctx = (): IndexContext => ({ signal: new AbortController().signal, progress: () => {} });
 const past = (file: string) => { const t = new Date(Date.now() - 3600_000); fs.utimesSync(file, t, t); };
-const byPath = () => new Map(library.list({ limit: 1000, offset: 0, minScore: 0 }).rows.map((v) => [v.path, v]));
+const byPath = () => new Map(library.list({ limit: 1000, offset: 0 }).rows.map((v) => [v.path, v]));
 
 before(() => {
   makeVideo(path.join(lib, 'a clip.mp4'), { seconds: 1 });

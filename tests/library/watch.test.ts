@@ -35,7 +35,7 @@ before(async () => {
 });
 after(() => { ops?.stopWatching(); db?.close(); fs.rmSync(dir, { recursive: true, force: true }); });
 
-const rows = () => new Map(library.list({ limit: 1000, offset: 0, minScore: 0 }).rows.map((v) => [path.relative(lib, v.path), v]));
+const rows = () => new Map(library.list({ limit: 1000, offset: 0 }).rows.map((v) => [path.relative(lib, v.path), v]));
 async function until(what: string, cond: () => boolean, ms = 20_000) {
   const end = Date.now() + ms;
   while (!cond()) {

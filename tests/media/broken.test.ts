@@ -127,7 +127,7 @@ test('indexing the whole matrix: every broken file is recorded with its error, e
     for (const c of cases) fs.utimesSync(path.join(dir, c.file), old, old);
     await new IndexService(repo, library, { settleMs: 0, settleCheckMs: 0, probeConcurrency: 2, probe: true })
       .indexRoot(root, { signal: new AbortController().signal, progress: () => {} });
-    const rows = new Map(library.list({ limit: 1000, offset: 0, minScore: 0 }).rows.map((v) => [v.name, v]));
+    const rows = new Map(library.list({ limit: 1000, offset: 0 }).rows.map((v) => [v.name, v]));
     for (const c of cases) {
       const v = rows.get(c.file);
       assert.ok(v, `${c.file} was indexed`);

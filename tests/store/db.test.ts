@@ -54,6 +54,6 @@ test('a scan, its frames and tags land in one transaction; a failure leaves noth
   assert.deepEqual([...frames[0].embedding], [1, 2, 3]);
   assert.ok(Math.abs(frames[0].class_scores[0] - 0.9) < 1e-6);
   assert.equal(lib.video(video.id)?.status, 'ok');
-  assert.deepEqual(scans.tagCounts(0.4), [{ tag: 'person', count: 1 }]);
+  assert.deepEqual(scans.tagsOf([video.id]).get(video.id), [{ tag: 'person', score: 0.9, source: 'student' }]);
   db.close();
 });

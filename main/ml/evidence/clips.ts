@@ -1,7 +1,7 @@
 /** Clips for the evidence models, read from cached teacher scans (nothing here decodes video). */
 import type { Db } from '../../store/db.ts';
 import { type CsvLabel, groupOf, loadScanFeatures, multiHot } from '../dataset.ts';
-import { EMBED_DIM } from '../frame-cnn.ts';
+import { NUM_CLASSES } from '../frame-cnn.ts';
 import type { Clip } from './protocol.ts';
 
 /**
@@ -13,7 +13,8 @@ export function clipsFromDb(db: Db, labels: Map<string, Pick<CsvLabel, 'tags'>> 
     const l = labels?.get(v.path);
     return {
       path: v.path, group: group(v.path), durationS: v.durationS ?? (v.times[v.times.length - 1] ?? 0),
-      times: v.times, scores: v.frames.map((f) => f.subarray(EMBED_DIM)), labels: l ? multiHot(l.tags) : null,
+      // class scores are the tail of each cached vector (the embedding may be absent)
+      times: v.times, scores: v.frames.map((f) => f.subarray(f.length - NUM_CLASSES)), labels: l ? multiHot(l.tags) : null,
     };
   });
 }

@@ -48,7 +48,11 @@ export interface TrainSpec {
   studentFit?: Partial<FitOptions>;
   /** skip the Uniform-k baseline (shipping does not need it) */
   baseline?: boolean;
+  /** which cached frames a k-frame model looks at (default uniform k; also keyframe-nearest, shot-aware) */
+  pick?: (clip: Clip) => number[];
 }
+
+const pickOf = (s: TrainSpec) => s.pick ?? ((c: Clip) => uniformPick(c, s.k));
 
 /**
  * Teacher on every frame; student distilled from it on k uniform frames. `clips` without labels still teach
@@ -58,7 +62,8 @@ export function trainAll(clips: Clip[], s: TrainSpec): Trained {
   const C = s.classes;
   const labelled = clips.filter((c) => c.labels);
   const evAll = clips.map((c) => poolEvidence(c.scores, C));
-  const evK = clips.map((c) => poolEvidence(framesOf(c, uniformPick(c, s.k)), C));
+  const pick = pickOf(s);
+  const evK = clips.map((c) => poolEvidence(framesOf(c, pick(c)), C));
   const teacher = fit(labelled.map((c) => ({ ev: evAll[clips.indexOf(c)], y: c.labels })), C, { ...TEACHER_FIT, ...s.teacherFit });
   const ex: FitExample[] = clips.map((c, i) => ({ ev: evK[i], y: c.labels, teacherEv: evAll[i], teacherP: probabilities(teacher, evAll[i]) }));
   const student = fit(ex, C, { ...STUDENT_FIT, init: teacher, ...s.studentFit });
@@ -79,13 +84,14 @@ export const MIN_PRECISION = 0.87;
 export function chooseThreshold(probs: ArrayLike<number>[], labels: ArrayLike<number>[], minPrecision = MIN_PRECISION): number {
   let best = { t: 0.5, f1: -1, p: -1 };
   let fallback = { t: 0.5, p: -1 };
-  for (let t = 0.05; t <= 0.951; t += 0.01) {
+  for (let i = 5; i <= 95; i++) {
+    const t = i / 100; // exact hundredths: the returned threshold is the one that was measured
     const pr = precisionRecallAt(probs, labels, t);
     if (pr.tp + pr.fp === 0) continue;
     if (pr.precision >= minPrecision && pr.f1 > best.f1) best = { t, f1: pr.f1, p: pr.precision };
     if (pr.precision > fallback.p) fallback = { t, p: pr.precision };
   }
-  return Math.round((best.f1 >= 0 ? best.t : fallback.t) * 100) / 100;
+  return best.f1 >= 0 ? best.t : fallback.t;
 }
 
 /**
@@ -129,8 +135,9 @@ export const complement = (n: number, test: number[]): number[] => {
 export type MethodName = 'teacher' | 'student' | 'uniform' | 'detector' | 'detectorAll';
 
 /** Probabilities of each method on one clip (before thresholding), and the frames it looked at. */
-export function predictClip(t: Trained | null, clip: Clip, k: number, C: number): Record<MethodName, { p: Float64Array; frames: number[] | null }> {
-  const kIdx = uniformPick(clip, k);
+export function predictClip(t: Trained | null, clip: Clip, spec: TrainSpec): Record<MethodName, { p: Float64Array; frames: number[] | null }> {
+  const C = spec.classes;
+  const kIdx = pickOf(spec)(clip);
   const evAll = poolEvidence(clip.scores, C), evK = poolEvidence(framesOf(clip, kIdx), C);
   return {
     teacher: { p: t ? probabilities(t.teacher, evAll) : new Float64Array(C), frames: null },
@@ -152,13 +159,13 @@ export function outOfFold(clips: Clip[], idx: number[], spec: TrainSpec, innerFo
   const groups = idx.map((i) => clips[i].group);
   const nf = Math.min(innerFolds, new Set(groups).size);
   if (nf < 2) {
-    idx.forEach((i, j) => { const r = predictClip(null, clips[i], spec.k, spec.classes); for (const m of METHODS) out[m][j] = r[m].p; });
+    idx.forEach((i, j) => { const r = predictClip(null, clips[i], spec); for (const m of METHODS) out[m][j] = r[m].p; });
     return out;
   }
   for (const test of groupedFolds(groups, nf, seed)) {
     const trained = trainAll(complement(idx.length, test).map((j) => clips[idx[j]]), spec);
     for (const j of test) {
-      const r = predictClip(trained, clips[idx[j]], spec.k, spec.classes);
+      const r = predictClip(trained, clips[idx[j]], spec);
       for (const m of METHODS) out[m][j] = r[m].p;
     }
   }
@@ -238,7 +245,7 @@ export function crossValidate(clips: Clip[], spec: TrainSpec, o: { folds: number
     const thr = perMethod(() => 0.5);
     for (const m of METHODS) { thr[m] = chooseThreshold(oof[m], train.map((i) => clips[i].labels!)); r.thresholds[m].push(thr[m]); }
     for (const i of test) {
-      const p = predictClip(trained, clips[i], spec.k, C);
+      const p = predictClip(trained, clips[i], spec);
       for (const m of METHODS) {
         r.raw[m][i] = p[m].p;
         r.tags[m][i] = toTagScores(p[m].p, thr[m]);
