@@ -94,6 +94,16 @@ export function groupOf(file: string): string {
   return stem.toLowerCase().replace(/[^a-z0-9]/g, '').replace(/^guimfcdataset/, '');
 }
 
+/**
+ * The split group of a labelled clip: its source repository (labels.csv `source` is "owner/repo:path"), so no
+ * source straddles a split; the intel-sample-videos clips and their GIF copies share one. Without a source, the
+ * file-name grouping of groupOf.
+ */
+export function sourceGroup(label: Pick<CsvLabel, 'source' | 'file'>): string {
+  const repo = label.source.split(':')[0].trim();
+  return repo ? repo.toLowerCase() : groupOf(label.file);
+}
+
 /** Minimal RFC-4180 CSV: quoted fields, doubled quotes, commas and newlines inside quotes. */
 export function parseCsv(text: string): string[][] {
   const rows: string[][] = [];

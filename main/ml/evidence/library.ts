@@ -27,13 +27,13 @@ export interface EvidenceTrainOptions {
   onProgress?: (done: number, total: number, message: string) => void;
 }
 
-function humanClipLabels(dbPath: string): Map<string, { tags: string[] }> {
+function humanClipLabels(dbPath: string): Map<string, { tags: string[]; source: string; file: string }> {
   const db = openDb(dbPath);
   try {
     const rows = db.prepare(`SELECT v.path, t.tag FROM tags t JOIN videos v ON v.id = t.video_id WHERE t.source = 'human' AND t.score >= 0.5`)
       .all() as { path: string; tag: string }[];
-    const out = new Map<string, { tags: string[] }>();
-    for (const r of rows) { if (!out.has(r.path)) out.set(r.path, { tags: [] }); out.get(r.path)!.tags.push(r.tag); }
+    const out = new Map<string, { tags: string[]; source: string; file: string }>();
+    for (const r of rows) { if (!out.has(r.path)) out.set(r.path, { tags: [], source: '', file: r.path }); out.get(r.path)!.tags.push(r.tag); }
     return out;
   } finally { db.close(); }
 }
