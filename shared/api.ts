@@ -252,7 +252,11 @@ export interface StageCost {
 }
 
 export interface CompareSummary {
-  /** What the labels are: human tags where a person edited a video, else the teacher's tags. */
+  /**
+   * What the metrics are measured against: the user's tags on the videos that have them (only those are scored), or,
+   * with none anywhere, the teacher's tags — then the student's figures are agreement with the teacher and the
+   * teacher's own are null (never the teacher scored against itself).
+   */
   labelSource: string;
   videos: {
     id: number; name: string; student: TagScore[]; teacher: TagScore[]; agreement: number;

@@ -184,20 +184,21 @@ export class UiServices {
       return { p, rows };
     });
     const n = vocab.size;
-    const preds: number[][] = [], teach: number[][] = [], labels: number[][] = [];
-    let humanEdited = 0;
+    // Truth: where people labelled videos, their labels only — a video a person tagged is labelled by exactly their
+    // "yes" tags, as in training (scoring the teacher against its own tags gave it 100% by construction); with no
+    // human label anywhere, the student is measured as agreement with the
+    // teacher and the teacher gets no accuracy figures at all.
+    const preds: number[][] = [], teach: number[][] = [], labels: number[][] = [], human: boolean[] = [];
     const videos = perVideo.map(({ p, rows }) => {
       const s = new Array<number>(n).fill(0), t = new Array<number>(n).fill(0), y = new Array<number>(n).fill(0);
-      for (const r of rows) if (r.source === 'teacher' && r.score >= TAG_THRESHOLD) y[vocab.get(r.tag)!] = 1;
-      let edited = false;
+      const edited = rows.some((r) => r.source === 'human');
       for (const r of rows) {
         const c = vocab.get(r.tag)!;
         if (r.source === 'student') s[c] = r.score;
-        else if (r.source === 'teacher') t[c] = r.score;
-        else { y[c] = r.score >= TAG_THRESHOLD ? 1 : 0; edited = true; }
+        else if (r.source === 'teacher') { t[c] = r.score; if (!edited && r.score >= TAG_THRESHOLD) y[c] = 1; }
+        else y[c] = r.score >= TAG_THRESHOLD ? 1 : 0;
       }
-      if (edited) humanEdited++;
-      preds.push(s); teach.push(t); labels.push(y);
+      preds.push(s); teach.push(t); labels.push(y); human.push(edited);
       const sSet = new Set(rows.filter((r) => r.source === 'student' && r.score >= TAG_THRESHOLD).map((r) => r.tag));
       const tSet = new Set(rows.filter((r) => r.source === 'teacher' && r.score >= TAG_THRESHOLD).map((r) => r.tag));
       const union = new Set([...sSet, ...tSet]);
@@ -211,15 +212,19 @@ export class UiServices {
         studentStages: stages(p, 's'), teacherStages: stages(p, 't'),
       };
     });
+    const humanEdited = human.filter(Boolean).length;
+    const scored = human.map((h) => h || !humanEdited); // with human labels, only the videos that have them
+    const truth = labels.filter((_, i) => scored[i]);
     const metrics = (pr: number[][]): MetricSet | null => {
-      if (!pr.length) return null;
-      const m = evaluate(pr, labels, TAG_THRESHOLD);
+      const rows = pr.filter((_, i) => scored[i]);
+      if (!rows.length) return null;
+      const m = evaluate(rows, truth, TAG_THRESHOLD);
       return { gap: m.gap, map: m.map, hit1: m.hit1, precision: m.pr.precision, recall: m.pr.recall };
     };
     const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
     const studentSecondsPerVideo = mean(pairs.map((p) => p.s_seconds));
     const teacherSecondsPerVideo = mean(pairs.map((p) => p.t_seconds));
-    const student = metrics(preds), teacher = metrics(teach);
+    const student = metrics(preds), teacher = humanEdited ? metrics(teach) : null;
 
     // Accuracy vs time. Measured: the stored student and teacher scans. Simulated: the student model in use fed k
     // uniformly spaced frames of the teacher's cached per-frame features (no decoding), costed at the teacher's
@@ -231,14 +236,14 @@ export class UiServices {
       const pick = <T>(frames: T[], k: number): T[] => uniformIndices(frames.length, k).map((i) => frames[i]);
       for (const k of [1, 2, 3, 5, 10, 20, 30]) {
         if (k > Math.max(...teacherFrames.map((f) => f.length))) break;
-        const sim = teacherFrames.map((frames) => {
+        const sim = teacherFrames.filter((_, i) => scored[i]).map((frames) => {
           const row = new Array<number>(n).fill(0);
           const chosen = pick(frames, k);
           const scores = tagger ? [tagger.predict(chosen)] : chosen;
           for (const f of scores) for (let c = 0; c < f.length; c++) row[c] = Math.max(row[c], f[c]);
           return row;
         });
-        const m = evaluate(sim, labels, TAG_THRESHOLD);
+        const m = evaluate(sim, truth, TAG_THRESHOLD);
         curve.push({ label: `k=${k} (simulated${tagger ? '' : ', max-pool'})`, k, secondsPerVideo: perFrame * k, hit1: m.hit1, map: m.map, simulated: true });
       }
       const kOf = (model: string) => Number(/uniform-(\d+)/.exec(model)?.[1] ?? NaN);
@@ -246,7 +251,8 @@ export class UiServices {
       if (teacher) curve.push({ label: 'teacher (measured)', k: null, secondsPerVideo: teacherSecondsPerVideo, hit1: teacher.hit1, map: teacher.map, simulated: false });
     }
     return {
-      labelSource: humanEdited ? `human tags on ${humanEdited} video${humanEdited === 1 ? '' : 's'}, the teacher's elsewhere` : "the teacher's tags (no human edits yet)",
+      labelSource: humanEdited ? `your tags on ${humanEdited} video${humanEdited === 1 ? '' : 's'} (only those are scored)`
+        : "agreement with the teacher's tags (no video has your tags yet, so the teacher itself is not scored)",
       videos,
       library: {
         pairs: pairs.length, student, teacher, studentSecondsPerVideo, teacherSecondsPerVideo,

@@ -31,7 +31,11 @@ test('library-wide metrics, stage split with FLOPs, accuracy vs time for several
   for (const label of ['GAP@20', 'mAP', 'hit@1', 'precision', 'recall', 'seconds / video', 'frames / video']) {
     assert.match(await metrics.getByRole('row', { name: new RegExp(`^${label}`) }).innerText(), /\d/, label);
   }
-  assert.match(await page.getByText(/labels: the teacher's tags/).innerText(), /3 videos with both scans/);
+  assert.match(await page.getByText(/labels: agreement with the teacher's tags/).innerText(), /3 videos with both scans/);
+  // Without human labels the teacher is never scored against its own tags (that was a 100% by construction).
+  const s0 = await app.engine.call('compare.summary', {});
+  assert.equal(s0.library.teacher, null);
+  assert.ok(s0.library.student, 'the student is measured as agreement with the teacher');
 
   const stages = page.getByTestId('stages');
   for (const label of ['decode (s)', 'frame CNNs (s)', 'video model (s)', 'total (s)', 'frame CNNs (FLOPs)', 'video model (FLOPs)', 'total (FLOPs)']) {
@@ -54,11 +58,16 @@ test('library-wide metrics, stage split with FLOPs, accuracy vs time for several
   assert.match(await rows.filter({ hasText: 'person.mp4' }).innerText(), /person \d+%[\s\S]*person \d+%[\s\S]*\d+%[\s\S]*GFLOPs \/ [\d.]+ GFLOPs/);
   await page.screenshot({ path: screenshotPath('compare'), fullPage: true });
 
-  // A human tag turns that video's labels into the person's.
+  // A human tag makes that video the only one scored, against the person's labels: a video a person tagged is
+  // labelled by exactly their "yes" tags (here "dog"), the rule training uses too.
   const person = s.videos.find((v) => v.name === 'person.mp4')!;
   await app.engine.call('tags.edit', { videoIds: [person.id], add: ['dog'] });
   await page.reload();
-  await page.getByText(/labels: human tags on 1 video, the teacher's elsewhere/).waitFor();
+  await page.getByText(/labels: your tags on 1 video \(only those are scored\)/).waitFor();
+  const s1 = await app.engine.call('compare.summary', {});
+  assert.ok(s1.library.teacher, 'with a human label the teacher is scored too');
+  // "dog" is a true label neither model predicted: recall below 1 for both, so neither is scoring itself
+  assert.ok(s1.library.teacher!.recall < 1 && s1.library.student!.recall < 1, JSON.stringify(s1.library));
   assert.deepEqual(errors, []);
   await page.close();
 });
