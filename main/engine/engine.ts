@@ -17,6 +17,7 @@ import { JobRunsRepo } from '../store/job-runs-repo.ts';
 import { mediaTools } from '../media/ffmpeg.ts';
 import { backendReport } from '../ml/backend.ts';
 import { CnnClient } from '../ml/cnn-client.ts';
+import { FRAME_PIPELINE } from '../ml/frame-cnn.ts';
 import { modelFiles } from '../ml/model-files.ts';
 import { openDb, type Db } from '../store/db.ts';
 import { LibraryRepo, type VideoRow } from '../store/library-repo.ts';
@@ -173,11 +174,15 @@ export class Engine {
     'library.prune': () => this.libraryOps.prune(),
     'library.watchStatus': () => this.libraryOps.watchStatus(),
     'models.info': () => this.models.info(),
-    'train.start': ({ family, k, epochs }) => ({
-      jobId: enqueueTraining(this.jobs, this.models, {
-        family: family ?? this.scanSettings.family ?? 'evidence', k: k ?? this.scanSettings.k, epochs,
-      }, (ctx) => this.scanVideos(ctx, 'teacher', this.library.videosWithoutScan('teacher'))),
-    }),
+    'train.start': ({ family, k, epochs }) => {
+      const fam = family ?? this.scanSettings.family ?? 'evidence';
+      // The tfjs families read the MobileNetV2 embedding, which scans for the evidence family skip.
+      const embed = fam !== 'evidence';
+      return {
+        jobId: enqueueTraining(this.jobs, this.models, { family: fam, k: k ?? this.scanSettings.k, epochs },
+          (ctx) => this.scanVideos(ctx, 'teacher', this.library.videosWithoutScan('teacher', { pipeline: FRAME_PIPELINE, withEmbedding: embed }), { embed })),
+      };
+    },
     'labels.import': ({ csvPath }) => this.models.importLabels(path.resolve(csvPath)),
     'system.doctor': async () => {
       let backend = backendReport();
@@ -204,14 +209,14 @@ export class Engine {
   }
 
   /** Scans the given videos, or every pending one. Each video commits on its own, so a killed scan resumes. */
-  private async scanVideos(ctx: JobContext, kind: 'student' | 'teacher', videos: VideoRow[] | null): Promise<void> {
+  private async scanVideos(ctx: JobContext, kind: 'student' | 'teacher', videos: VideoRow[] | null, o: { embed?: boolean } = {}): Promise<void> {
     const todo = videos ?? this.library.pendingVideos();
     ctx.progress(0, todo.length, `${kind} scan`);
     // ffmpeg decodes the next videos while the CNN worker runs the current one (ScanService.scanAll).
     await this.scanner.scanAll(todo, kind, ctx, (v, out, done) => {
       ctx.progress(done, todo.length, out.ok ? v.name : `${v.name}: ${out.error}`);
       this.events.emit('event', { type: 'video', videoId: v.id });
-    });
+    }, o);
   }
 }
 

@@ -60,9 +60,9 @@ export class ScanService {
   ) {}
 
   /** One video, start to finish. */
-  async scan(video: VideoRow, kind: 'student' | 'teacher'): Promise<ScanOutcome> {
+  async scan(video: VideoRow, kind: 'student' | 'teacher', o: { embed?: boolean } = {}): Promise<ScanOutcome> {
     const d = await this.decode(video, kind);
-    return 'ok' in d ? d : this.infer(d);
+    return 'ok' in d ? d : this.infer(d, o.embed);
   }
 
   /**
@@ -71,7 +71,7 @@ export class ScanService {
    * in order, one transaction each; pause/cancel are honoured between videos (decodes already started finish).
    */
   async scanAll(videos: VideoRow[], kind: 'student' | 'teacher', ctx: JobContext,
-    onVideo: (video: VideoRow, outcome: ScanOutcome, done: number) => void): Promise<void> {
+    onVideo: (video: VideoRow, outcome: ScanOutcome, done: number) => void, o: { embed?: boolean } = {}): Promise<void> {
     const ahead = Math.max(1, Math.floor(this.settings.decoders ?? 1));
     type Stage1 = Decoded | ScanOutcome | { fatal: unknown };
     const inflight = new Map<number, Promise<Stage1>>();
@@ -88,7 +88,7 @@ export class ScanService {
         inflight.delete(i);
         launch(i + ahead); // keep the decoders busy while the CNN works on this one
         if ('fatal' in d) throw d.fatal;
-        const outcome = 'ok' in d ? d : await this.infer(d);
+        const outcome = 'ok' in d ? d : await this.infer(d, o.embed);
         onVideo(videos[i], outcome, i + 1);
       }
     } finally {
@@ -118,8 +118,11 @@ export class ScanService {
     }
   }
 
-  /** The CNN half: frame features, video model, one transaction. */
-  private async infer(d: Decoded): Promise<ScanOutcome> {
+  /**
+   * The CNN half: frame features, video model, one transaction. `embed` forces the MobileNetV2 embedding on or off;
+   * by default it is computed only for a tfjs video-model family (the tagger's, else the family setting).
+   */
+  private async infer(d: Decoded, embed?: boolean): Promise<ScanOutcome> {
     const { video, kind, probe: p, frames, thumbnail } = d;
     const t0 = performance.now();
     try {
@@ -127,7 +130,8 @@ export class ScanService {
       const tagger = await this.tagger(kind);
       const t2 = performance.now();
       // Evidence models (and the detector fallback) read class scores only: the embedding is skipped.
-      const features = await cnn.run(frames.map((f) => f.rgb), { embed: !!tagger && tagger.manifest.family !== 'evidence' });
+      const family = tagger?.manifest.family ?? this.settings.family ?? 'evidence';
+      const features = await cnn.run(frames.map((f) => f.rgb), { embed: embed ?? family !== 'evidence' });
       const t3 = performance.now();
       const t4 = performance.now();
       const raw = features.map((f) => { const v = new Float32Array(f.embedding.length + f.classScores.length); v.set(f.embedding); v.set(f.classScores, f.embedding.length); return v; });

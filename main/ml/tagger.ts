@@ -53,7 +53,7 @@ function evidenceTagger(dir: string, m: EvidenceManifest): Tagger {
     predict(frames) {
       // the class scores are the tail of every cached frame vector
       const scores = frames.map((f) => (f.length === C ? f : f instanceof Float32Array ? f.subarray(f.length - C) : Array.from(f).slice(f.length - C)));
-      const s = toTagScores(probabilities(m.params, poolEvidence(scores, C)), m.threshold);
+      const s = toTagScores(probabilities(m.params, poolEvidence(scores, C)), m.classThresholds ?? m.threshold);
       const best = bestFrameScores(scores, C);
       for (let c = 0; c < C; c++) if (best[c] < m.supportScore && s[c] >= 0.5) s[c] = 0.49;
       return Float32Array.from(s);

@@ -57,9 +57,15 @@ export class LibraryRepo {
   }
 
   /** Readable videos that have no scan of this kind yet (training needs every video's teacher features). */
-  videosWithoutScan(kind: 'student' | 'teacher'): VideoRow[] {
+  /**
+   * Videos lacking a usable scan of `kind`: none made by this frame `pipeline` (older preprocessing is stale), or,
+   * with `withEmbedding`, none whose frames carry the MobileNetV2 embedding (the tfjs video-model families need it).
+   */
+  videosWithoutScan(kind: 'student' | 'teacher', o: { pipeline: string; withEmbedding?: boolean }): VideoRow[] {
     return this.db.prepare(`SELECT * FROM videos v WHERE v.status = 'ok'
-      AND NOT EXISTS (SELECT 1 FROM scans s WHERE s.video_id = v.id AND s.kind = ?) ORDER BY v.path`).all(kind) as VideoRow[];
+      AND NOT EXISTS (SELECT 1 FROM scans s WHERE s.video_id = v.id AND s.kind = ? AND s.pipeline = ?
+        AND (? = 0 OR EXISTS (SELECT 1 FROM frames f WHERE f.scan_id = s.id AND length(f.embedding) > 0))) ORDER BY v.path`)
+      .all(kind, o.pipeline, o.withEmbedding ? 1 : 0) as VideoRow[];
   }
 
   /** Every video a scan can read (a re-scan of the whole library). */

@@ -24,7 +24,7 @@ import { locateData, readLabelsCsv } from '../../main/ml/dataset.ts';
 import { clipsFromDb } from '../../main/ml/evidence/clips.ts';
 import { trainableForShipping } from '../../main/ml/licence.ts';
 import {
-  type Clip, crossValidate, groupedFolds, MIN_PRECISION, METHODS, type MethodName, perClassRecall, score, type Scores,
+  CLASS_THRESHOLD_PRIOR, type Clip, crossValidate, groupedFolds, MIN_PRECISION, METHODS, type MethodName, perClassRecall, score, type Scores,
 } from '../../main/ml/evidence/protocol.ts';
 import { FRAME_PIPELINE } from '../../main/ml/frame-cnn.ts';
 import { keyframeTimes, sceneCuts } from '../../main/media/ffmpeg.ts';
@@ -140,6 +140,9 @@ for (const k of ks) {
     const sh = crossValidate(clips, spec, { folds: nFolds, inner, seed, trainable: shippable });
     shippedRow = { method: 'student', name: 'Distilled student, trained on licence-cleared clips only (the shipped recipe)', k,
       thresholds: sh.thresholds.student, scores: score(sh.tags.student, Y, sh.support.student), frames: sh.frames.student };
+    const pc = crossValidate(clips, spec, { folds: nFolds, inner, seed, perClass: true });
+    strategyRows.push({ method: 'student', name: `${NAMES.student}, per-class thresholds (shrunk to the global one, prior ${CLASS_THRESHOLD_PRIOR})`, k,
+      thresholds: pc.thresholds.student, scores: score(pc.tags.student, Y, pc.support.student), frames: pc.frames.student });
     if (!a['no-strategies']) {
       const info = await mediaInfo(clips);
       const variants: [string, (c: Clip) => number[]][] = [

@@ -22,6 +22,8 @@ export interface EvidenceManifest {
   labels: string[];
   /** calibrated probability at which a tag is emitted; tag scores are shifted so it sits at 0.5 */
   threshold: number;
+  /** per-class thresholds (chosen out of fold, shrunk to `threshold`); null = `threshold` for every class */
+  classThresholds: number[] | null;
   /** a tag needs one looked-at frame scoring its class at least this (else it stays below 0.5) */
   supportScore: number;
   params: EvidenceParams;
@@ -33,10 +35,10 @@ export interface EvidenceManifest {
 
 const sha = (p: EvidenceParams): string => createHash('sha256').update(JSON.stringify(p)).digest('hex');
 
-export function makeManifest(o: Pick<EvidenceManifest, 'role' | 'k' | 'labels' | 'threshold' | 'params' | 'metrics' | 'training'>): EvidenceManifest {
+export function makeManifest(o: Pick<EvidenceManifest, 'role' | 'k' | 'labels' | 'threshold' | 'params' | 'metrics' | 'training'> & { classThresholds?: number[] | null }): EvidenceManifest {
   return {
     format: 'glimpse-evidence-model', version: 1, family: 'evidence', role: o.role, k: o.k, strategy: o.k ? 'uniform' : null,
-    pipeline: FRAME_PIPELINE, labels: o.labels, threshold: o.threshold, supportScore: SUPPORT_SCORE, params: o.params,
+    pipeline: FRAME_PIPELINE, labels: o.labels, threshold: o.threshold, classThresholds: o.classThresholds ?? null, supportScore: SUPPORT_SCORE, params: o.params,
     paramsSha256: sha(o.params), metrics: o.metrics, training: o.training, created: new Date().toISOString(),
   };
 }
@@ -63,5 +65,8 @@ export function checkEvidenceManifest(m: EvidenceManifest, file: string): Eviden
   if (!ok) throw bad('parameters missing, mis-shaped or not finite');
   if (sha(p) !== m.paramsSha256) throw bad('parameters do not match their sha256 (the file was altered or damaged)');
   if (!(m.threshold > 0 && m.threshold < 1)) throw bad(`threshold ${m.threshold} is not a probability`);
+  const ct = m.classThresholds ?? null;
+  if (ct !== null && (!Array.isArray(ct) || ct.length !== C || !ct.every((t) => t > 0 && t < 1))) throw bad('classThresholds must be one probability per class');
+  m.classThresholds = ct;
   return m;
 }

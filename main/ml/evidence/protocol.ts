@@ -94,13 +94,41 @@ export function chooseThreshold(probs: ArrayLike<number>[], labels: ArrayLike<nu
   return best.f1 >= 0 ? best.t : fallback.t;
 }
 
+/** Pseudo-positives pulling a class's own threshold towards the global one (fixed in advance). */
+export const CLASS_THRESHOLD_PRIOR = 10;
+
 /**
- * Tag scores as stored and shown: the calibrated probability shifted in log-odds so the model's own threshold
- * sits at 0.5, the app's one "tagged" line. Ranking within and across classes is unchanged (same shift for all).
+ * Per-class thresholds: each class's own best-F1 threshold on out-of-fold predictions, shrunk in log-odds
+ * towards the global one by n_c / (n_c + CLASS_THRESHOLD_PRIOR) (n_c = its positives). A class without
+ * positives keeps the global threshold: one or two examples cannot place a threshold.
  */
-export function toTagScores(probs: ArrayLike<number>, threshold: number): Float64Array {
-  const shift = logit(threshold);
-  return Float64Array.from(probs, (p) => sigmoid(logit(p) - shift));
+export function perClassThresholds(probs: ArrayLike<number>[], labels: ArrayLike<number>[], global: number, prior = CLASS_THRESHOLD_PRIOR): number[] {
+  const C = labels[0]?.length ?? 0;
+  return Array.from({ length: C }, (_, c) => {
+    const pos = labels.reduce((a, y) => a + (y[c] > 0.5 ? 1 : 0), 0);
+    if (!pos) return global;
+    let best = global, bestF1 = -1;
+    for (let i = 5; i <= 95; i++) {
+      const t = i / 100;
+      let tp = 0, fp = 0;
+      probs.forEach((p, v) => { if (p[c] >= t) { if (labels[v][c] > 0.5) tp++; else fp++; } });
+      const f1 = (2 * tp) / (2 * tp + fp + (pos - tp));
+      if (f1 > bestF1 + 1e-12 || (Math.abs(f1 - bestF1) <= 1e-12 && Math.abs(t - global) < Math.abs(best - global))) { best = t; bestF1 = f1; }
+    }
+    const w = pos / (pos + prior);
+    return sigmoid(w * logit(best) + (1 - w) * logit(global));
+  });
+}
+
+/**
+ * Tag scores as stored and shown: the calibrated probability shifted in log-odds so the model's threshold (one,
+ * or one per class) sits at 0.5, the app's one "tagged" line. With one threshold, ranking within and across
+ * classes is unchanged.
+ */
+export function toTagScores(probs: ArrayLike<number>, threshold: number | ArrayLike<number>): Float64Array {
+  const shift = typeof threshold === 'number' ? null : Array.from(threshold, logit);
+  const one = typeof threshold === 'number' ? logit(threshold) : 0;
+  return Float64Array.from(probs, (p, c) => sigmoid(logit(p) - (shift ? shift[c] : one)));
 }
 
 // --------------------------------------------------------------------------------------------- folds
@@ -231,7 +259,7 @@ const perMethod = <T>(make: () => T): Record<MethodName, T> => Object.fromEntrie
  * the shipped recipe); test folds always hold every clip. Clips must all be labelled.
  */
 export function crossValidate(clips: Clip[], spec: TrainSpec, o: { folds: number; inner: number; seed: number;
-  trainable?: (c: Clip) => boolean; onFold?: (fold: number, thresholds: Record<MethodName, number>) => void }): CvResult {
+  trainable?: (c: Clip) => boolean; perClass?: boolean; onFold?: (fold: number, thresholds: Record<MethodName, number>) => void }): CvResult {
   const n = clips.length, C = spec.classes;
   const r: CvResult = {
     tags: perMethod(() => new Array<Float64Array>(n)), raw: perMethod(() => new Array<Float64Array>(n)),
@@ -243,12 +271,15 @@ export function crossValidate(clips: Clip[], spec: TrainSpec, o: { folds: number
     r.parameters = parameterCount(trained.student);
     const oof = outOfFold(clips, train, spec, o.inner, o.seed);
     const thr = perMethod(() => 0.5);
-    for (const m of METHODS) { thr[m] = chooseThreshold(oof[m], train.map((i) => clips[i].labels!)); r.thresholds[m].push(thr[m]); }
+    const yTrain = train.map((i) => clips[i].labels!);
+    for (const m of METHODS) { thr[m] = chooseThreshold(oof[m], yTrain); r.thresholds[m].push(thr[m]); }
+    const cls = o.perClass ? perMethod<number[] | null>(() => null) : null;
+    if (cls) for (const m of METHODS) cls[m] = perClassThresholds(oof[m], yTrain, thr[m]);
     for (const i of test) {
       const p = predictClip(trained, clips[i], spec);
       for (const m of METHODS) {
         r.raw[m][i] = p[m].p;
-        r.tags[m][i] = toTagScores(p[m].p, thr[m]);
+        r.tags[m][i] = toTagScores(p[m].p, cls?.[m] ?? thr[m]);
         r.support[m][i] = bestFrameScores(framesOf(clips[i], p[m].frames), C);
         r.frames[m] += (p[m].frames ? p[m].frames.length : clips[i].scores.length) / n;
       }
