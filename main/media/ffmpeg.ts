@@ -2,7 +2,7 @@
  * The only module that talks to ffmpeg/ffprobe. fluent-ffmpeg's upstream was archived in 2025, so it stays
  * behind this file: everything else asks for probes and raw frames, never for command lines.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import ffmpeg from 'fluent-ffmpeg';
@@ -197,38 +197,59 @@ export async function framesBySeeking(file: string, timesS: number[], size: numb
   return out;
 }
 
+/**
+ * Upper bound on one decode (GLIMPSE_FFMPEG_TIMEOUT_S, default 600 s): a stuck or endless ffmpeg is killed and the
+ * file reported, instead of holding its job forever. A full teacher decode of an hour of 1080p stays well below.
+ */
+function decodeTimeoutMs(): number {
+  const s = Number(process.env.GLIMPSE_FFMPEG_TIMEOUT_S);
+  return (Number.isFinite(s) && s > 0 ? s : 600) * 1000;
+}
+
+/**
+ * Raw RGB frames on a pipe, with `showinfo` timestamps from stderr. This uses `spawn`, not fluent-ffmpeg: with
+ * piped output fluent-ffmpeg reports an error whenever the process exits more than 20 ms after its stdout closes
+ * (processor.js: "Output stream closed"), which happens under load — a finished, valid decode was stored as "could
+ * not decode frames: video:1536kB audio:0kB …" (a CI run failed on it). Here the result is decided on 'close',
+ * after both the exit code and every byte of output are in.
+ */
 function decodeRaw(file: string, filters: string[], size: number, maxFrames?: number, inputOptions: string[] = []): Promise<RawFrame[]> {
   return new Promise((resolve, reject) => {
     const frameBytes = size * size * 3;
     const chunks: Buffer[] = [];
     const times: number[] = [];
-    let stderrTail = '';
-    const cmd = ffmpeg(file)
-      .inputOptions(inputOptions)
-      .videoFilters(filters)
-      .outputOptions(['-an', '-sn', '-pix_fmt', 'rgb24', '-vsync', '0', ...(maxFrames ? ['-frames:v', String(maxFrames)] : [])])
-      .format('rawvideo')
-      .on('stderr', (line: string) => {
+    let stderrTail = '', partial = '', timedOut = false;
+    const args = ['-hide_banner', '-nostdin', '-nostats', ...inputOptions, '-i', file, '-an', '-sn', '-vf', filters.join(','),
+      '-pix_fmt', 'rgb24', '-vsync', '0', ...(maxFrames ? ['-frames:v', String(maxFrames)] : []), '-f', 'rawvideo', 'pipe:1'];
+    const proc = spawn(mediaTools().ffmpeg!.path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const timer = setTimeout(() => { timedOut = true; proc.kill('SIGKILL'); }, decodeTimeoutMs());
+    proc.stdout.on('data', (c: Buffer) => chunks.push(c));
+    proc.stderr.setEncoding('utf8');
+    proc.stderr.on('data', (text: string) => {
+      const lines = (partial + text).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
         const m = /\bn:\s*\d+\s.*?pts_time:\s*(-?[\d.]+)/.exec(line);
         if (m) times.push(Number(m[1]));
-        else stderrTail = (stderrTail + '\n' + line).slice(-2000);
-      })
-      .on('error', (err: Error) => {
-        const detail = stderrTail.split('\n').map((s) => s.trim()).filter((s) => s && !s.startsWith('[Parsed_showinfo')).pop();
-        reject(new MediaError(`could not decode frames: ${detail ?? err.message}`));
-      })
-      .on('end', () => {
-        const buf = Buffer.concat(chunks);
-        const n = Math.floor(buf.length / frameBytes);
-        if (n === 0) return reject(new MediaError('no frames could be decoded'));
-        const frames: RawFrame[] = [];
-        for (let i = 0; i < n; i++) {
-          frames.push({ timeS: times[i] ?? times[times.length - 1] ?? 0, rgb: new Uint8Array(buf.buffer, buf.byteOffset + i * frameBytes, frameBytes) });
-        }
-        resolve(frames);
-      });
-    const out = cmd.pipe();
-    out.on('data', (c: Buffer) => chunks.push(c));
+        else if (line.trim()) stderrTail = (stderrTail + '\n' + line).slice(-2000);
+      }
+    });
+    proc.on('error', (e) => { clearTimeout(timer); reject(new MediaError(`could not start ffmpeg: ${e.message}`)); });
+    proc.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (timedOut) return reject(new MediaError(`ffmpeg did not finish within ${decodeTimeoutMs() / 1000} s (GLIMPSE_FFMPEG_TIMEOUT_S)`));
+      if (code !== 0) {
+        return reject(new MediaError(`could not decode frames: ${ffmpegReason(stderrTail, file) || `ffmpeg exited with ${signal ?? `code ${code}`}`}`));
+      }
+      const buf = Buffer.concat(chunks);
+      const n = Math.floor(buf.length / frameBytes);
+      if (n === 0) return reject(new MediaError('no frames could be decoded'));
+      const frames: RawFrame[] = [];
+      for (let i = 0; i < n; i++) {
+        frames.push({ timeS: times[i] ?? times[times.length - 1] ?? 0, rgb: new Uint8Array(buf.buffer, buf.byteOffset + i * frameBytes, frameBytes) });
+      }
+      resolve(frames);
+    });
   });
 }
 
@@ -238,7 +259,8 @@ export function writeThumbnail(file: string, timeS: number, outPath: string, wid
   fs.mkdirSync(path.dirname(outPath), { recursive: true });
   const tmp = `${outPath}.${process.pid}.tmp.jpg`;
   return new Promise((resolve, reject) => {
-    ffmpeg(file)
+    // writes a file (no pipe), so fluent-ffmpeg's output-stream race (see decodeRaw) does not apply; 60 s cap
+    ffmpeg(file, { timeout: 60 })
       .seekInput(Math.max(0, timeS))
       .outputOptions(['-frames:v', '1', '-q:v', '4', '-an'])
       .videoFilters([`scale=${width}:-2`])
