@@ -170,15 +170,6 @@ export function framesAtRate(file: string, fps: number, maxFrames: number, size:
 }
 
 /**
- * Keyframes only (`-skip_frame nokey`): the decoder never touches the frames in between, ~10x cheaper than a
- * full decode. At most `maxFrames`, in stream order.
- */
-export function keyframes(file: string, size: number, maxFrames: number): Promise<RawFrame[]> {
-  requireTools();
-  return decodeRaw(file, ['showinfo', fitSquare(size)], size, maxFrames, ['-skip_frame', 'nokey']);
-}
-
-/**
  * One input-seeking ffmpeg per timestamp: for long videos this decodes about half a GOP per frame instead of the
  * whole file. A timestamp past the end yields nothing for that slot rather than an error.
  */

@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { MediaError, probe } from '../../main/media/ffmpeg.ts';
-import { sampleFrames, strategyTimes } from '../../main/media/strategies.ts';
+import { keyframeNearestTimes, shotAwareTimes, uniformTimes } from '../../main/media/sampling.ts';
+import { sampleFrames } from '../../main/media/strategies.ts';
 import { makeVideo, tempDir } from '../helpers/fixtures.ts';
 
 const dir = tempDir();
@@ -25,25 +26,26 @@ before(() => {
 });
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-test('timestamps of every strategy stay inside the video and have k entries', () => {
-  for (const kind of ['uniform', 'random', 'first', 'middle', 'last', 'first-middle-last'] as const) {
-    const ts = strategyTimes({ kind, k: 6 }, 10, 25);
-    assert.equal(ts.length, 6, kind);
-    assert.ok(ts.every((t) => t >= 0 && t < 10), kind);
-  }
-  assert.deepEqual(strategyTimes({ kind: 'first', k: 3 }, 10, 10), [0, 0.1, 0.2]);
-  assert.ok(strategyTimes({ kind: 'last', k: 2 }, 10, 10)[1] > 9.8);
-  assert.deepEqual(strategyTimes({ kind: 'random', k: 4, seed: 7 }, 10, 25), strategyTimes({ kind: 'random', k: 4, seed: 7 }, 10, 25));
+test('uniform k, keyframe-nearest and shot-aware timestamps stay inside the video', () => {
+  assert.deepEqual(uniformTimes(10, 4), [1.25, 3.75, 6.25, 8.75]);
+  // keyframes every 5 s: each uniform time moves to the nearest one, duplicates merge
+  assert.deepEqual(keyframeNearestTimes(20, 4, [0, 5, 10, 15]), [5, 10, 15]); // 2.5 s → 5 (ties go later), 17.5 s → 15 merges
+  assert.deepEqual(keyframeNearestTimes(20, 8, [0, 10]), [0, 10]);
+  assert.deepEqual(keyframeNearestTimes(10, 2, []), [2.5, 7.5], 'no keyframes known: uniform');
+  // a 2 s shot and an 8 s shot, 5 frames: at least one in the short shot, the rest by length, each centred
+  const t = shotAwareTimes(10, 5, [2]);
+  assert.equal(t.length, 5);
+  assert.equal(t.filter((x) => x < 2).length, 1);
+  assert.deepEqual(t, [1, 3, 5, 7, 9]);
+  assert.deepEqual(shotAwareTimes(10, 4, []), uniformTimes(10, 4), 'one shot: uniform');
 });
 
-test('one-pass strategies on a short clip return RGB frames with increasing timestamps', async () => {
+test('uniform and fixed-rate frames on a short clip: RGB, increasing timestamps', async () => {
   const p = await probe(short);
-  for (const kind of ['uniform', 'first', 'middle', 'last', 'first-middle-last', 'random'] as const) {
-    const frames = await sampleFrames(short, { kind, k: 3 }, S, p);
-    assert.equal(frames.length, 3, kind);
-    assert.ok(frames.every((f) => f.rgb.length === S * S * 3), kind);
-    assert.ok(frames.every((f, i) => i === 0 || f.timeS > frames[i - 1].timeS), kind);
-  }
+  const frames = await sampleFrames(short, { kind: 'uniform', k: 3 }, S, p);
+  assert.equal(frames.length, 3);
+  assert.ok(frames.every((f) => f.rgb.length === S * S * 3));
+  assert.ok(frames.every((f, i) => i === 0 || f.timeS > frames[i - 1].timeS));
   const rate = await sampleFrames(short, { kind: 'rate', fps: 1 }, S, p);
   assert.equal(rate.length, 3);
 });
@@ -54,21 +56,18 @@ test('fewer frames than k: a 1-frame-per-second clip asked for 50 frames gives w
   assert.ok(frames.length >= 1 && frames.length <= 4);
 });
 
-test('long videos use per-timestamp seeking; keyframes-only decodes just the GOP starts', async () => {
+test('long videos use per-timestamp seeking at the uniform times', async () => {
   const p = await probe(long);
   const frames = await sampleFrames(long, { kind: 'uniform', k: 4 }, S, p);
   assert.equal(frames.length, 4);
   assert.deepEqual(frames.map((f) => Math.round(f.timeS)), [5, 15, 25, 35]);
-  const keys = await sampleFrames(long, { kind: 'keyframes' }, S, p);
-  assert.equal(keys.length, 8); // 200 frames, GOP 25
-  assert.ok(keys.every((f, i) => Math.abs(f.timeS - i * 5) < 0.01));
 });
 
 test('rotation metadata is applied: the red half ends up on top', async () => {
   const p = await probe(rotated);
   assert.ok(p.rotation === 90 || p.rotation === 270, `rotation ${p.rotation}`); // read from the display matrix
   // ffmpeg's autorotate applies it when decoding, which is what the CNN sees.
-  const [f] = await sampleFrames(rotated, { kind: 'first', k: 1 }, S, p);
+  const [f] = await sampleFrames(rotated, { kind: 'uniform', k: 1 }, S, p);
   const px = (x: number, y: number) => [...f.rgb.subarray((y * S + x) * 3, (y * S + x) * 3 + 3)];
   const top = px(S / 2, 2), bottom = px(S / 2, S - 3);
   assert.ok((top[0] > 150 && top[2] < 100) !== (bottom[0] > 150 && bottom[2] < 100), `top ${top} bottom ${bottom}`);
