@@ -22,9 +22,9 @@ export async function ensureFeatureDb(clipsRoot: string, dbPath: string, log: (s
       if (j.state !== 'done') throw new Error(`indexing ${clipsRoot} ${j.state}: ${j.error ?? j.message}`);
     }
     const { openDb } = await import('../store/db.ts');
+    const { LibraryRepo } = await import('../store/library-repo.ts');
     const db = openDb(dbPath);
-    const missing = (db.prepare(`SELECT v.id FROM videos v WHERE v.status IN ('ok', 'pending') AND NOT EXISTS
-      (SELECT 1 FROM scans s WHERE s.video_id = v.id AND s.kind = 'teacher' AND s.pipeline = ?)`).all(FRAME_PIPELINE) as { id: number }[]).map((r) => r.id);
+    const missing = new LibraryRepo(db).videosWithoutScan('teacher', { pipeline: FRAME_PIPELINE }).map((v) => v.id);
     db.close();
     if (!missing.length) { log(`feature cache ${dbPath}: every video already has a teacher scan`); return; }
     log(`feature cache ${dbPath}: teacher-scanning ${missing.length} videos (≈0.25 s per frame, ≥60 frames each)…`);

@@ -13,6 +13,7 @@ import { readLabelsCsv } from '../ml/dataset.ts';
 import type { LibraryTrainOptions } from '../ml/library-training.ts';
 import { defaultModelsDir, hasModel, loadTagger, readAnyManifest, type Tagger } from '../ml/tagger.ts';
 import type { TrainWorkerMessage } from '../ml/train-worker.ts';
+import { BrowseRepo } from '../store/browse-repo.ts';
 import type { Db } from '../store/db.ts';
 import { EngineError } from './errors.ts';
 
@@ -145,22 +146,22 @@ export class ModelService {
     if (!fs.existsSync(csvPath)) throw new EngineError('not_found', `labels file not found: ${csvPath}`);
     let parsed: ReturnType<typeof readLabelsCsv>;
     try { parsed = readLabelsCsv(csvPath); } catch (e) { throw new EngineError('invalid', (e as Error).message); }
-    const videos = this.db.prepare(`SELECT id, path, name FROM videos WHERE status != 'missing'`).all() as { id: number; path: string; name: string }[];
+    const repo = new BrowseRepo(this.db);
+    const videos = repo.labelTargets();
     const byPath = new Map(videos.map((v) => [v.path, v.id]));
     const byName = new Map<string, number[]>();
     for (const v of videos) byName.set(v.name, [...(byName.get(v.name) ?? []), v.id]);
-    const put = this.db.prepare(`INSERT INTO tags(video_id, tag, source, score) VALUES (?, ?, 'human', 1)
-      ON CONFLICT(video_id, source, tag) DO UPDATE SET score = 1`);
-    let matched = 0, tagsSet = 0;
+    let matched = 0;
     const unmatched: string[] = [];
-    this.db.transaction(() => {
-      for (const row of parsed.labels.values()) {
-        const id = byPath.get(row.file) ?? (byName.get(path.basename(row.file))?.length === 1 ? byName.get(path.basename(row.file))![0] : undefined);
-        if (id === undefined) { unmatched.push(row.file); continue; }
-        matched++;
-        for (const t of row.tags) if ((COCO80 as readonly string[]).includes(t)) { put.run(id, t); tagsSet++; }
-      }
-    })();
+    const yes: { videoId: number; tag: string }[] = [];
+    for (const row of parsed.labels.values()) {
+      const id = byPath.get(row.file) ?? (byName.get(path.basename(row.file))?.length === 1 ? byName.get(path.basename(row.file))![0] : undefined);
+      if (id === undefined) { unmatched.push(row.file); continue; }
+      matched++;
+      for (const t of row.tags) if ((COCO80 as readonly string[]).includes(t)) yes.push({ videoId: id, tag: t });
+    }
+    repo.addHumanYes(yes);
+    const tagsSet = yes.length;
     return { matched, unmatched, unknownTags: parsed.unknownTags, tagsSet };
   }
 }

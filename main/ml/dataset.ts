@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { COCO80 } from '../../shared/coco.ts';
 import type { Db } from '../store/db.ts';
+import { ScansRepo } from '../store/scans-repo.ts';
 import { FRAME_PIPELINE } from './frame-cnn.ts';
 
 export interface VideoFeatures {
@@ -19,32 +20,20 @@ export interface VideoFeatures {
   durationS: number | null;
 }
 
-const f32 = (b: Buffer): Float32Array => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-
 /**
  * Cached frame features of every video's latest scan of `kind` (default: the teacher's full-frame scan), made by
  * the current frame pipeline only (`pipeline`, default FRAME_PIPELINE): features of an older preprocessing are
  * stale and must be rescanned, never mixed in.
  */
 export function loadScanFeatures(db: Db, opts: { kind?: 'teacher' | 'student'; videoIds?: number[]; pipeline?: string } = {}): VideoFeatures[] {
-  const kind = opts.kind ?? 'teacher';
-  const scans = db.prepare(`SELECT s.id, s.video_id, v.path, v.duration_s FROM scans s JOIN videos v ON v.id = s.video_id
-    WHERE s.kind = ? AND v.status = 'ok' AND s.pipeline = ? ORDER BY v.path`).all(kind, opts.pipeline ?? FRAME_PIPELINE) as
-    { id: number; video_id: number; path: string; duration_s: number | null }[];
-  const want = opts.videoIds ? new Set(opts.videoIds) : null;
-  const frames = db.prepare('SELECT time_s, embedding, class_scores FROM frames WHERE scan_id = ? ORDER BY idx');
-  return scans.filter((s) => !want || want.has(s.video_id)).map((s) => {
-    const rows = frames.all(s.id) as { time_s: number; embedding: Buffer; class_scores: Buffer }[];
-    return {
-      videoId: s.video_id, path: s.path, times: rows.map((r) => r.time_s), durationS: s.duration_s,
-      frames: rows.map((r) => {
-        const e = f32(r.embedding), c = f32(r.class_scores);
-        const v = new Float32Array(e.length + c.length);
-        v.set(e); v.set(c, e.length);
-        return v;
-      }),
-    };
-  });
+  return new ScansRepo(db).scanFeatures(opts.kind ?? 'teacher', opts.pipeline ?? FRAME_PIPELINE, opts.videoIds).map((s) => ({
+    videoId: s.videoId, path: s.path, durationS: s.durationS, times: s.frames.map((f) => f.time_s),
+    frames: s.frames.map((f) => {
+      const v = new Float32Array(f.embedding.length + f.class_scores.length);
+      v.set(f.embedding); v.set(f.class_scores, f.embedding.length);
+      return v;
+    }),
+  }));
 }
 
 export function multiHot(tags: Iterable<string>, classes: readonly string[] = COCO80): number[] {

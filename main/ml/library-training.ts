@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { MetricSet, ModelFamily, TrainReport } from '../../shared/api.ts';
 import { COCO80 } from '../../shared/coco.ts';
+import { BrowseRepo } from '../store/browse-repo.ts';
 import { openDb } from '../store/db.ts';
 import { initBackend } from './backend.ts';
 import { loadScanFeatures, type VideoFeatures } from './dataset.ts';
@@ -40,7 +41,7 @@ export interface LibraryTrainOptions {
 function humanLabels(dbPath: string): Map<number, { yes: Set<string>; no: Set<string> }> {
   const db = openDb(dbPath);
   try {
-    const rows = db.prepare(`SELECT video_id, tag, score FROM tags WHERE source = 'human'`).all() as { video_id: number; tag: string; score: number }[];
+    const rows = new BrowseRepo(db).humanTagRows();
     const out = new Map<number, { yes: Set<string>; no: Set<string> }>();
     for (const r of rows) {
       if (!out.has(r.video_id)) out.set(r.video_id, { yes: new Set(), no: new Set() });

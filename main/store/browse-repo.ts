@@ -161,6 +161,24 @@ export class BrowseRepo {
     })();
   }
 
+  /** Every human tag row with its video's path (labels for training; score HUMAN_YES or HUMAN_NO). */
+  humanTagRows(): { video_id: number; path: string; tag: string; score: number }[] {
+    return this.db.prepare(`SELECT t.video_id, v.path, t.tag, t.score FROM tags t JOIN videos v ON v.id = t.video_id
+      WHERE t.source = 'human' ORDER BY t.video_id, t.tag`).all() as { video_id: number; path: string; tag: string; score: number }[];
+  }
+
+  /** Videos a labels file can match (not missing), by id, path and name. */
+  labelTargets(): { id: number; path: string; name: string }[] {
+    return this.db.prepare(`SELECT id, path, name FROM videos WHERE status != 'missing'`).all() as { id: number; path: string; name: string }[];
+  }
+
+  /** Human "yes" labels in one transaction (an import never half-applies). */
+  addHumanYes(rows: { videoId: number; tag: string }[]): void {
+    const put = this.db.prepare(`INSERT INTO tags(video_id, tag, source, score) VALUES (?, ?, 'human', ${HUMAN_YES})
+      ON CONFLICT(video_id, source, tag) DO UPDATE SET score = ${HUMAN_YES}`);
+    this.db.transaction(() => { for (const r of rows) put.run(r.videoId, r.tag); })();
+  }
+
   videoExists(ids: number[]): number[] {
     const st = this.db.prepare('SELECT id FROM videos WHERE id = ?');
     return ids.filter((id) => st.get(id));

@@ -51,6 +51,20 @@ export class ScansRepo {
     return this.db.prepare('SELECT * FROM scans WHERE video_id = ? ORDER BY kind, id').all(videoId) as ScanRow[];
   }
 
+  /**
+   * The latest scan of `kind` made by frame `pipeline` of every readable video (optionally only `videoIds`), with
+   * its frames: the cached features training, Compare and the benchmark read.
+   */
+  scanFeatures(kind: 'student' | 'teacher', pipeline: string, videoIds?: number[]):
+    { videoId: number; path: string; durationS: number | null; frames: FrameRow[] }[] {
+    const scans = this.db.prepare(`SELECT s.id, s.video_id, v.path, v.duration_s FROM scans s JOIN videos v ON v.id = s.video_id
+      WHERE s.kind = ? AND v.status = 'ok' AND s.pipeline = ? ORDER BY v.path`).all(kind, pipeline) as
+      { id: number; video_id: number; path: string; duration_s: number | null }[];
+    const want = videoIds ? new Set(videoIds) : null;
+    return scans.filter((s) => !want || want.has(s.video_id))
+      .map((s) => ({ videoId: s.video_id, path: s.path, durationS: s.duration_s, frames: this.frames(s.id) }));
+  }
+
   frames(scanId: number): FrameRow[] {
     const rows = this.db.prepare('SELECT idx, time_s, embedding, class_scores FROM frames WHERE scan_id = ? ORDER BY idx').all(scanId) as
       { idx: number; time_s: number; embedding: Buffer; class_scores: Buffer }[];

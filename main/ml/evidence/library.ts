@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { MetricSet, TrainReport } from '../../../shared/api.ts';
 import { COCO80 } from '../../../shared/coco.ts';
+import { BrowseRepo, HUMAN_YES } from '../../store/browse-repo.ts';
 import { openDb } from '../../store/db.ts';
 import { readAnyManifest } from '../tagger.ts';
 import { clipsFromDb } from './clips.ts';
@@ -30,10 +31,8 @@ export interface EvidenceTrainOptions {
 function humanClipLabels(dbPath: string): Map<string, { tags: string[]; source: string; file: string }> {
   const db = openDb(dbPath);
   try {
-    const rows = db.prepare(`SELECT v.path, t.tag FROM tags t JOIN videos v ON v.id = t.video_id WHERE t.source = 'human' AND t.score >= 0.5`)
-      .all() as { path: string; tag: string }[];
     const out = new Map<string, { tags: string[]; source: string; file: string }>();
-    for (const r of rows) { if (!out.has(r.path)) out.set(r.path, { tags: [], source: '', file: r.path }); out.get(r.path)!.tags.push(r.tag); }
+    for (const r of new BrowseRepo(db).humanTagRows().filter((x) => x.score >= HUMAN_YES)) { if (!out.has(r.path)) out.set(r.path, { tags: [], source: '', file: r.path }); out.get(r.path)!.tags.push(r.tag); }
     return out;
   } finally { db.close(); }
 }
