@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../../main/store/db.ts';
 import { groupOf, loadScanFeatures, multiHot, readLabelsCsv, type VideoFeatures } from '../../main/ml/dataset.ts';
-import { makeRng, type Rng } from '../../main/ml/rng.ts';
+import type { Rng } from '../../main/ml/rng.ts';
 import { DEFAULT_FEATURES, type FeatureSpec } from '../../main/ml/features.ts';
 import { kForFraction, selectFrames } from '../../main/ml/train/frames.ts';
 import type { LossTerm } from '../../main/ml/train/losses.ts';

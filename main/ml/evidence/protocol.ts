@@ -60,11 +60,10 @@ const pickOf = (s: TrainSpec) => s.pick ?? ((c: Clip) => uniformPick(c, s.k));
  */
 export function trainAll(clips: Clip[], s: TrainSpec): Trained {
   const C = s.classes;
-  const labelled = clips.filter((c) => c.labels);
   const evAll = clips.map((c) => poolEvidence(c.scores, C));
   const pick = pickOf(s);
   const evK = clips.map((c) => poolEvidence(framesOf(c, pick(c)), C));
-  const teacher = fit(labelled.map((c) => ({ ev: evAll[clips.indexOf(c)], y: c.labels })), C, { ...TEACHER_FIT, ...s.teacherFit });
+  const teacher = fit(clips.flatMap((c, i) => (c.labels ? [{ ev: evAll[i], y: c.labels }] : [])), C, { ...TEACHER_FIT, ...s.teacherFit });
   const ex: FitExample[] = clips.map((c, i) => ({ ev: evK[i], y: c.labels, teacherEv: evAll[i], teacherP: probabilities(teacher, evAll[i]) }));
   const student = fit(ex, C, { ...STUDENT_FIT, init: teacher, ...s.studentFit });
   const uniform = s.baseline === false ? teacher
