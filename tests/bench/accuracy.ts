@@ -199,6 +199,8 @@ function readingLines(): string[] {
       + `GAP ${f3(pc.scores.gap)} vs ${f3(st.scores.gap)}, precision ${f3(pc.scores.pr.precision)}: ${pc.scores.pr.f1 > st.scores.pr.f1 && pc.scores.gap > st.scores.gap ? 'adopted' : 'not adopted'}.`] : []),
     ...(kf ? [`- Keyframe-nearest frames: only ${kf.frames.toFixed(1)} distinct frames per clip (short clips have few keyframes), GAP ${f3(kf.scores.gap)}: `
       + 'cheaper to decode but fewer frames; scans keep exact uniform frames.'] : []),
+    '- nanodet as a second detector (`tests/bench/nanodet-trial.ts`, run separately: it needs the vendor package unpacked): it costs as '
+    + 'much per frame as centernet and lowered GAP in every combination tried (alone, per-frame max, per-frame mean), so it is not used.',
     ...(sa ? [`- Shot-aware frames (ffmpeg scene cuts > 0.3): GAP ${f3(sa.scores.gap)} vs uniform ${f3(st.scores.gap)}; on clips this short, most have one shot.`] : []),
   ];
 }
