@@ -133,10 +133,9 @@ export class ScanService {
       const family = tagger?.manifest.family ?? this.settings.family ?? 'evidence';
       const features = await cnn.run(frames.map((f) => f.rgb), { embed: embed ?? family !== 'evidence' });
       const t3 = performance.now();
-      const t4 = performance.now();
       const raw = features.map((f) => { const v = new Float32Array(f.embedding.length + f.classScores.length); v.set(f.embedding); v.set(f.classScores, f.embedding.length); return v; });
       const pooled = tagger ? tagger.predict(raw) : maxPool(features.map((f) => f.classScores));
-      const modelSeconds = (performance.now() - t4) / 1000;
+      const modelSeconds = (performance.now() - t3) / 1000;
       const sampling = kind === 'student' ? `uniform-${this.settings.k}` : `all@${teacherRate(this.settings, p.durationS, p.fps)}fps`;
       const cnnSeconds = (t3 - t2) / 1000;
       // Work of this video only: model start-up (CNN worker, video-model load) is paid once, and time spent

@@ -2,8 +2,12 @@
 import { COCO80 } from '../../shared/coco.ts';
 import { TAG_STORE_FLOOR } from '../../shared/tags.ts';
 
-export function maxPool(perFrame: ArrayLike<number>[]): Float32Array {
-  const out = new Float32Array(perFrame[0]?.length ?? 0);
+/**
+ * Per-class max over frames: the naive detector, and the "best looked-at frame" a tag's support is checked on.
+ * `width` (default: the first frame's length) fixes the output length, so no frames gives zeros, not nothing.
+ */
+export function maxPool(perFrame: ArrayLike<number>[], width = perFrame[0]?.length ?? 0): Float64Array {
+  const out = new Float64Array(width);
   for (const f of perFrame) for (let c = 0; c < out.length; c++) if (f[c] > out[c]) out[c] = f[c];
   return out;
 }

@@ -13,7 +13,8 @@ import { EMBED_DIM, NUM_CLASSES } from './frame-cnn.ts';
 import { videoModelFlops } from './flops.ts';
 import { probabilities } from './evidence/model.ts';
 import { checkEvidenceManifest, type EvidenceManifest } from './evidence/persist.ts';
-import { bestFrameScores, poolEvidence } from './evidence/pool.ts';
+import { poolEvidence } from './evidence/pool.ts';
+import { maxPool } from './pooling.ts';
 import { toTagScores } from './evidence/protocol.ts';
 import { loadModel, type Manifest, readManifest } from './video/persist.ts';
 
@@ -54,7 +55,7 @@ function evidenceTagger(dir: string, m: EvidenceManifest): Tagger {
       // the class scores are the tail of every cached frame vector
       const scores = frames.map((f) => (f.length === C ? f : f instanceof Float32Array ? f.subarray(f.length - C) : Array.from(f).slice(f.length - C)));
       const s = toTagScores(probabilities(m.params, poolEvidence(scores, C)), m.classThresholds ?? m.threshold);
-      const best = bestFrameScores(scores, C);
+      const best = maxPool(scores, C);
       for (let c = 0; c < C; c++) if (best[c] < m.supportScore && s[c] >= 0.5) s[c] = 0.49;
       return Float32Array.from(s);
     },

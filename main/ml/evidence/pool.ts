@@ -47,10 +47,3 @@ export function poolEvidence(frames: ArrayLike<number>[], classes: number): Floa
   }
   return out;
 }
-
-/** Per class, the best detector score over the frames (the naive baseline, and the support check). */
-export function bestFrameScores(frames: ArrayLike<number>[], classes: number): Float64Array {
-  const out = new Float64Array(classes);
-  for (const f of frames) for (let c = 0; c < classes; c++) if (f[c] > out[c]) out[c] = f[c];
-  return out;
-}

@@ -7,7 +7,8 @@ import { nearestFrames, uniformTimes } from '../../media/sampling.ts';
 import { gap, hitAt1, meanAP, precisionRecallAt, type PrecisionRecall } from '../metrics.ts';
 import { makeRng } from '../rng.ts';
 import { type EvidenceParams, fit, type FitExample, type FitOptions, parameterCount, probabilities, STUDENT_FIT, TEACHER_FIT } from './model.ts';
-import { bestFrameScores, logit, poolEvidence, sigmoid, SUPPORT_SCORE } from './pool.ts';
+import { maxPool } from '../pooling.ts';
+import { logit, poolEvidence, sigmoid, SUPPORT_SCORE } from './pool.ts';
 
 /** One video as the models see it: the detector's class scores of its teacher-scan frames. */
 export interface Clip {
@@ -170,8 +171,8 @@ export function predictClip(t: Trained | null, clip: Clip, spec: TrainSpec): Rec
     teacher: { p: t ? probabilities(t.teacher, evAll) : new Float64Array(C), frames: null },
     student: { p: t ? probabilities(t.student, evK) : new Float64Array(C), frames: kIdx },
     uniform: { p: t ? probabilities(t.uniform, evK) : new Float64Array(C), frames: kIdx },
-    detector: { p: bestFrameScores(framesOf(clip, kIdx), C), frames: kIdx },
-    detectorAll: { p: bestFrameScores(clip.scores, C), frames: null },
+    detector: { p: maxPool(framesOf(clip, kIdx), C), frames: kIdx },
+    detectorAll: { p: maxPool(clip.scores, C), frames: null },
   };
 }
 
@@ -279,7 +280,7 @@ export function crossValidate(clips: Clip[], spec: TrainSpec, o: { folds: number
       for (const m of METHODS) {
         r.raw[m][i] = p[m].p;
         r.tags[m][i] = toTagScores(p[m].p, cls?.[m] ?? thr[m]);
-        r.support[m][i] = bestFrameScores(framesOf(clips[i], p[m].frames), C);
+        r.support[m][i] = maxPool(framesOf(clips[i], p[m].frames), C);
         r.frames[m] += (p[m].frames ? p[m].frames.length : clips[i].scores.length) / n;
       }
     }
