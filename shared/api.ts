@@ -36,7 +36,7 @@ export const Requests = {
   'library.prune': z.object({}),
   'library.watchStatus': z.object({}),
   'system.doctor': z.object({}),
-  // Renderer channels (search, edit, export, settings, compare); see main/engine/ui-handlers.ts.
+  // Renderer channels (search, edit, export, settings, compare); main/engine/engine.ts routes each to its service.
   'library.search': z.object({
     q: z.string().max(1000).default(''),
     sort: z.enum(['name', 'date', 'duration', 'confidence']).default('name'),
@@ -136,6 +136,9 @@ export interface DoctorReport {
   ffprobe: { path: string; version: string } | null;
   models: { name: string; file: string; found: boolean }[];
   dbPath: string;
+  /** models refitted on this library (user work: kept when the cache is cleared) */
+  dataDir: string;
+  /** posters and frame JPEGs (regenerable) */
   cacheDir: string;
   node: string;
 }

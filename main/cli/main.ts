@@ -224,7 +224,7 @@ export async function main(argv: string[]): Promise<number> {
           `ffmpeg:   ${r.ffmpeg ? `${r.ffmpeg.version} at ${r.ffmpeg.path}` : 'NOT FOUND'}`,
           `ffprobe:  ${r.ffprobe ? `${r.ffprobe.version} at ${r.ffprobe.path}` : 'NOT FOUND'}`,
           ...r.models.map((m) => `model:    ${m.found ? 'ok     ' : 'MISSING'} ${m.name} (${m.file})`),
-          `database: ${r.dbPath}`, `cache:    ${r.cacheDir}`,
+          `database: ${r.dbPath}`, `data:     ${r.dataDir}`, `cache:    ${r.cacheDir}`,
         ].join('\n'));
         return r.ffmpeg && r.ffprobe && r.models.every((m) => m.found) && r.backend.name !== 'none' ? 0 : 1;
       }

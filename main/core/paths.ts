@@ -17,7 +17,16 @@ export function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {
   return env.GLIMPSE_DB ? path.resolve(env.GLIMPSE_DB) : path.join(userDataDir(env), 'glimpse.db');
 }
 
-/** Caches live beside the database so that `--db` on a temp file keeps tests and libraries apart. */
+/**
+ * User work that is not in the database (models refitted on this library) lives beside it in `<name>-data`; caches
+ * (posters, frames) in `<name>-cache`, which "clear cache" or a person may delete without losing anything.
+ * Both sit beside the database so that `--db` on a temp file keeps tests and libraries apart.
+ */
+export function dataDirFor(dbPath: string): string {
+  return path.join(path.dirname(path.resolve(dbPath)), `${path.basename(dbPath, path.extname(dbPath))}-data`);
+}
+
+/** Regenerable files only: posters and frame JPEGs. */
 export function cacheDirFor(dbPath: string): string {
   return path.join(path.dirname(path.resolve(dbPath)), `${path.basename(dbPath, path.extname(dbPath))}-cache`);
 }

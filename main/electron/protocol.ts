@@ -8,16 +8,15 @@
  */
 import fs from 'node:fs';
 import { Readable } from 'node:stream';
-import { toApiError } from '../engine/errors.ts';
+import { httpStatus, toApiError } from '../engine/errors.ts';
 import { parseRange, videoMime } from '../server/range.ts';
 
+/** The engine's MediaAccess (or a stand-in in tests). */
 export interface MediaSource {
-  thumbnailPath(videoId: number): string | null;
-  ui: { mediaPath(videoId: number): string; framePath(videoId: number, index: number): Promise<string> };
+  media: { thumbnailPath(videoId: number): string | null; mediaPath(videoId: number): string; framePath(videoId: number, index: number): Promise<string> };
 }
 
 const text = (status: number, body: string) => new Response(body, { status, headers: { 'Content-Type': 'text/plain' } });
-const STATUS = { invalid: 400, not_found: 404, forbidden: 403, internal: 500 } as const;
 
 export async function glimpseProtocolResponse(source: MediaSource, req: Request): Promise<Response> {
   let url: URL;
@@ -30,15 +29,15 @@ export async function glimpseProtocolResponse(source: MediaSource, req: Request)
   const id = Number(m[1]);
   try {
     if (host === 'thumb') {
-      const file = source.thumbnailPath(id);
+      const file = source.media.thumbnailPath(id);
       return file ? fileResponse(file, 'image/jpeg') : text(404, 'no thumbnail');
     }
-    if (host === 'frame') return fileResponse(await source.ui.framePath(id, Number(m[2])), 'image/jpeg');
-    if (host === 'media') return rangeResponse(source.ui.mediaPath(id), req);
+    if (host === 'frame') return fileResponse(await source.media.framePath(id, Number(m[2])), 'image/jpeg');
+    if (host === 'media') return rangeResponse(source.media.mediaPath(id), req);
     return text(404, 'not found');
   } catch (e) {
     const err = toApiError(e);
-    return text(STATUS[err.code], err.error);
+    return text(httpStatus(err.code), err.error);
   }
 }
 

@@ -6,9 +6,9 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { COCO80 } from '../../shared/coco.ts';
-import { parseRequest, type Channel, type EngineEvent, type ParsedRequestOf, type RequestOf, type Results, type VideoSummary } from '../../shared/api.ts';
+import { parseRequest, type Channel, type EngineEvent, type ParsedRequestOf, type RequestOf, type Results } from '../../shared/api.ts';
 import { TAG_THRESHOLD } from '../../shared/tags.ts';
-import { cacheDirFor } from '../core/paths.ts';
+import { cacheDirFor, dataDirFor } from '../core/paths.ts';
 import { version } from '../core/version.ts';
 import { JobQueue, type JobContext } from '../jobs/queue.ts';
 import { JobHistory } from '../jobs/job-history.ts';
@@ -19,74 +19,102 @@ import { backendReport } from '../ml/backend.ts';
 import { CnnClient } from '../ml/cnn-client.ts';
 import { FRAME_PIPELINE } from '../ml/frame-cnn.ts';
 import { modelFiles } from '../ml/model-files.ts';
+import { BrowseRepo } from '../store/browse-repo.ts';
 import { openDb, type Db } from '../store/db.ts';
 import { LibraryRepo, type VideoRow } from '../store/library-repo.ts';
 import { ScansRepo } from '../store/scans-repo.ts';
+import { SettingsRepo } from '../store/settings-repo.ts';
+import { TagEditsRepo } from '../store/tag-edits-repo.ts';
+import { CompareService } from './compare-service.ts';
 import { EngineError } from './errors.ts';
-import { DEFAULT_SCAN_SETTINGS, ScanService, type ScanSettings } from './scan-service.ts';
-import { lazyUiHandlers, UiServices } from './ui-handlers.ts';
+import { MediaAccess } from './media-access.ts';
 import { enqueueTraining, ModelService } from './model-service.ts';
+import { ScanService, type ScanSettings } from './scan-service.ts';
+import { SearchService } from './search-service.ts';
+import { SettingsService } from './settings-service.ts';
+import { TagEditService } from './tag-edits.ts';
+import { exportTags } from './tag-export.ts';
+import { moveUserDataOutOfCache } from './user-data.ts';
+import { videoSummaries } from './video-summaries.ts';
 
 export interface EngineOptions {
-  dbPath: string; cacheDir?: string; scan?: Partial<ScanSettings>;
+  dbPath: string;
+  /** posters and frame JPEGs (default `<db name>-cache` beside the database) */
+  cacheDir?: string;
+  /** user work outside the database: models refitted on the library (default `<db name>-data`) */
+  dataDir?: string;
+  /** settings for this run only (CLI flags); they beat the saved settings and are never saved */
+  scan?: Partial<ScanSettings>;
   /** shipped models folder (default resources/models); tests point it elsewhere */
   modelsDir?: string;
 }
 
 type Handlers = { [C in Channel]: (req: ParsedRequestOf<C>) => Promise<Results[C]> | Results[C] };
 
+/**
+ * Wiring, top-down: the database and its repositories; the services over them (each one concern); then the
+ * channel map, which only routes a validated request to a service.
+ */
 export class Engine {
   readonly events = new EventEmitter<{ event: [EngineEvent] }>();
   readonly jobs = new JobQueue();
   readonly dbPath: string;
   readonly cacheDir: string;
+  readonly dataDir: string;
+  readonly settings: SettingsService;
+  readonly models: ModelService;
+  readonly libraryOps: LibraryOps;
+  /** the files the faces serve (videos, posters, frames), each checked */
+  readonly media: MediaAccess;
   private db: Db;
   private library: LibraryRepo;
   private scans: ScansRepo;
   private scanner: ScanService;
+  private search: SearchService;
+  private edits: TagEditService;
+  private compare: CompareService;
+  private browse: BrowseRepo;
+  private jobHistory: JobHistory;
   private cnn: Promise<CnnClient> | null = null;
+  private handlers: Handlers;
 
   constructor(opts: EngineOptions) {
     this.dbPath = path.resolve(opts.dbPath);
     this.cacheDir = opts.cacheDir ?? cacheDirFor(this.dbPath);
+    this.dataDir = opts.dataDir ?? dataDirFor(this.dbPath);
+
+    // Store
     this.db = openDb(this.dbPath);
     this.library = new LibraryRepo(this.db);
     this.scans = new ScansRepo(this.db);
-    const scanSettings = { ...DEFAULT_SCAN_SETTINGS, ...opts.scan };
-    this.ui = new UiServices({ db: this.db, cacheDir: this.cacheDir, scanSettings, summaries: (rows) => this.summaries(rows),
-      onSettingsChanged: () => this.models?.invalidate(), studentTagger: () => this.models.tagger('student') });
-    if (opts.scan?.k) scanSettings.k = opts.scan.k; // an explicit --k beats the saved setting
-    if (opts.scan?.family) scanSettings.family = opts.scan.family;
-    this.scanSettings = scanSettings;
-    this.models = new ModelService(this.db, this.dbPath, this.cacheDir, scanSettings, opts.modelsDir);
-    this.scanner = new ScanService(this.library, this.scans, () => this.cnnClient(), path.join(this.cacheDir, 'thumbs'), scanSettings,
-      (kind) => this.models.tagger(kind));
-    this.jobs.on('job', (job) => this.events.emit('event', { type: 'job', job }));
-    this.libraryOps = new LibraryOps(this.db, this.library, this.jobs, (ctx) => this.scanVideos(ctx, 'student', null));
-    this.libraryOps.cacheDir = this.cacheDir; // posters of pruned videos go; frames/strips stay under a size limit
-    this.jobHistory = new JobHistory(new JobRunsRepo(this.db), this.jobs);
-  }
+    this.browse = new BrowseRepo(this.db);
+    const settingsRepo = new SettingsRepo(this.db);
+    moveUserDataOutOfCache({ cacheDir: this.cacheDir, dataDir: this.dataDir, settings: settingsRepo });
 
-  readonly libraryOps: LibraryOps;
-  readonly models: ModelService;
-  private scanSettings: ScanSettings;
-  private jobHistory: JobHistory;
-  /** Renderer services (search, edits, export, compare) and media/frame file resolution for the faces. */
-  readonly ui: UiServices;
+    // Services
+    this.settings = new SettingsService(settingsRepo, opts.scan);
+    this.models = new ModelService(this.db, this.dbPath, this.dataDir, () => this.settings.scan(), opts.modelsDir);
+    this.settings.onChange(() => this.models.invalidate());
+    this.media = new MediaAccess(this.browse, this.cacheDir);
+    this.scanner = new ScanService(this.library, this.scans, () => this.cnnClient(), this.media.thumbsDir, () => this.settings.scan(),
+      (kind) => this.models.tagger(kind));
+    this.libraryOps = new LibraryOps(this.db, this.library, this.jobs, (ctx) => this.scanVideos(ctx, 'student', null));
+    this.libraryOps.cacheDir = this.cacheDir; // posters of pruned videos go; frames stay under a size limit
+    this.jobHistory = new JobHistory(new JobRunsRepo(this.db), this.jobs);
+    this.search = new SearchService(this.browse, (rows) => this.summaries(rows));
+    this.edits = new TagEditService(this.browse, new TagEditsRepo(this.db));
+    this.compare = new CompareService(this.browse);
+    this.jobs.on('job', (job) => this.events.emit('event', { type: 'job', job }));
+
+    // Channels
+    this.handlers = this.channelMap();
+  }
 
   /** The single entry point of the API. `raw` is untrusted: it is parsed with the channel's zod schema. */
   async call<C extends Channel>(channel: C, raw: RequestOf<C> | unknown): Promise<Results[C]> {
     const req = parseRequest(channel, raw);
     const handler = this.handlers[channel] as (r: ParsedRequestOf<C>) => Promise<Results[C]> | Results[C];
     return handler(req);
-  }
-
-  /** The thumbnail file of a video, or null; only paths the engine wrote itself are ever returned. */
-  thumbnailPath(videoId: number): string | null {
-    const v = this.library.video(videoId);
-    if (!v?.thumbnail) return null;
-    const thumbs = path.join(this.cacheDir, 'thumbs') + path.sep;
-    return path.resolve(v.thumbnail).startsWith(thumbs) && fs.existsSync(v.thumbnail) ? v.thumbnail : null;
   }
 
   async close(): Promise<void> {
@@ -106,8 +134,18 @@ export class Engine {
     return this.cnn;
   }
 
-  private handlers: Handlers = {
-    ...lazyUiHandlers(() => this.ui),
+  private channelMap(): Handlers {
+    return {
+    'library.search': (r) => this.search.search(r),
+    'tags.edit': (r) => this.edits.edit(r),
+    'tags.rename': (r) => this.edits.rename(r),
+    'tags.undo': () => this.edits.undo(),
+    'tags.export': ({ format }) => exportTags(this.browse, format),
+    'settings.get': () => this.settings.get(),
+    'settings.set': (r) => this.settings.set(r),
+    'cache.info': () => this.media.cacheInfo(),
+    'cache.clear': () => this.media.clearCache(),
+    'compare.summary': async () => this.compare.summary(await this.models.tagger('student').catch(() => null)),
     'library.addRoot': async ({ path: p, scan }) => {
       const abs = path.resolve(p);
       let st: fs.Stats;
@@ -128,22 +166,13 @@ export class Engine {
     'library.roots': () => this.library.roots().map((r) => ({ id: r.id, path: r.path, videoCount: r.video_count, addedAt: r.added_at })),
     // With a tag or a name filter this is the app's search (one query path: human edits win, case-insensitive);
     // without, the plain listing the CLI's add/roots reports use.
-    'library.videos': async ({ tag, query, limit, offset }) => {
+    'library.videos': ({ tag, query, limit, offset }) => {
       if (!tag && !query) {
         const { total, rows } = this.library.list({ limit, offset });
         return { total, videos: this.summaries(rows) };
       }
       const q = [tag ? `tag:"${tag.replace(/"/g, '')}"` : '', query ? `name:"${query.replace(/"/g, '')}"` : ''].join(' ').trim();
-      const videos: VideoSummary[] = [];
-      let total = 0;
-      for (let at = offset; videos.length < limit;) {
-        const page = await this.call('library.search', { q, limit: Math.min(1000, limit - videos.length), offset: at });
-        total = page.total;
-        videos.push(...page.videos);
-        at += page.videos.length;
-        if (!page.videos.length || at >= total) break;
-      }
-      return { total, videos };
+      return this.search.searchAll(q, limit, offset);
     },
     'library.video': ({ id }) => {
       const v = this.library.video(id);
@@ -161,7 +190,7 @@ export class Engine {
           decodeSeconds: s.decode_seconds, cnnSeconds: s.cnn_seconds, createdAt: s.created_at })),
       };
     },
-    'library.tags': async () => (await this.call('library.search', { q: '', facets: true, limit: 1 })).facets,
+    'library.tags': () => this.search.tagCounts(),
     'scan.start': ({ kind, videoIds }) => ({
       jobId: this.jobs.enqueue(`scan:${kind}`, (ctx) => this.scanVideos(ctx, kind, videoIds ? this.library.videosByIds(videoIds) : this.library.scannableVideos())),
     }),
@@ -175,11 +204,12 @@ export class Engine {
     'library.watchStatus': () => this.libraryOps.watchStatus(),
     'models.info': () => this.models.info(),
     'train.start': ({ family, k, epochs }) => {
-      const fam = family ?? this.scanSettings.family ?? 'evidence';
+      const settings = this.settings.scan();
+      const fam = family ?? settings.family ?? 'evidence';
       // The tfjs families read the MobileNetV2 embedding, which scans for the evidence family skip.
       const embed = fam !== 'evidence';
       return {
-        jobId: enqueueTraining(this.jobs, this.models, { family: fam, k: k ?? this.scanSettings.k, epochs },
+        jobId: enqueueTraining(this.jobs, this.models, { family: fam, k: k ?? settings.k, epochs },
           (ctx) => this.scanVideos(ctx, 'teacher', this.library.videosWithoutScan('teacher', { pipeline: FRAME_PIPELINE, withEmbedding: embed }), { embed })),
       };
     },
@@ -195,17 +225,13 @@ export class Engine {
         return { name: `${role} video model (${r?.origin ?? 'none fits the settings'})`, file: r?.dir ?? this.models.libraryDir, found: !!r };
       }));
       return { version, backend, ffmpeg: tools.ffmpeg, ffprobe: tools.ffprobe, models: [...modelFiles(), ...videoModels], dbPath: this.dbPath,
-        cacheDir: this.cacheDir, node: process.version };
+        dataDir: this.dataDir, cacheDir: this.cacheDir, node: process.version };
     },
-  };
+    };
+  }
 
-  private summaries(rows: VideoRow[]): VideoSummary[] {
-    const tags = this.scans.tagsOf(rows.map((r) => r.id));
-    return rows.map((v) => ({
-      id: v.id, path: v.path, name: v.name, durationS: v.duration_s, width: v.width, height: v.height, sizeBytes: v.size_bytes,
-      status: v.status, error: v.error, hasThumbnail: !!v.thumbnail,
-      tags: bestTags(tags.get(v.id) ?? []),
-    }));
+  private summaries(rows: VideoRow[]) {
+    return videoSummaries(this.scans, rows);
   }
 
   /** Scans the given videos, or every pending one. Each video commits on its own, so a killed scan resumes. */
@@ -218,15 +244,4 @@ export class Engine {
       this.events.emit('event', { type: 'video', videoId: v.id });
     }, o);
   }
-}
-
-/** One score per tag for display: a human tag wins, then the teacher, then the student. */
-function bestTags(all: { tag: string; score: number; source: 'student' | 'teacher' | 'human' }[]) {
-  const rank = { human: 0, teacher: 1, student: 2 } as const;
-  const byTag = new Map<string, (typeof all)[number]>();
-  for (const t of all) {
-    const cur = byTag.get(t.tag);
-    if (!cur || rank[t.source] < rank[cur.source]) byTag.set(t.tag, t);
-  }
-  return [...byTag.values()].filter((t) => t.score >= TAG_THRESHOLD).sort((a, b) => b.score - a.score);
 }

@@ -1,6 +1,6 @@
 /**
  * The video models in use (teacher and student), training them on the user's library, and importing human labels.
- * Models refitted on this library (<cache>/models) win over the ones shipped in resources/models.
+ * Models refitted on this library (<data>/models) win over the ones shipped in resources/models.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -29,16 +29,17 @@ export class ModelService {
   constructor(
     private db: Db,
     private dbPath: string,
-    cacheDir: string,
-    private settings: { k: number; family: ModelFamily | null },
+    dataDir: string,
+    /** the current settings (read at each use: the user may change them while the app runs) */
+    private settings: () => { k: number; family: ModelFamily | null },
     private defaultsDir = defaultModelsDir(),
   ) {
-    this.libraryDir = path.join(cacheDir, 'models');
+    this.libraryDir = path.join(dataDir, 'models');
   }
 
   /** Candidate model folders for a role, best first: refitted on this library, then shipped. */
   private candidates(role: Role): { dir: string; origin: ModelInfo['origin'] }[] {
-    const fam = this.settings.family;
+    const fam = this.settings().family;
     const list = [
       { dir: path.join(this.libraryDir, role), origin: 'library' as const },
       ...(fam ? [{ dir: path.join(this.defaultsDir, `${role}-${fam}`), origin: 'default' as const }] : []),
@@ -50,8 +51,8 @@ export class ModelService {
   /** The folder of the model a scan of this role uses, honouring the family setting; null when none fits. */
   async resolve(role: Role): Promise<{ dir: string; origin: ModelInfo['origin'] } | null> {
     for (const c of this.candidates(role)) {
-      if (!this.settings.family) return c;
-      try { if ((await readAnyManifest(c.dir)).family === this.settings.family) return c; } catch { /* unreadable: try the next */ }
+      if (!this.settings().family) return c;
+      try { if ((await readAnyManifest(c.dir)).family === this.settings().family) return c; } catch { /* unreadable: try the next */ }
     }
     return null;
   }
@@ -80,8 +81,8 @@ export class ModelService {
     const one = async (role: Role): Promise<ModelInfo | null> => {
       const r = await this.resolve(role);
       if (!r) {
-        problems.push(`no ${role} model${this.settings.family ? ` of family ${this.settings.family}` : ''}: `
-          + `tags come from the detector alone${this.settings.family ? ` (run "glimpse train --family ${this.settings.family}")` : ''}`);
+        problems.push(`no ${role} model${this.settings().family ? ` of family ${this.settings().family}` : ''}: `
+          + `tags come from the detector alone${this.settings().family ? ` (run "glimpse train --family ${this.settings().family}")` : ''}`);
         return null;
       }
       try {
@@ -89,7 +90,7 @@ export class ModelService {
         const m = t!.manifest;
         return {
           role, family: m.family, k: m.k, origin: r.origin, dir: r.dir, created: m.created,
-          flopsPerVideo: t!.flops(role === 'student' ? (m.k ?? this.settings.k) : TYPICAL_TEACHER_FRAMES), metrics: m.metrics,
+          flopsPerVideo: t!.flops(role === 'student' ? (m.k ?? this.settings().k) : TYPICAL_TEACHER_FRAMES), metrics: m.metrics,
         };
       } catch (e) {
         problems.push(`${role} model in ${r.dir} could not load: ${(e as Error).message}`);

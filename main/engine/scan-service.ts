@@ -9,6 +9,7 @@ import { MediaError, probe, writeThumbnail } from '../media/ffmpeg.ts';
 import { sampleFrames } from '../media/strategies.ts';
 import { posterFrameIndex } from '../media/sampling.ts';
 import { CNN_INPUT, FRAME_PIPELINE } from '../ml/frame-cnn.ts';
+import { joinFrameVector } from '../ml/frame-vector.ts';
 import type { CnnClient } from '../ml/cnn-client.ts';
 import { maxPool, scoresToTags } from '../ml/pooling.ts';
 import type { Tagger } from '../ml/tagger.ts';
@@ -16,6 +17,7 @@ import type { JobContext } from '../jobs/queue.ts';
 import type { ProbeResult, RawFrame } from '../media/ffmpeg.ts';
 import type { LibraryRepo, VideoRow } from '../store/library-repo.ts';
 import type { ScansRepo } from '../store/scans-repo.ts';
+import { envNumber } from '../core/env.ts';
 
 /**
  * The teacher samples at `teacherFps` (1 fps, as YouTube-8M), but short clips are sampled densely enough to give it
@@ -32,7 +34,7 @@ export interface ScanSettings {
   decoders?: number;
 }
 export const DEFAULT_SCAN_SETTINGS: ScanSettings = { k: 10, teacherFps: 1, teacherMinFrames: 60, teacherMaxFrames: 300, family: null,
-  decoders: Number(process.env.GLIMPSE_DECODERS) || Math.max(1, Math.min(4, (os.availableParallelism?.() ?? 2) - 1)) };
+  decoders: envNumber('GLIMPSE_DECODERS', Math.max(1, Math.min(4, (os.availableParallelism?.() ?? 2) - 1)), { min: 1 }) };
 
 export function teacherRate(s: ScanSettings, durationS: number, nativeFps: number | null): number {
   const want = Math.max(s.teacherFps, s.teacherMinFrames / durationS);
@@ -45,7 +47,7 @@ export interface ScanOutcome {
 
 /** A video after the ffmpeg half of its scan, waiting for the CNN half. */
 interface Decoded {
-  video: VideoRow; kind: 'student' | 'teacher'; probe: ProbeResult; frames: RawFrame[]; thumbnail: string | null; decodeSeconds: number;
+  video: VideoRow; kind: 'student' | 'teacher'; settings: ScanSettings; probe: ProbeResult; frames: RawFrame[]; thumbnail: string | null; decodeSeconds: number;
 }
 
 export class ScanService {
@@ -54,7 +56,8 @@ export class ScanService {
     private scans: ScansRepo,
     private cnn: () => Promise<CnnClient>,
     private thumbDir: string,
-    private settings: ScanSettings = DEFAULT_SCAN_SETTINGS,
+    /** the current settings, read at each scan (the user may change k or the family while the app runs) */
+    private settings: () => ScanSettings = () => DEFAULT_SCAN_SETTINGS,
     /** the video model of a scan kind; null ⇒ no model fits and the detector's max over frames is used */
     private tagger: (kind: 'student' | 'teacher') => Promise<Tagger | null> = async () => null,
   ) {}
@@ -68,15 +71,15 @@ export class ScanService {
   /**
    * Many videos as a two-stage pipeline: up to `decoders` ffmpeg decodes (probe, frames, poster) run ahead while
    * the CNN worker runs inference on the current video, so the cores are busy with both. Videos are committed
-   * in order, one transaction each; pause/cancel are honoured between videos (decodes already started finish).
+   * in order, one transaction each; pause is honoured between videos, cancel also kills the decodes in flight.
    */
   async scanAll(videos: VideoRow[], kind: 'student' | 'teacher', ctx: JobContext,
     onVideo: (video: VideoRow, outcome: ScanOutcome, done: number) => void, o: { embed?: boolean } = {}): Promise<void> {
-    const ahead = Math.max(1, Math.floor(this.settings.decoders ?? 1));
+    const ahead = Math.max(1, Math.floor(this.settings().decoders ?? 1));
     type Stage1 = Decoded | ScanOutcome | { fatal: unknown };
     const inflight = new Map<number, Promise<Stage1>>();
     const launch = (i: number) => {
-      if (i < videos.length && !ctx.signal.aborted) inflight.set(i, this.decode(videos[i], kind).catch((fatal: unknown) => ({ fatal })));
+      if (i < videos.length && !ctx.signal.aborted) inflight.set(i, this.decode(videos[i], kind, ctx.signal).catch((fatal: unknown) => ({ fatal })));
     };
     for (let i = 0; i < ahead; i++) launch(i);
     try {
@@ -86,6 +89,7 @@ export class ScanService {
         if (!inflight.has(i)) launch(i);
         const d = await inflight.get(i)!;
         inflight.delete(i);
+        if (ctx.signal.aborted) return; // its decode may have been killed: the video stays pending
         launch(i + ahead); // keep the decoders busy while the CNN works on this one
         if ('fatal' in d) throw d.fatal;
         const outcome = 'ok' in d ? d : await this.infer(d, o.embed);
@@ -97,21 +101,22 @@ export class ScanService {
   }
 
   /** The ffmpeg half: probe, decode the frames, write the poster. A file ffmpeg cannot use is recorded here. */
-  private async decode(video: VideoRow, kind: 'student' | 'teacher'): Promise<Decoded | ScanOutcome> {
+  private async decode(video: VideoRow, kind: 'student' | 'teacher', signal?: AbortSignal): Promise<Decoded | ScanOutcome> {
     const t0 = performance.now();
+    const settings = this.settings(); // one snapshot per video: sampling and the stored model name must agree
     try {
-      const p = await probe(video.path);
+      const p = await probe(video.path, { signal });
       this.library.setProbe(video.id, p);
       // sampleFrames picks the cheapest route: one decode pass for short clips, input seeking per frame for long ones.
       const frames = await sampleFrames(video.path, kind === 'student'
-        ? { kind: 'uniform', k: this.settings.k }
-        : { kind: 'rate', fps: teacherRate(this.settings, p.durationS, p.fps), maxFrames: this.settings.teacherMaxFrames }, CNN_INPUT, p);
+        ? { kind: 'uniform', k: settings.k }
+        : { kind: 'rate', fps: teacherRate(settings, p.durationS, p.fps), maxFrames: settings.teacherMaxFrames }, CNN_INPUT, p, { signal });
       let thumbnail = video.thumbnail;
       if (kind === 'student' || !thumbnail) {
         thumbnail = path.join(this.thumbDir, `${video.id}.jpg`);
-        await writeThumbnail(video.path, frames[posterFrameIndex(frames.map((f) => f.rgb))].timeS, thumbnail);
+        await writeThumbnail(video.path, frames[posterFrameIndex(frames.map((f) => f.rgb))].timeS, thumbnail, undefined, { signal });
       }
-      return { video, kind, probe: p, frames, thumbnail, decodeSeconds: (performance.now() - t0) / 1000 };
+      return { video, kind, settings, probe: p, frames, thumbnail, decodeSeconds: (performance.now() - t0) / 1000 };
     } catch (e) {
       if (!(e instanceof MediaError)) throw e;
       return this.failed(video, e, t0);
@@ -123,20 +128,20 @@ export class ScanService {
    * by default it is computed only for a tfjs video-model family (the tagger's, else the family setting).
    */
   private async infer(d: Decoded, embed?: boolean): Promise<ScanOutcome> {
-    const { video, kind, probe: p, frames, thumbnail } = d;
+    const { video, kind, settings, probe: p, frames, thumbnail } = d;
     const t0 = performance.now();
     try {
       const cnn = await this.cnn();
       const tagger = await this.tagger(kind);
       const t2 = performance.now();
       // Evidence models (and the detector fallback) read class scores only: the embedding is skipped.
-      const family = tagger?.manifest.family ?? this.settings.family ?? 'evidence';
+      const family = tagger?.manifest.family ?? settings.family ?? 'evidence';
       const features = await cnn.run(frames.map((f) => f.rgb), { embed: embed ?? family !== 'evidence' });
       const t3 = performance.now();
-      const raw = features.map((f) => { const v = new Float32Array(f.embedding.length + f.classScores.length); v.set(f.embedding); v.set(f.classScores, f.embedding.length); return v; });
+      const raw = features.map((f) => joinFrameVector(f.embedding, f.classScores));
       const pooled = tagger ? tagger.predict(raw) : maxPool(features.map((f) => f.classScores));
       const modelSeconds = (performance.now() - t3) / 1000;
-      const sampling = kind === 'student' ? `uniform-${this.settings.k}` : `all@${teacherRate(this.settings, p.durationS, p.fps)}fps`;
+      const sampling = kind === 'student' ? `uniform-${settings.k}` : `all@${teacherRate(settings, p.durationS, p.fps)}fps`;
       const cnnSeconds = (t3 - t2) / 1000;
       // Work of this video only: model start-up (CNN worker, video-model load) is paid once, and time spent
       // waiting for the other pipeline stage is not this video's cost.

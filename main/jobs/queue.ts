@@ -160,9 +160,8 @@ export class JobQueue extends EventEmitter<{ job: [JobInfo] }> {
 
   private finish(job: Job, state: JobInfo['state'], error: string | null): void {
     const wasRunning = job.state === 'running';
+    job.message = finalMessage(job, state, error, wasRunning);
     job.state = state; job.error = error; job.etaS = state === 'done' ? 0 : null;
-    // A finished job keeps its last word (e.g. an index summary); the state itself is in `state`.
-    job.message = state === 'failed' ? `failed: ${error}` : state === 'done' && job.startedAt && wasRunning && job.message !== 'starting' ? job.message : state;
     this.wake(job);
     this.emitJob(job);
     job.resolve(info(job));
@@ -170,6 +169,18 @@ export class JobQueue extends EventEmitter<{ job: [JobInfo] }> {
   }
 
   private emitJob(job: Job): void { this.emit('job', info(job)); }
+}
+
+/**
+ * What a job that just ended in `state` says. A failure says why. A job that ran to the end keeps its last word
+ * (e.g. an index summary) if it said anything after 'starting'; otherwise (cancelled, finished without a word,
+ * or never running when it ended) the message is the state itself.
+ */
+function finalMessage(job: Job, state: JobInfo['state'], error: string | null, wasRunning: boolean): string {
+  if (state === 'failed') return `failed: ${error}`;
+  const saidSomething = job.startedAt !== null && wasRunning && job.message !== 'starting';
+  if (state === 'done' && saidSomething) return job.message;
+  return state;
 }
 
 function info(j: Job): JobInfo {

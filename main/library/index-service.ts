@@ -11,6 +11,7 @@ import type { IndexRepo, IndexedRow, NewFile } from '../store/index-repo.ts';
 import type { FileStat, LibraryRepo, RootRow } from '../store/library-repo.ts';
 import { fingerprint } from './fingerprint.ts';
 import { walkVideos } from './walk.ts';
+import { envNumber } from '../core/env.ts';
 
 export interface IndexSettings {
   /**
@@ -26,8 +27,8 @@ export interface IndexSettings {
 }
 
 export const DEFAULT_INDEX_SETTINGS: IndexSettings = {
-  settleMs: Number(process.env.GLIMPSE_SETTLE_MS ?? 5000),
-  settleCheckMs: Number(process.env.GLIMPSE_SETTLE_CHECK_MS ?? 1000),
+  settleMs: envNumber('GLIMPSE_SETTLE_MS', 5000),
+  settleCheckMs: envNumber('GLIMPSE_SETTLE_CHECK_MS', 1000),
   probeConcurrency: Math.max(1, Math.min(4, os.availableParallelism?.() ?? 2)),
   probe: true,
 };
@@ -142,7 +143,7 @@ export class IndexService {
         await ctx.checkpoint?.();
         if (ctx.signal.aborted) return;
         try {
-          this.library.setProbe(v.id, await probe(v.path));
+          this.library.setProbe(v.id, await probe(v.path, { signal: ctx.signal })); // a cancel kills the ffprobe
         } catch (e) {
           if (!(e instanceof MediaError)) throw e;
           this.library.setError(v.id, e.message);

@@ -2,11 +2,9 @@
  * The library's long operations as engine jobs: (re)index roots, then scan what is pending. Kept out of
  * engine.ts so the engine stays a thin map from channels to services.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { JobContext, JobQueue } from '../jobs/queue.ts';
-import { DEFAULT_CACHE_MAX_BYTES, REGENERABLE, removeOrphans, touchCached, trimLru } from '../media/cache.ts';
-import { MediaError, writeKeyframeStrip } from '../media/ffmpeg.ts';
+import { DEFAULT_CACHE_MAX_BYTES, REGENERABLE, removeOrphans, trimLru } from '../media/cache.ts';
 import type { Db } from '../store/db.ts';
 import { IndexRepo, type IndexError } from '../store/index-repo.ts';
 import type { LibraryRepo } from '../store/library-repo.ts';
@@ -93,37 +91,17 @@ export class LibraryOps {
     return { pruned: rows.length, paths: rows.map((r) => r.path) };
   }
 
-  /** The media cache folder (posters, frames, strips); set by the engine. Null: no cache housekeeping. */
+  /** The media cache folder (posters, frames); set by the engine. Null: no cache housekeeping. */
   cacheDir: string | null = null;
   cacheMaxBytes = DEFAULT_CACHE_MAX_BYTES;
 
-  /** Posters of forgotten videos go; frames and strips are kept under the size limit, least recently used first. */
+  /** Posters of forgotten videos go; frames are kept under the size limit, least recently used first. */
   trimCaches(): { files: number; freedBytes: number } {
     if (!this.cacheDir) return { files: 0, freedBytes: 0 };
-    const live = new Set(this.repo.videoIds());
-    const a = removeOrphans(path.join(this.cacheDir, 'thumbs'), live);
-    const b = removeOrphans(path.join(this.cacheDir, 'strips'), live);
-    const c = trimLru(REGENERABLE.map((d) => path.join(this.cacheDir!, d)), this.cacheMaxBytes);
-    return { files: a.files + b.files + c.files, freedBytes: a.freedBytes + b.freedBytes + c.freedBytes };
+    const a = removeOrphans(path.join(this.cacheDir, 'thumbs'), new Set(this.repo.videoIds()));
+    const b = trimLru(REGENERABLE.map((d) => path.join(this.cacheDir!, d)), this.cacheMaxBytes);
+    return { files: a.files + b.files, freedBytes: a.freedBytes + b.freedBytes };
   }
-
-  /**
-   * A JPEG strip of keyframes spread over the video (cached; named by size and mtime, so a changed file gets a
-   * new one). Only keyframes are decoded.
-   */
-  async keyframeStrip(videoId: number, count = 8, height = 90): Promise<string> {
-    const v = this.library.video(videoId);
-    if (!v) throw new MediaError(`no video with id ${videoId}`);
-    if (!this.cacheDir) throw new Error('no cache folder');
-    const out = path.join(this.cacheDir, 'strips', `${v.id}-${v.size_bytes}-${v.mtime_ms}-${count}x${height}.jpg`);
-    if (fs.existsSync(out)) { touchCached(out); return out; }
-    await writeKeyframeStrip(v.path, out, count, height);
-    this.stripsWritten++;
-    if (this.stripsWritten % 50 === 0) this.trimCaches();
-    return out;
-  }
-
-  private stripsWritten = 0;
 }
 
 export function summarize(reports: IndexReport[]): string {

@@ -9,8 +9,9 @@
  * EMFILE: max_user_instances or file descriptors), the root falls back to a periodic rescan and status() says so.
  */
 import fs from 'node:fs';
-import path from 'node:path';
+import { envNumber } from '../core/env.ts';
 import { verdictByName } from './media-detect.ts';
+import { walkTree } from './walk.ts';
 
 export interface WatchOptions {
   /** quiet time after the last event before a rescan */
@@ -22,9 +23,9 @@ export interface WatchOptions {
 }
 
 export const DEFAULT_WATCH_OPTIONS: WatchOptions = {
-  debounceMs: Number(process.env.GLIMPSE_WATCH_DEBOUNCE_MS ?? 2000),
-  maxDirs: Number(process.env.GLIMPSE_WATCH_MAX_DIRS ?? 8192),
-  pollMs: Number(process.env.GLIMPSE_WATCH_POLL_MS ?? 5 * 60_000),
+  debounceMs: envNumber('GLIMPSE_WATCH_DEBOUNCE_MS', 2000),
+  maxDirs: envNumber('GLIMPSE_WATCH_MAX_DIRS', 8192),
+  pollMs: envNumber('GLIMPSE_WATCH_POLL_MS', 5 * 60_000),
 };
 
 export interface RootWatchStatus { rootId: number; path: string; mode: 'watching' | 'polling'; dirs: number; reason: string | null }
@@ -181,28 +182,14 @@ export class LibraryWatcher {
   }
 }
 
-/** Folders under `root` (itself included) that the walker would visit, at most `limit`. */
+/** Folders under `root` (itself included) that the index's walk visits (walkTree), at most `limit`. */
 export async function listDirs(root: string, limit: number): Promise<string[]> {
   const out: string[] = [];
-  const seen = new Set<string>();
-  const stack = [root];
-  while (stack.length && out.length < limit) {
-    const dir = stack.pop()!;
-    let real: string;
-    try { real = await fs.promises.realpath(dir); } catch { continue; }
-    if (seen.has(real)) continue;
-    seen.add(real);
-    let entries: fs.Dirent[];
-    try { entries = await fs.promises.readdir(dir, { withFileTypes: true }); } catch { continue; }
-    out.push(dir);
-    for (const e of entries) {
-      if (e.name.startsWith('.')) continue;
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) stack.push(p);
-      else if (e.isSymbolicLink()) {
-        try { if ((await fs.promises.stat(p)).isDirectory()) stack.push(p); } catch { /* dangling */ }
-      }
-    }
+  if (limit <= 0) return out;
+  for await (const e of walkTree(root)) {
+    if (e.kind !== 'dir') continue;
+    out.push(e.path);
+    if (out.length >= limit) break;
   }
   return out;
 }

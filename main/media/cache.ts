@@ -1,18 +1,18 @@
 /**
- * The on-disk media cache (beside the database): posters in `thumbs/`, frame JPEGs in `frames/`, keyframe strips
- * in `strips/`. Frames and strips are re-made on demand, so they are kept to a size limit, least recently used
- * first (a cache hit touches the file's mtime; atime is unreliable under relatime/noatime). Posters are what the
- * grid shows and only a scan writes them, so they are never evicted for size; only those of videos the library
- * forgot (pruned) are removed.
+ * The on-disk media cache (beside the database): posters in `thumbs/`, frame JPEGs in `frames/`. Frames are
+ * re-made on demand, so they are kept to a size limit, least recently used first (a cache hit touches the file's
+ * mtime; atime is unreliable under relatime/noatime). Posters are what the grid shows and only a scan writes them,
+ * so they are never evicted for size; only those of videos the library forgot (pruned) are removed.
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { envNumber } from '../core/env.ts';
 
-/** Default limit of the regenerable caches (frames + strips); env GLIMPSE_CACHE_MAX_MB. */
-export const DEFAULT_CACHE_MAX_BYTES = (Number(process.env.GLIMPSE_CACHE_MAX_MB) || 512) * 1024 * 1024;
+/** Default limit of the regenerable cache (frames); env GLIMPSE_CACHE_MAX_MB. */
+export const DEFAULT_CACHE_MAX_BYTES = envNumber('GLIMPSE_CACHE_MAX_MB', 512, { min: 1 }) * 1024 * 1024;
 
 /** Subfolders of the cache dir that may be trimmed (their files are re-made when asked for). */
-export const REGENERABLE = ['frames', 'strips'];
+export const REGENERABLE = ['frames'];
 
 interface Entry { file: string; bytes: number; mtimeMs: number }
 
@@ -27,6 +27,12 @@ function entries(dir: string): Entry[] {
     try { const st = fs.statSync(file); out.push({ file, bytes: st.size, mtimeMs: st.mtimeMs }); } catch { /* raced with a delete */ }
   }
   return out;
+}
+
+/** Bytes and number of the files under `dir`, subfolders included (0 and 0 when it does not exist). */
+export function dirSize(dir: string): { bytes: number; files: number } {
+  const all = entries(dir);
+  return { bytes: all.reduce((a, e) => a + e.bytes, 0), files: all.length };
 }
 
 /** Mark a cached file as just used (LRU order). */

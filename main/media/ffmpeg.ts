@@ -1,13 +1,29 @@
 /**
- * The only module that talks to ffmpeg/ffprobe. fluent-ffmpeg's upstream was archived in 2025, so it stays
- * behind this file: everything else asks for probes and raw frames, never for command lines.
+ * The only module that runs ffmpeg/ffprobe. Everything else asks for probes, raw frames and JPEGs, never for
+ * command lines, and every run in here goes through one runner (`runFfmpeg` / `runFfprobe`): a timeout on every
+ * call, an optional AbortSignal, and on either the process is killed (SIGTERM, then SIGKILL after KILL_GRACE_MS)
+ * and the promise rejects, once the process is gone, with an error naming the file and the cause.
+ *
+ * Why `child_process.spawn` and not fluent-ffmpeg (the project card's library, dropped from package.json): fluent-ffmpeg
+ * 2.1.3 cannot do timeout + abort cleanly. Its `timeout` option reports the error at once and sends one plain
+ * SIGTERM with no SIGKILL after it (lib/processor.js), and an ffmpeg blocked opening a FIFO or a dead mount ignores
+ * SIGTERM (ffmpeg 5.1, checked: still alive 2 s later), so the caller hears "timeout" while the process lives on
+ * (upstream issues #482, #1303). It has no AbortSignal (PR #1288, never merged); `kill()` does nothing until the
+ * process exists, and before that `run()` first spawns `ffmpeg -formats`/`-encoders` with no timeout; `ffprobe()`
+ * returns nothing to cancel (issue #607) and has no timeout; and with piped output it reports "Output stream
+ * closed" whenever ffmpeg exits more than 20 ms after its stdout closes, which under load stored a finished, valid
+ * decode as broken (a CI run failed on it). The upstream repository is archived, so none of this will change.
  */
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import ffmpeg from 'fluent-ffmpeg';
+import { envNumber } from '../core/env.ts';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Finding the tools
 
 export interface ToolInfo { path: string; version: string }
+export type Tool = 'ffmpeg' | 'ffprobe';
 
 function which(bin: string): string | null {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
@@ -17,32 +33,194 @@ function which(bin: string): string | null {
   return null;
 }
 
+/**
+ * `<tool> -version`, the one synchronous run (once per process, when the tools are first needed): 10 s, then
+ * SIGKILL. Everything else goes through `runTool`.
+ */
 function toolInfo(envVar: string, bin: string): ToolInfo | null {
   const p = process.env[envVar] || which(bin);
   if (!p) return null;
-  try {
-    const out = execFileSync(p, ['-version'], { encoding: 'utf8', timeout: 10_000 });
-    return { path: p, version: (/version (\S+)/.exec(out)?.[1]) ?? 'unknown' };
-  } catch { return null; }
+  const r = spawnSync(p, ['-version'], { encoding: 'utf8', timeout: 10_000, killSignal: 'SIGKILL', stdio: ['ignore', 'pipe', 'ignore'] });
+  if (r.error || r.status !== 0) return null;
+  return { path: p, version: (/version (\S+)/.exec(r.stdout)?.[1]) ?? 'unknown' };
 }
 
 let tools: { ffmpeg: ToolInfo | null; ffprobe: ToolInfo | null } | null = null;
 
 export function mediaTools(): { ffmpeg: ToolInfo | null; ffprobe: ToolInfo | null } {
-  if (!tools) {
-    tools = { ffmpeg: toolInfo('GLIMPSE_FFMPEG', 'ffmpeg'), ffprobe: toolInfo('GLIMPSE_FFPROBE', 'ffprobe') };
-    if (tools.ffmpeg) ffmpeg.setFfmpegPath(tools.ffmpeg.path);
-    if (tools.ffprobe) ffmpeg.setFfprobePath(tools.ffprobe.path);
-  }
+  tools ??= { ffmpeg: toolInfo('GLIMPSE_FFMPEG', 'ffmpeg'), ffprobe: toolInfo('GLIMPSE_FFPROBE', 'ffprobe') };
   return tools;
 }
 
-function requireTools(): void {
+function toolPath(tool: Tool): string {
   const t = mediaTools();
   if (!t.ffmpeg || !t.ffprobe) {
     throw new Error('ffmpeg/ffprobe not found: install ffmpeg (e.g. `apt-get install ffmpeg`) or set GLIMPSE_FFMPEG and GLIMPSE_FFPROBE');
   }
+  return t[tool]!.path;
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// The runner
+
+/** A file that is not a usable video. The message is stored and shown to the user. */
+export class MediaError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) { super(message, options); this.name = 'MediaError'; }
+}
+
+/**
+ * ffmpeg/ffprobe ran on `file` and did not succeed: it was killed at its timeout, or it exited with an error code
+ * or a signal. As far as Glimpse can tell that is the file's doing, so this is a MediaError (the video is recorded
+ * as unreadable and the scan goes on).
+ */
+export class FfmpegError extends MediaError {
+  constructor(
+    message: string,
+    readonly tool: Tool,
+    readonly file: string,
+    readonly failure: 'timeout' | 'exit',
+    /** ffmpeg's complaint, cleaned (`ffmpegReason`); '' when it said nothing */
+    readonly reason: string,
+    /** the last stderr lines, raw */
+    readonly stderrTail: string,
+    readonly pid: number | undefined,
+  ) { super(message); this.name = 'FfmpegError'; }
+}
+
+/** The caller aborted the run; nothing is known about the file, so this is not a MediaError. */
+export class FfmpegAbortError extends Error {
+  constructor(readonly tool: Tool, readonly file: string, readonly pid: number | undefined) {
+    super(`${tool} aborted on ${file}${pid ? ' (process killed)' : ''}`);
+    this.name = 'AbortError';
+  }
+}
+
+/** After SIGTERM (ffmpeg's own clean stop), how long a process gets before SIGKILL. */
+export const KILL_GRACE_MS = 1000;
+
+export interface RunOptions {
+  /** the media file this run reads: named in every error */
+  file: string;
+  /** the process is killed after this long and the run rejects with an FfmpegError of failure 'timeout' */
+  timeoutMs: number;
+  /** what sets the limit, named in the timeout error (e.g. the environment variable) */
+  timeoutSetting?: string;
+  /** aborting kills the process the same way and rejects with an FfmpegAbortError */
+  signal?: AbortSignal;
+  /** 'buffer' (default): stdout is collected and returned; 'ignore': the output goes to a file or to `-f null` */
+  stdout?: 'buffer' | 'ignore';
+  /** each stderr line as it comes (e.g. showinfo's timestamps); return true to leave it out of the error's tail */
+  onStderrLine?: (line: string) => boolean | void;
+}
+
+export interface RunResult { stdout: Buffer; stderrTail: string }
+
+/**
+ * The words of ffmpeg's complaint without its decorations: `[mov,mp4 @ 0x55..] moov atom not found` and
+ * `/path/x.mp4: Invalid data found when processing input` become `moov atom not found; Invalid data found...`.
+ */
+function ffmpegReason(stderr: string, file: string): string {
+  const lines = stderr.split('\n').map((l) => l.replace(/^\[[^\]]*@ 0x[0-9a-f]+\]\s*/, '').split(`${file}: `).pop()!.trim()).filter(Boolean);
+  return [...new Set(lines)].slice(-3).join('; ').slice(0, 300);
+}
+
+/**
+ * Run a tool to completion. The outcome is decided on 'close', after the exit status and every byte of output are
+ * in, so a process that exits a little after its stdout closes is not mistaken for a failure. A timed-out or aborted
+ * run rejects only once the process is gone; a run that cannot even start (EAGAIN, EMFILE) rejects with a plain
+ * Error, since that is the machine's problem and not the file's.
+ */
+function runTool(tool: Tool, args: string[], o: RunOptions): Promise<RunResult> {
+  const bin = toolPath(tool);
+  return new Promise((resolve, reject) => {
+    if (o.signal?.aborted) { reject(new FfmpegAbortError(tool, o.file, undefined)); return; }
+    const proc = spawn(bin, args, { stdio: ['ignore', o.stdout === 'ignore' ? 'ignore' : 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    let tail = '', partial = '', settled = false;
+    let stopped: 'timeout' | 'aborted' | null = null;
+    let killTimer: NodeJS.Timeout | undefined;
+    const stop = (why: 'timeout' | 'aborted') => {
+      if (stopped || proc.exitCode !== null || proc.signalCode !== null) return; // already exited: let 'close' decide
+      stopped = why;
+      proc.kill('SIGTERM');
+      killTimer = setTimeout(() => proc.kill('SIGKILL'), KILL_GRACE_MS);
+    };
+    const timer = setTimeout(() => stop('timeout'), o.timeoutMs);
+    const onAbort = () => stop('aborted');
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    const settle = (f: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer); clearTimeout(killTimer);
+      o.signal?.removeEventListener('abort', onAbort);
+      f();
+    };
+    const line = (l: string) => {
+      if (!o.onStderrLine?.(l) && l.trim()) tail = (tail + '\n' + l).slice(-4000);
+    };
+    proc.stdout?.on('data', (c: Buffer) => chunks.push(c));
+    proc.stderr!.setEncoding('utf8');
+    proc.stderr!.on('data', (text: string) => {
+      const lines = (partial + text).split('\n');
+      partial = lines.pop() ?? '';
+      lines.forEach(line);
+    });
+    proc.on('error', (e) => settle(() => {
+      if (proc.pid !== undefined) proc.kill('SIGKILL');
+      reject(new Error(`could not run ${tool} on ${o.file}: ${e.message}`));
+    }));
+    proc.on('close', (code, signal) => settle(() => {
+      if (partial) line(partial);
+      const stderrTail = tail.trim();
+      if (stopped === 'aborted') return reject(new FfmpegAbortError(tool, o.file, proc.pid));
+      const reason = ffmpegReason(stderrTail, o.file);
+      if (stopped === 'timeout') {
+        const limit = `${Math.round(o.timeoutMs / 100) / 10} s${o.timeoutSetting ? ` (${o.timeoutSetting})` : ''}`;
+        return reject(new FfmpegError(`${tool} did not finish within ${limit} on ${o.file}: timeout, process killed`,
+          tool, o.file, 'timeout', reason, stderrTail, proc.pid));
+      }
+      if (code !== 0) {
+        const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+        return reject(new FfmpegError(`${tool} ${how} on ${o.file}${reason ? `: ${reason}` : ''}`, tool, o.file, 'exit', reason, stderrTail, proc.pid));
+      }
+      resolve({ stdout: Buffer.concat(chunks), stderrTail });
+    }));
+  });
+}
+
+export function runFfmpeg(args: string[], o: RunOptions): Promise<RunResult> {
+  return runTool('ffmpeg', ['-hide_banner', '-nostdin', '-nostats', ...args], o);
+}
+
+export function runFfprobe(args: string[], o: RunOptions): Promise<RunResult> {
+  return runTool('ffprobe', ['-hide_banner', ...args], o);
+}
+
+/** Options of every media call below. */
+export interface MediaCallOptions {
+  /** aborting kills the ffmpeg/ffprobe at work and rejects with an FfmpegAbortError */
+  signal?: AbortSignal;
+}
+
+/** A probe, a packet listing or a poster frame: small work on any sane file. */
+const SHORT_TIMEOUT_MS = 120_000;
+
+/**
+ * Upper bound on one decode (GLIMPSE_FFMPEG_TIMEOUT_S, default 600 s): a stuck or endless ffmpeg is killed and the
+ * file reported, instead of holding its job forever. A full teacher decode of an hour of 1080p stays well below.
+ */
+function decodeTimeoutMs(): number {
+  return envNumber(DECODE_LIMIT, 600, { min: 0.001 }) * 1000;
+}
+const DECODE_LIMIT = 'GLIMPSE_FFMPEG_TIMEOUT_S';
+
+/** The same failure with a message for the user (the runner's error stays its `cause`); timeouts and aborts as they are. */
+function explain(e: unknown, what: string): unknown {
+  return e instanceof FfmpegError && e.failure === 'exit' ? new MediaError(`${what}: ${e.reason || e.message}`, { cause: e }) : e;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Probing
 
 export interface ProbeResult {
   durationS: number;
@@ -55,25 +233,11 @@ export interface ProbeResult {
   frameCount: number | null;
 }
 
-/** A file that is not a usable video. The message is stored and shown to the user. */
-export class MediaError extends Error {
-  constructor(message: string) { super(message); this.name = 'MediaError'; }
-}
-
 function parseRate(r: string | undefined): number | null {
   if (!r) return null;
   const [n, d] = r.split('/').map(Number);
   const v = d ? n / d : n;
   return Number.isFinite(v) && v > 0 ? v : null;
-}
-
-/**
- * The words of ffmpeg's complaint without its decorations: `[mov,mp4 @ 0x55..] moov atom not found` and
- * `/path/x.mp4: Invalid data found when processing input` become `moov atom not found; Invalid data found...`.
- */
-function ffmpegReason(stderr: string, file: string): string {
-  const lines = stderr.split('\n').map((l) => l.replace(/^\[[^\]]*@ 0x[0-9a-f]+\]\s*/, '').split(`${file}: `).pop()!.trim()).filter(Boolean);
-  return [...new Set(lines)].slice(-3).join('; ').slice(0, 300) || 'unreadable';
 }
 
 /**
@@ -88,17 +252,14 @@ interface FfprobeStream {
   tags?: Record<string, string>; side_data_list?: { rotation?: number }[];
 }
 
-/**
- * ffprobe's own JSON (not fluent-ffmpeg's parser, which drops the display-matrix side data that carries the
- * rotation of phone videos).
- */
-export async function probe(file: string): Promise<ProbeResult> {
-  requireTools();
+/** ffprobe's own JSON, including the display-matrix side data that carries the rotation of phone videos. */
+export async function probe(file: string, o: MediaCallOptions = {}): Promise<ProbeResult> {
   let out: string;
   try {
-    out = await run(mediaTools().ffprobe!.path, ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file]);
+    out = (await runFfprobe(['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file],
+      { file, timeoutMs: SHORT_TIMEOUT_MS, signal: o.signal })).stdout.toString('utf8');
   } catch (e) {
-    throw new MediaError(`not a readable video: ${ffmpegReason((e as Error).message.replace(/^ffprobe failed: /, ''), file)}`);
+    throw explain(e, 'not a readable video');
   }
   let data: { streams?: FfprobeStream[]; format?: { duration?: string } };
   try { data = JSON.parse(out); } catch { throw new MediaError('not a readable video: ffprobe gave no answer'); }
@@ -124,6 +285,9 @@ export async function probe(file: string): Promise<ProbeResult> {
   };
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// Raw frames
+
 export interface RawFrame { timeS: number; rgb: Uint8Array }
 
 /**
@@ -141,141 +305,114 @@ export function fitSquare(size: number): string {
  * One decode pass with a `select` filter picks the first frame at or after each timestamp; `showinfo` reports
  * the true time of every frame that came out, so VFR and short clips report what they really gave.
  */
-export async function framesAt(file: string, timesS: number[], size: number): Promise<RawFrame[]> {
-  requireTools();
+export async function framesAt(file: string, timesS: number[], size: number, o: MediaCallOptions = {}): Promise<RawFrame[]> {
   const times = [...timesS].sort((a, b) => a - b);
   const conds = times.map((t) => (t <= 0 ? 'isnan(prev_pts)' : `gte(t\\,${t.toFixed(4)})*lt(prev_pts*TB\\,${t.toFixed(4)})`));
   // prev_pts is NAN on the first frame, so the comparisons above never pick it: when the stream starts after
   // the first target, that first frame is the one the target meant.
   const select = `select='${conds.join('+')}+isnan(prev_pts)*gte(t\\,${times[0].toFixed(4)})'`;
   // Every target may fall after the last frame (a clip of one or two frames, or a duration that overstates the stream).
-  return orFirstFrame(file, size, decodeRaw(file, [select, 'showinfo', fitSquare(size)], size));
+  return orFirstFrame(file, size, o, decodeRaw(file, [select, 'showinfo', fitSquare(size)], size, o));
 }
 
 /** When a sampling filter let no frame through, the first frame is what the clip has to show. */
-async function orFirstFrame(file: string, size: number, frames: Promise<RawFrame[]>): Promise<RawFrame[]> {
+async function orFirstFrame(file: string, size: number, o: MediaCallOptions, frames: Promise<RawFrame[]>): Promise<RawFrame[]> {
   try {
     return await frames;
   } catch (e) {
     if (!(e instanceof MediaError) || !/no frames could be decoded/.test(e.message)) throw e;
-    return decodeRaw(file, ['showinfo', fitSquare(size)], size, 1);
+    return decodeRaw(file, ['showinfo', fitSquare(size)], size, o, 1);
   }
 }
 
 /** Every frame at `fps` (the teacher's sampling), at most `maxFrames`. */
-export function framesAtRate(file: string, fps: number, maxFrames: number, size: number): Promise<RawFrame[]> {
-  requireTools();
+export function framesAtRate(file: string, fps: number, maxFrames: number, size: number, o: MediaCallOptions = {}): Promise<RawFrame[]> {
   // The fps filter gives nothing for a clip shorter than one output period.
-  return orFirstFrame(file, size, decodeRaw(file, [`fps=${fps}`, 'showinfo', fitSquare(size)], size, maxFrames));
+  return orFirstFrame(file, size, o, decodeRaw(file, [`fps=${fps}`, 'showinfo', fitSquare(size)], size, o, maxFrames));
 }
 
 /**
  * One input-seeking ffmpeg per timestamp: for long videos this decodes about half a GOP per frame instead of the
  * whole file. A timestamp past the end yields nothing for that slot rather than an error.
  */
-export async function framesBySeeking(file: string, timesS: number[], size: number): Promise<RawFrame[]> {
-  requireTools();
+export async function framesBySeeking(file: string, timesS: number[], size: number, o: MediaCallOptions = {}): Promise<RawFrame[]> {
   const out: RawFrame[] = [];
   for (const t of [...timesS].sort((a, b) => a - b)) {
     try {
-      const [f] = await decodeRaw(file, ['showinfo', fitSquare(size)], size, 1, ['-ss', t.toFixed(3)]);
+      const [f] = await decodeRaw(file, ['showinfo', fitSquare(size)], size, o, 1, ['-ss', t.toFixed(3)]);
       if (f) out.push({ ...f, timeS: t + f.timeS }); // showinfo reports time relative to the seek point
     } catch (e) {
-      if (!(e instanceof MediaError) || t === 0) throw e;
+      // A stuck file is not retried k times over; an unreadable slot is skipped.
+      if (!(e instanceof MediaError) || t === 0 || (e instanceof FfmpegError && e.failure === 'timeout')) throw e;
     }
   }
   if (!out.length) throw new MediaError('no frames could be decoded');
   return out;
 }
 
-/**
- * Upper bound on one decode (GLIMPSE_FFMPEG_TIMEOUT_S, default 600 s): a stuck or endless ffmpeg is killed and the
- * file reported, instead of holding its job forever. A full teacher decode of an hour of 1080p stays well below.
- */
-function decodeTimeoutMs(): number {
-  const s = Number(process.env.GLIMPSE_FFMPEG_TIMEOUT_S);
-  return (Number.isFinite(s) && s > 0 ? s : 600) * 1000;
+const SHOWINFO = /\bn:\s*\d+\s.*?pts_time:\s*(-?[\d.]+)/;
+
+/** A stderr line handler that collects the pts_time of every frame `showinfo` reports into `times`. */
+function showinfoTimes(times: number[]): (line: string) => boolean {
+  return (line) => {
+    const m = SHOWINFO.exec(line);
+    if (m) times.push(Number(m[1]));
+    return !!m;
+  };
 }
 
-/**
- * Raw RGB frames on a pipe, with `showinfo` timestamps from stderr. This uses `spawn`, not fluent-ffmpeg: with
- * piped output fluent-ffmpeg reports an error whenever the process exits more than 20 ms after its stdout closes
- * (processor.js: "Output stream closed"), which happens under load — a finished, valid decode was stored as "could
- * not decode frames: video:1536kB audio:0kB …" (a CI run failed on it). Here the result is decided on 'close',
- * after both the exit code and every byte of output are in.
- */
-function decodeRaw(file: string, filters: string[], size: number, maxFrames?: number, inputOptions: string[] = []): Promise<RawFrame[]> {
-  return new Promise((resolve, reject) => {
-    const frameBytes = size * size * 3;
-    const chunks: Buffer[] = [];
-    const times: number[] = [];
-    let stderrTail = '', partial = '', timedOut = false;
-    const args = ['-hide_banner', '-nostdin', '-nostats', ...inputOptions, '-i', file, '-an', '-sn', '-vf', filters.join(','),
-      '-pix_fmt', 'rgb24', '-vsync', '0', ...(maxFrames ? ['-frames:v', String(maxFrames)] : []), '-f', 'rawvideo', 'pipe:1'];
-    const proc = spawn(mediaTools().ffmpeg!.path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const timer = setTimeout(() => { timedOut = true; proc.kill('SIGKILL'); }, decodeTimeoutMs());
-    proc.stdout.on('data', (c: Buffer) => chunks.push(c));
-    proc.stderr.setEncoding('utf8');
-    proc.stderr.on('data', (text: string) => {
-      const lines = (partial + text).split('\n');
-      partial = lines.pop() ?? '';
-      for (const line of lines) {
-        const m = /\bn:\s*\d+\s.*?pts_time:\s*(-?[\d.]+)/.exec(line);
-        if (m) times.push(Number(m[1]));
-        else if (line.trim()) stderrTail = (stderrTail + '\n' + line).slice(-2000);
-      }
-    });
-    proc.on('error', (e) => { clearTimeout(timer); reject(new MediaError(`could not start ffmpeg: ${e.message}`)); });
-    proc.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (timedOut) return reject(new MediaError(`ffmpeg did not finish within ${decodeTimeoutMs() / 1000} s (GLIMPSE_FFMPEG_TIMEOUT_S)`));
-      if (code !== 0) {
-        return reject(new MediaError(`could not decode frames: ${ffmpegReason(stderrTail, file) || `ffmpeg exited with ${signal ?? `code ${code}`}`}`));
-      }
-      const buf = Buffer.concat(chunks);
-      const n = Math.floor(buf.length / frameBytes);
-      if (n === 0) return reject(new MediaError('no frames could be decoded'));
-      const frames: RawFrame[] = [];
-      for (let i = 0; i < n; i++) {
-        frames.push({ timeS: times[i] ?? times[times.length - 1] ?? 0, rgb: new Uint8Array(buf.buffer, buf.byteOffset + i * frameBytes, frameBytes) });
-      }
-      resolve(frames);
-    });
-  });
+/** Raw RGB frames on a pipe, with `showinfo` timestamps from stderr. */
+async function decodeRaw(file: string, filters: string[], size: number, o: MediaCallOptions, maxFrames?: number, inputOptions: string[] = []): Promise<RawFrame[]> {
+  const frameBytes = size * size * 3;
+  const times: number[] = [];
+  const args = [...inputOptions, '-i', file, '-an', '-sn', '-vf', filters.join(','), '-pix_fmt', 'rgb24', '-fps_mode', 'passthrough',
+    ...(maxFrames ? ['-frames:v', String(maxFrames)] : []), '-f', 'rawvideo', 'pipe:1'];
+  let buf: Buffer;
+  try {
+    ({ stdout: buf } = await runFfmpeg(args, {
+      file, timeoutMs: decodeTimeoutMs(), timeoutSetting: DECODE_LIMIT, signal: o.signal,
+      onStderrLine: showinfoTimes(times),
+    }));
+  } catch (e) {
+    throw explain(e, 'could not decode frames');
+  }
+  const n = Math.floor(buf.length / frameBytes);
+  if (n === 0) throw new MediaError('no frames could be decoded');
+  const frames: RawFrame[] = [];
+  for (let i = 0; i < n; i++) {
+    frames.push({ timeS: times[i] ?? times[times.length - 1] ?? 0, rgb: new Uint8Array(buf.buffer, buf.byteOffset + i * frameBytes, frameBytes) });
+  }
+  return frames;
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Pictures and analysis
 
 /** A JPEG poster frame, `width` pixels wide, written atomically (a killed process never leaves half a file). */
-export function writeThumbnail(file: string, timeS: number, outPath: string, width = 320): Promise<void> {
-  requireTools();
+export async function writeThumbnail(file: string, timeS: number, outPath: string, width = 320, o: MediaCallOptions = {}): Promise<void> {
   fs.mkdirSync(path.dirname(outPath), { recursive: true });
   const tmp = `${outPath}.${process.pid}.tmp.jpg`;
-  return new Promise((resolve, reject) => {
-    // writes a file (no pipe), so fluent-ffmpeg's output-stream race (see decodeRaw) does not apply; 60 s cap
-    ffmpeg(file, { timeout: 60 })
-      .seekInput(Math.max(0, timeS))
-      .outputOptions(['-frames:v', '1', '-q:v', '4', '-an'])
-      .videoFilters([`scale=${width}:-2`])
-      .on('error', (err: Error) => { fs.rmSync(tmp, { force: true }); reject(new MediaError(`thumbnail failed: ${err.message.split('\n')[0]}`)); })
-      .on('end', () => {
-        try { fs.renameSync(tmp, outPath); resolve(); } catch (e) { reject(e as Error); }
-      })
-      .save(tmp);
-  });
-}
-
-function run(bin: string, args: string[], maxBuffer = 64 << 20): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(bin, args, { encoding: 'utf8', maxBuffer, timeout: 120_000 }, (err, stdout, stderr) => {
-      if (err) reject(new MediaError(`${path.basename(bin)} failed: ${(stderr || err.message).trim()}`));
-      else resolve(stdout);
-    });
-  });
+  try {
+    await runFfmpeg(['-v', 'error', '-y', '-ss', Math.max(0, timeS).toFixed(3), '-i', file, '-an', '-sn', '-vf', `scale=${width}:-2`,
+      '-frames:v', '1', '-q:v', '4', '-update', '1', tmp], { file, timeoutMs: SHORT_TIMEOUT_MS, signal: o.signal, stdout: 'ignore' });
+    if (!(fs.statSync(tmp, { throwIfNoEntry: false })?.size)) throw new MediaError(`thumbnail failed: no frame at ${timeS.toFixed(2)} s`);
+    fs.renameSync(tmp, outPath);
+  } catch (e) {
+    throw explain(e, 'thumbnail failed');
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
 }
 
 /** Presentation times of the keyframes, from the packet index alone (demuxing, no decoding). */
-export async function keyframeTimes(file: string): Promise<number[]> {
-  requireTools();
-  const out = await run(mediaTools().ffprobe!.path, ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,flags', '-of', 'csv=p=0', file]);
+export async function keyframeTimes(file: string, o: MediaCallOptions = {}): Promise<number[]> {
+  let out: string;
+  try {
+    out = (await runFfprobe(['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,flags', '-of', 'csv=p=0', file],
+      { file, timeoutMs: SHORT_TIMEOUT_MS, signal: o.signal })).stdout.toString('utf8');
+  } catch (e) {
+    throw explain(e, 'could not list keyframes');
+  }
   const times: number[] = [];
   for (const line of out.split('\n')) {
     const [t, flags] = line.split(',');
@@ -285,46 +422,19 @@ export async function keyframeTimes(file: string): Promise<number[]> {
 }
 
 /**
- * A strip of up to `count` keyframes spread over the video, `height` pixels high, side by side, as one JPEG
- * (written atomically). Only keyframes are decoded (`-skip_frame nokey`), so even a long video costs a few
- * decodes. Returns the number of frames in the strip.
- */
-export async function writeKeyframeStrip(file: string, outPath: string, count = 8, height = 90): Promise<number> {
-  requireTools();
-  const keys = await keyframeTimes(file);
-  if (!keys.length) throw new MediaError('no keyframes found');
-  const n = Math.min(count, keys.length);
-  // Indices among the keyframes (the decoder only ever sees those), evenly spread from first to last.
-  const picks = [...new Set(Array.from({ length: n }, (_, i) => Math.round((i * (keys.length - 1)) / Math.max(1, n - 1))))];
-  fs.mkdirSync(path.dirname(outPath), { recursive: true });
-  const tmp = `${outPath}.${process.pid}.tmp.jpg`;
-  try {
-    await run(mediaTools().ffmpeg!.path, ['-v', 'error', '-y', '-skip_frame', 'nokey', '-i', file, '-an', '-sn',
-      '-vf', `select='${picks.map((p) => `eq(n\\,${p})`).join('+')}',scale=-2:${height},tile=${picks.length}x1:padding=2`,
-      '-frames:v', '1', '-fps_mode', 'passthrough', '-q:v', '5', tmp]);
-    if (!fs.existsSync(tmp) || fs.statSync(tmp).size === 0) throw new MediaError('keyframe strip: no frames could be decoded');
-    fs.renameSync(tmp, outPath);
-  } finally {
-    fs.rmSync(tmp, { force: true });
-  }
-  return picks.length;
-}
-
-/**
  * Timestamps where the picture changes shot (ffmpeg's scene score above `threshold`), from a decode at 160 px
  * wide. With `keyframesOnly` only keyframes are decoded (~10× cheaper; cuts are placed at the keyframe after them).
  */
-export async function sceneCuts(file: string, threshold = 0.3, keyframesOnly = false): Promise<number[]> {
-  requireTools();
-  const args = ['-hide_banner', '-nostats', ...(keyframesOnly ? ['-skip_frame', 'nokey'] : []), '-i', file, '-an', '-sn',
-    '-vf', `scale=160:-2,select='gt(scene\\,${threshold})',showinfo`, '-f', 'null', '-'];
-  const out = await new Promise<string>((resolve, reject) => {
-    execFile(mediaTools().ffmpeg!.path, args, { encoding: 'utf8', maxBuffer: 64 << 20, timeout: 120_000 }, (err, _stdout, stderr) => {
-      if (err) reject(new MediaError(`scene detection failed: ${ffmpegReason(stderr || err.message, file)}`));
-      else resolve(stderr);
-    });
-  });
+export async function sceneCuts(file: string, threshold = 0.3, keyframesOnly = false, o: MediaCallOptions = {}): Promise<number[]> {
   const times: number[] = [];
-  for (const m of out.matchAll(/\bn:\s*\d+\s.*?pts_time:\s*(-?[\d.]+)/g)) times.push(Number(m[1]));
+  try {
+    await runFfmpeg([...(keyframesOnly ? ['-skip_frame', 'nokey'] : []), '-i', file, '-an', '-sn',
+      '-vf', `scale=160:-2,select='gt(scene\\,${threshold})',showinfo`, '-f', 'null', '-'], {
+      file, timeoutMs: decodeTimeoutMs(), timeoutSetting: DECODE_LIMIT, signal: o.signal, stdout: 'ignore',
+      onStderrLine: showinfoTimes(times),
+    });
+  } catch (e) {
+    throw explain(e, 'scene detection failed');
+  }
   return times;
 }

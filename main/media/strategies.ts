@@ -4,7 +4,7 @@
  * The paper's other frame baselines (random, first, middle, last, first-middle-last) pick among cached frames and
  * are defined once, in main/ml/train/frames.ts; no scan uses them.
  */
-import { framesAt, framesAtRate, framesBySeeking, type RawFrame } from './ffmpeg.ts';
+import { framesAt, framesAtRate, framesBySeeking, type MediaCallOptions, type RawFrame } from './ffmpeg.ts';
 import { uniformTimes } from './sampling.ts';
 
 export type Strategy =
@@ -17,11 +17,12 @@ export type Strategy =
  */
 export const SEEK_SECONDS_PER_FRAME = 6;
 
-export async function sampleFrames(file: string, s: Strategy, size: number, probe: { durationS: number; fps: number | null }): Promise<RawFrame[]> {
-  if (s.kind === 'rate') return framesAtRate(file, s.fps, s.maxFrames ?? 300, size);
+export async function sampleFrames(file: string, s: Strategy, size: number, probe: { durationS: number; fps: number | null },
+  o: MediaCallOptions = {}): Promise<RawFrame[]> {
+  if (s.kind === 'rate') return framesAtRate(file, s.fps, s.maxFrames ?? 300, size, o);
   const times = uniformTimes(probe.durationS, s.k);
   const distinct = [...new Set(times.map((t) => t.toFixed(3)))].map(Number);
   return probe.durationS / Math.max(1, distinct.length) > SEEK_SECONDS_PER_FRAME && distinct.length > 0
-    ? framesBySeeking(file, distinct, size)
-    : framesAt(file, distinct, size);
+    ? framesBySeeking(file, distinct, size, o)
+    : framesAt(file, distinct, size, o);
 }

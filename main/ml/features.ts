@@ -1,9 +1,9 @@
 /**
  * Which part of the cached per-frame vector a video model reads, and how it is normalised.
- * The cache stores [MobileNetV2 embedding (1280) | centernet class scores (80)] per frame; models pick from it
- * so a model trained on "embedding only" can still be fed the same cache.
+ * The cache stores [MobileNetV2 embedding (1280) | centernet class scores (80)] per frame (frame-vector.ts); models
+ * pick from it so a model trained on "embedding only" can still be fed the same cache.
  */
-import { EMBED_DIM, NUM_CLASSES } from './frame-cnn.ts';
+import { classScoresOf, EMBED_DIM, NUM_CLASSES } from './frame-vector.ts';
 
 export interface FeatureSpec {
   parts: 'both' | 'embedding' | 'scores';
@@ -38,8 +38,9 @@ export function frameVector(raw: ArrayLike<number>, spec: FeatureSpec): Float32A
   if (raw.length !== need && spec.parts === 'both') {
     throw new Error(`frame vector has ${raw.length} values, feature spec expects ${need}`);
   }
-  const from = spec.parts === 'scores' ? spec.embedDim : 0;
-  const out = Float32Array.from({ length: featureDim(spec) }, (_, i) => raw[from + i]);
+  // 'scores' reads the class-score tail (frame-vector.ts), which is also right when the embedding was skipped
+  const part = spec.parts === 'scores' ? classScoresOf(raw, spec.scoreDim) : raw;
+  const out = Float32Array.from({ length: featureDim(spec) }, (_, i) => part[i]);
   if (spec.norm === 'l2') l2(out);
   else if (spec.norm === 'l2-per-part' && spec.parts === 'both') {
     const half = Math.SQRT1_2;

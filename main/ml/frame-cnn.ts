@@ -6,8 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { humanArtifacts, nsfwArtifacts } from './model-files.ts';
 
-export const EMBED_DIM = 1280;
-export const NUM_CLASSES = 80;
+// The vector these make, [embedding (EMBED_DIM) | class scores (NUM_CLASSES)], is defined in frame-vector.ts.
 export const CNN_INPUT = 512; // frames are decoded once at centernet's size and downscaled for MobileNetV2
 /**
  * Version of everything between a video file and a cached frame vector (geometry, size, models). Feature caches

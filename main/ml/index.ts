@@ -1,6 +1,7 @@
 /** Public surface of the video-model engine (see README.md). */
 export { DEFAULT_FEATURES, type FeatureSpec, featureDim, frameVector } from './features.ts';
 export * from './flops.ts';
+export { classScoresOf, EMBED_DIM, joinFrameVector, NUM_CLASSES } from './frame-vector.ts';
 export * from './metrics.ts';
 export { pseudoLabels, scoresOf, type PseudoLabelOptions } from './pseudo-labels.ts';
 export { makeRng, type Rng } from './rng.ts';

@@ -12,7 +12,6 @@ import { BrowseRepo } from '../store/browse-repo.ts';
 import { openDb } from '../store/db.ts';
 import { initBackend } from './backend.ts';
 import { loadScanFeatures, type VideoFeatures } from './dataset.ts';
-import { EMBED_DIM } from './frame-cnn.ts';
 import { evaluate } from './metrics.ts';
 import { pseudoLabels, scoresOf } from './pseudo-labels.ts';
 import { makeRng } from './rng.ts';
@@ -71,7 +70,7 @@ export function libraryDataset(dbPath: string): LibraryDataset {
       return COCO80.map((c) => (hl.yes.has(c) ? 1 : 0));
     }
     t++;
-    const y = pseudoLabels(scoresOf(v.frames, EMBED_DIM), { tau: 0.5, minFrames: 2 });
+    const y = pseudoLabels(scoresOf(v.frames), { tau: 0.5, minFrames: 2 });
     if (hl) COCO80.forEach((c, i) => { if (hl.no.has(c)) y[i] = 0; });
     return y;
   });

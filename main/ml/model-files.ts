@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
+import { arrayBufferOf } from '../store/blob.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -30,30 +31,24 @@ export function modelFiles(): ModelFile[] {
   return list.map((m) => ({ ...m, found: fs.existsSync(m.file) }));
 }
 
-function toArrayBuffer(b: Buffer): ArrayBuffer {
-  return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
-}
-
-export function nsfwArtifacts(dir: string): tf.io.ModelArtifacts {
-  const base = path.join(nsfwModelsDir(), dir);
-  const mj = require(path.join(base, 'model.min.js'));
-  const all = Buffer.concat(mj.weightsManifest.flatMap((g: { paths: string[] }) =>
-    g.paths.map((p) => Buffer.from(require(path.join(base, `${p}.min.js`)) as string, 'base64'))));
-  return {
-    modelTopology: mj.modelTopology, format: mj.format,
-    weightSpecs: mj.weightsManifest.flatMap((g: { weights: tf.io.WeightsManifestEntry[] }) => g.weights),
-    weightData: toArrayBuffer(all),
-  };
-}
-
-export function humanArtifacts(name: string): tf.io.ModelArtifacts {
-  const jsonPath = path.join(humanModelsDir(), `${name}.json`);
-  const mj = JSON.parse(fs.readFileSync(jsonPath, 'utf8'));
-  const all = Buffer.concat(mj.weightsManifest.flatMap((g: { paths: string[] }) =>
-    g.paths.map((p) => fs.readFileSync(path.join(path.dirname(jsonPath), p)))));
+/** A tfjs model.json (parsed) with the weights of its shards, read in manifest order by `shard`, in one buffer. */
+function artifacts(mj: tf.io.ModelJSON, shard: (p: string) => Buffer): tf.io.ModelArtifacts {
   return {
     modelTopology: mj.modelTopology, format: mj.format, signature: mj.signature,
-    weightSpecs: mj.weightsManifest.flatMap((g: { weights: tf.io.WeightsManifestEntry[] }) => g.weights),
-    weightData: toArrayBuffer(all),
+    weightSpecs: mj.weightsManifest.flatMap((g) => g.weights),
+    weightData: arrayBufferOf(Buffer.concat(mj.weightsManifest.flatMap((g) => g.paths.map(shard)))),
   };
+}
+
+/** nsfwjs' bundled models: model.min.js and base64 JS shards (`<shard>.min.js`). */
+export function nsfwArtifacts(dir: string): tf.io.ModelArtifacts {
+  const base = path.join(nsfwModelsDir(), dir);
+  return artifacts(require(path.join(base, 'model.min.js')) as tf.io.ModelJSON,
+    (p) => Buffer.from(require(path.join(base, `${p}.min.js`)) as string, 'base64'));
+}
+
+/** @vladmandic/human's models: `<name>.json` and its binary shards beside it. */
+export function humanArtifacts(name: string): tf.io.ModelArtifacts {
+  const jsonPath = path.join(humanModelsDir(), `${name}.json`);
+  return artifacts(JSON.parse(fs.readFileSync(jsonPath, 'utf8')) as tf.io.ModelJSON, (p) => fs.readFileSync(path.join(path.dirname(jsonPath), p)));
 }

@@ -2,6 +2,8 @@
  * Labels for videos nobody tagged: the full-frame scan's own per-frame class scores, aggregated so one
  * spurious detection does not become a tag. Class c is present when score ≥ τ in at least m frames.
  */
+import { classScoresOf, NUM_CLASSES } from './frame-vector.ts';
+
 export interface PseudoLabelOptions {
   /** score threshold τ */
   tau?: number;
@@ -21,7 +23,7 @@ export function pseudoLabels(frameScores: ArrayLike<number>[], o: PseudoLabelOpt
   return counts.map((n) => (n >= need ? 1 : 0));
 }
 
-/** Class scores are the tail of each cached frame vector ([embedding | scores]). */
-export function scoresOf(frames: ArrayLike<number>[], embedDim: number): ArrayLike<number>[] {
-  return frames.map((f) => Array.prototype.slice.call(f, embedDim) as number[]);
+/** The class scores of each cached frame vector (the tail of [embedding | scores], see frame-vector.ts). */
+export function scoresOf(frames: ArrayLike<number>[], classes = NUM_CLASSES): ArrayLike<number>[] {
+  return frames.map((f) => classScoresOf(f, classes));
 }

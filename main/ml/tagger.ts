@@ -9,12 +9,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { EMBED_DIM, NUM_CLASSES } from './frame-cnn.ts';
 import { videoModelFlops } from './flops.ts';
 import { probabilities } from './evidence/model.ts';
 import { checkEvidenceManifest, type EvidenceManifest } from './evidence/persist.ts';
 import { poolEvidence } from './evidence/pool.ts';
-import { maxPool } from './pooling.ts';
+import { classScoresOf } from './frame-vector.ts';
+import { detectorMaxPool, maxPool } from './pooling.ts';
 import { toTagScores } from './evidence/protocol.ts';
 import { loadModel, type Manifest, readManifest } from './video/persist.ts';
 
@@ -52,8 +52,7 @@ function evidenceTagger(dir: string, m: EvidenceManifest): Tagger {
   return {
     dir, manifest: m, name: `${m.role}:evidence${m.k ? `@${m.k}` : ''}`,
     predict(frames) {
-      // the class scores are the tail of every cached frame vector
-      const scores = frames.map((f) => (f.length === C ? f : f instanceof Float32Array ? f.subarray(f.length - C) : Array.from(f).slice(f.length - C)));
+      const scores = frames.map((f) => classScoresOf(f, C));
       const s = toTagScores(probabilities(m.params, poolEvidence(scores, C)), m.classThresholds ?? m.threshold);
       const best = maxPool(scores, C);
       for (let c = 0; c < C; c++) if (best[c] < m.supportScore && s[c] >= 0.5) s[c] = 0.49;
@@ -63,13 +62,6 @@ function evidenceTagger(dir: string, m: EvidenceManifest): Tagger {
     flops: (n) => C * (8 * n + 2 * m.params.F * m.params.F + 2 * m.params.F + 2),
     dispose() {},
   };
-}
-
-/** Per-class max of the detector scores over the given frames (the tail of each raw vector). */
-export function detectorMaxPool(frames: ArrayLike<number>[], embedDim = EMBED_DIM, classes = NUM_CLASSES): Float32Array {
-  const out = new Float32Array(classes);
-  for (const f of frames) for (let c = 0; c < classes; c++) if (f[embedDim + c] > out[c]) out[c] = f[embedDim + c];
-  return out;
 }
 
 export function blendWeightsOf(m: Manifest): number[] | null {

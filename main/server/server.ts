@@ -10,9 +10,9 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { isChannel, type EngineEvent } from '../../shared/api.ts';
 import type { Engine } from '../engine/engine.ts';
-import { toApiError } from '../engine/errors.ts';
+import { httpStatus, toApiError } from '../engine/errors.ts';
 import { parseRange, videoMime } from './range.ts';
-import { ensureRendererBuilt } from './renderer-build.ts';
+import { rendererDir } from './renderer-build.ts';
 
 export const CSP = [
   "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data:",
@@ -28,7 +28,7 @@ const MIME: Record<string, string> = {
 export interface ServerHandle { url: string; token: string; port: number; close(): Promise<void> }
 
 export async function startServer(engine: Engine, opts: { port?: number; staticDir?: string; token?: string } = {}): Promise<ServerHandle> {
-  const staticDir = opts.staticDir ?? (await ensureRendererBuilt());
+  const staticDir = opts.staticDir ?? rendererDir();
   const token = opts.token ?? randomBytes(24).toString('hex');
   const tokenBuf = Buffer.from(token);
   const sseClients = new Set<http.ServerResponse>();
@@ -74,13 +74,13 @@ export async function startServer(engine: Engine, opts: { port?: number; staticD
           return send(200, JSON.stringify(await engine.call(name, payload)));
         } catch (e) {
           const err = toApiError(e);
-          return send({ invalid: 400, not_found: 404, forbidden: 403, internal: 500 }[err.code], JSON.stringify(err));
+          return send(httpStatus(err.code), JSON.stringify(err));
         }
       }
 
       if (url.pathname.startsWith('/thumb/')) {
         if (!authorised(req, url)) return send(401, 'token required', 'text/plain');
-        const file = engine.thumbnailPath(Number(url.pathname.slice(7)));
+        const file = engine.media.thumbnailPath(Number(url.pathname.slice(7)));
         if (!file) return send(404, 'no thumbnail', 'text/plain');
         return send(200, fs.readFileSync(file), 'image/jpeg', { 'Cache-Control': 'private, max-age=60' });
       }
@@ -92,12 +92,12 @@ export async function startServer(engine: Engine, opts: { port?: number; staticD
         const m = /^\/(media)\/(\d{1,12})$|^\/(frame)\/(\d{1,12})\/(\d{1,4})$/.exec(url.pathname);
         if (!m) return send(404, 'not found', 'text/plain');
         try {
-          if (m[1]) return sendFile(req, res, engine.ui.mediaPath(Number(m[2])));
-          const file = await engine.ui.framePath(Number(m[4]), Number(m[5]));
+          if (m[1]) return sendFile(req, res, engine.media.mediaPath(Number(m[2])));
+          const file = await engine.media.framePath(Number(m[4]), Number(m[5]));
           return send(200, fs.readFileSync(file), 'image/jpeg', { 'Cache-Control': 'private, max-age=3600' });
         } catch (e) {
           const err = toApiError(e);
-          return send({ invalid: 400, not_found: 404, forbidden: 403, internal: 500 }[err.code], err.error, 'text/plain');
+          return send(httpStatus(err.code), err.error, 'text/plain');
         }
       }
 

@@ -4,6 +4,8 @@
  * no"; either way they win over the student's and the teacher's predictions for that tag on that video.
  */
 import type { QueryNode } from '../../shared/query.ts';
+import { joinFrameVector } from '../ml/frame-vector.ts';
+import { f32FromBlob } from './blob.ts';
 import type { Db } from './db.ts';
 import type { VideoRow } from './library-repo.ts';
 
@@ -222,18 +224,12 @@ export class BrowseRepo {
 
   /** Each frame's full cached vector [embedding | class scores], what a video model reads. */
   frameVectors(scanId: number): Float32Array[] {
-    const f32 = (b: Buffer) => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
     return (this.db.prepare('SELECT embedding, class_scores FROM frames WHERE scan_id = ? ORDER BY idx').all(scanId) as
-      { embedding: Buffer; class_scores: Buffer }[]).map((r) => {
-      const e = f32(r.embedding), c = f32(r.class_scores);
-      const v = new Float32Array(e.length + c.length);
-      v.set(e); v.set(c, e.length);
-      return v;
-    });
+      { embedding: Buffer; class_scores: Buffer }[]).map((r) => joinFrameVector(f32FromBlob(r.embedding), f32FromBlob(r.class_scores)));
   }
 
   frameScores(scanId: number): Float32Array[] {
     return (this.db.prepare('SELECT class_scores FROM frames WHERE scan_id = ? ORDER BY idx').all(scanId) as { class_scores: Buffer }[])
-      .map((r) => new Float32Array(r.class_scores.buffer.slice(r.class_scores.byteOffset, r.class_scores.byteOffset + r.class_scores.byteLength)));
+      .map((r) => f32FromBlob(r.class_scores));
   }
 }

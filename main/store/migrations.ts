@@ -123,4 +123,19 @@ export const migrations: Migration[] = [
       UPDATE scans SET pipeline = 'sq512-v1';
     `),
   },
+  {
+    version: 7,
+    name: 'settings and the undo stack of tag edits live in the database',
+    // Both used to live outside it (settings.json in the cache folder, undo in memory): clearing the cache reset the
+    // settings and a restart forgot what could be undone. The engine imports an old settings.json once.
+    up: (db) => db.exec(`
+      CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE tag_undo (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        label TEXT NOT NULL,
+        changes TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+    `),
+  },
 ];

@@ -1,4 +1,5 @@
 /** Scans, their cached per-frame features, and the tags they produced. */
+import { blobFromF32, f32FromBlob } from './blob.ts';
 import type { Db } from './db.ts';
 
 export type TagSource = 'student' | 'teacher' | 'human';
@@ -20,9 +21,6 @@ export interface NewScan {
   tags: { tag: string; score: number }[];
 }
 
-const f32 = (b: Buffer): Float32Array => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-const blob = (a: Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-
 export class ScansRepo {
   constructor(private db: Db) {}
 
@@ -38,7 +36,7 @@ export class ScansRepo {
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(s.videoId, s.kind, s.model, s.frames.length, s.seconds, s.decodeSeconds, s.cnnSeconds,
         s.modelSeconds ?? 0, s.modelFlops ?? 0, s.pipeline ?? null).lastInsertRowid);
       const fr = this.db.prepare('INSERT INTO frames(scan_id, idx, time_s, embedding, class_scores) VALUES (?, ?, ?, ?, ?)');
-      s.frames.forEach((f, i) => fr.run(id, i, f.timeS, blob(f.embedding), blob(f.classScores)));
+      s.frames.forEach((f, i) => fr.run(id, i, f.timeS, blobFromF32(f.embedding), blobFromF32(f.classScores)));
       this.db.prepare('DELETE FROM tags WHERE video_id = ? AND source = ?').run(s.videoId, s.kind);
       const tg = this.db.prepare('INSERT INTO tags(video_id, tag, source, score) VALUES (?, ?, ?, ?)');
       for (const t of s.tags) tg.run(s.videoId, t.tag, s.kind, t.score);
@@ -68,7 +66,7 @@ export class ScansRepo {
   frames(scanId: number): FrameRow[] {
     const rows = this.db.prepare('SELECT idx, time_s, embedding, class_scores FROM frames WHERE scan_id = ? ORDER BY idx').all(scanId) as
       { idx: number; time_s: number; embedding: Buffer; class_scores: Buffer }[];
-    return rows.map((r) => ({ idx: r.idx, time_s: r.time_s, embedding: f32(r.embedding), class_scores: f32(r.class_scores) }));
+    return rows.map((r) => ({ idx: r.idx, time_s: r.time_s, embedding: f32FromBlob(r.embedding), class_scores: f32FromBlob(r.class_scores) }));
   }
 
   tagsOf(videoIds: number[]): Map<number, { tag: string; score: number; source: TagSource }[]> {

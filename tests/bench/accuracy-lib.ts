@@ -2,15 +2,16 @@
  * Helpers of the accuracy benchmark (tests/bench/accuracy.ts) and of the default-model script
  * (resources/models/train-defaults.ts): locating the team's clips and labels, building/reusing the feature
  * cache through the real engine, loading cached features with human labels, grouped k-fold splits, the
- * max-pooling baseline, the per-class evidence blend, and the markdown table. The pure parts are unit-tested in
+ * per-class evidence blend, and the markdown table. The pure parts are unit-tested in
  * tests/bench/accuracy-table.test.ts.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../../main/store/db.ts';
-import { groupOf, loadScanFeatures, multiHot, readLabelsCsv, type VideoFeatures } from '../../main/ml/dataset.ts';
+import { loadScanFeatures, multiHot, readLabelsCsv, sourceGroup, type VideoFeatures } from '../../main/ml/dataset.ts';
 import type { Rng } from '../../main/ml/rng.ts';
 import { DEFAULT_FEATURES, type FeatureSpec } from '../../main/ml/features.ts';
+import { detectorMaxPool } from '../../main/ml/pooling.ts';
 import { kForFraction, selectFrames } from '../../main/ml/train/frames.ts';
 import type { LossTerm } from '../../main/ml/train/losses.ts';
 import { type CommonOptions, type ModelOverrides, trainBaseline, type TrainData, trainStudent, trainTeacher } from '../../main/ml/train/train.ts';
@@ -26,7 +27,7 @@ export { ensureFeatureDb } from '../../main/engine/feature-cache.ts';
 
 export interface Dataset {
   videos: VideoFeatures[];
-  /** raw cached vectors per video ([embedding 1280 | centernet 80]) */
+  /** raw cached vectors per video ([embedding | class scores], main/ml/frame-vector.ts) */
   features: Float32Array[][];
   labels: number[][];
   groups: string[];
@@ -53,7 +54,7 @@ export function loadDataset(db: Db, labelsCsv: string, opts: { fallbackStudent?:
     videos, unlabeled,
     features: videos.map((v) => v.frames),
     labels: videos.map((v) => multiHot(labels.get(v.path)!.tags)),
-    groups: videos.map((v) => groupOf(v.path)),
+    groups: videos.map((v) => sourceGroup(labels.get(v.path)!)), // by source repository: no source straddles a split
     paths: videos.map((v) => v.path),
   };
 }
@@ -71,13 +72,6 @@ export function secondsPerFrame(db: Db, kind: 'teacher' | 'student'): { decode: 
 export { complement, groupedFolds } from '../../main/ml/evidence/protocol.ts';
 
 // ---------------------------------------------------------------------------------------------- baselines
-
-/** Naive max-pooling of the centernet class scores (the tail of each raw vector) over the given frames. */
-export function maxPoolScores(frames: ArrayLike<number>[], embedDim = 1280, classes = 80): number[] {
-  const out = new Array<number>(classes).fill(0);
-  for (const f of frames) for (let c = 0; c < classes; c++) out[c] = Math.max(out[c], f[embedDim + c]);
-  return out;
-}
 
 /**
  * Per-class blend of a learned model with the detector's own max-pooled evidence:
@@ -227,7 +221,7 @@ export function runOn(model: VideoModel | null, ds: Pick<Dataset, 'features'>, t
   const out: Scored = { probs: [], detector: [], frames: [], modelSeconds: 0 };
   for (const i of test) {
     const f = pick(ds.features[i].length).map((j) => ds.features[i][j]);
-    out.detector.push(maxPoolScores(f));
+    out.detector.push(Array.from(detectorMaxPool(f))); // the naive max-pooling baseline
     out.frames.push(f.length);
     if (model) {
       const t0 = performance.now();

@@ -17,6 +17,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../main/ml/backend.ts';
+import { arrayBufferOf } from '../../main/store/blob.ts';
 import { openDb } from '../../main/store/db.ts';
 import { readLabelsCsv } from '../../main/ml/dataset.ts';
 import { clipsFromDb } from '../../main/ml/evidence/clips.ts';
@@ -35,7 +36,7 @@ await initBackend();
 const json = JSON.parse(fs.readFileSync(path.join(a.models!, 'nanodet.json'), 'utf8'));
 const bin = fs.readFileSync(path.join(a.models!, 'nanodet.bin'));
 const model = await tf.loadGraphModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights,
-  weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength), format: json.format, generatedBy: json.generatedBy, convertedBy: json.convertedBy }));
+  weightData: arrayBufferOf(bin), format: json.format, generatedBy: json.generatedBy, convertedBy: json.convertedBy }));
 const db = openDb(a.db!);
 const { labels } = readLabelsCsv(a.labels!);
 const clips = clipsFromDb(db, labels).filter((c) => c.labels);

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { fmtBytes } from '../../renderer/src/lib/format.ts';
 import { screenshotPath } from '../helpers/browser.ts';
 import { runCli } from '../helpers/fixtures.ts';
 import { openPage, startApp, type AppFixture } from './app.ts';
@@ -16,7 +17,7 @@ after(async () => { await app?.close(); });
 test('k, family, backend, ffmpeg, folders, cache', async () => {
   // A keyframe image in the cache, so there is something to clear.
   const id = (await app.engine.call('library.search', { q: 'name:person' })).videos[0].id;
-  await app.engine.ui.framePath(id, 0);
+  await app.engine.media.framePath(id, 0);
 
   const { page, errors } = await openPage(app, '#/settings');
   page.on('dialog', (d) => void d.accept());
@@ -53,7 +54,9 @@ test('k, family, backend, ffmpeg, folders, cache', async () => {
   // Cache: a size, and clearing it frees the keyframe images.
   const size = page.getByTestId('cache-size');
   const before = await size.innerText();
-  assert.match(before, /\d/);
+  const info = await app.engine.call('cache.info', {});
+  assert.ok(info.files >= 2, 'a poster and the frame JPEG at least');
+  assert.equal(before, fmtBytes(info.bytes));
   await page.screenshot({ path: screenshotPath('settings'), fullPage: true });
   await page.getByRole('button', { name: 'Clear frame cache' }).click();
   await page.getByRole('status').filter({ hasText: /Freed [1-9][\d.]* KB/ }).waitFor();

@@ -35,16 +35,39 @@ test('one job at a time, higher priority first, FIFO among equals', async () => 
 });
 
 test('progress carries done/total and an ETA; the final state keeps the last message', async () => {
+  // A clock the test moves: every step takes exactly 10 s, so the ETA is known.
+  const realNow = Date.now;
+  let clock = realNow();
+  Date.now = () => clock;
+  try {
+    const q = new JobQueue();
+    const seen: JobInfo[] = [];
+    q.on('job', (j) => seen.push(j));
+    const id = q.enqueue('p', async (ctx) => {
+      ctx.progress(0, 4, 'p start');
+      for (let i = 1; i <= 4; i++) { clock += 10_000; ctx.progress(i, 4, `p step ${i - 1}`); }
+    });
+    const done = await q.wait(id);
+    assert.equal(done.state, 'done');
+    assert.equal(done.message, 'p step 3');
+    assert.equal(done.etaS, 0);
+    const etas = seen.filter((j) => j.state === 'running' && j.total === 4 && j.done > 0).map((j) => j.etaS);
+    assert.deepEqual(etas, [30, 20, 10, 0]); // 10 s per step × steps left
+  } finally { Date.now = realNow; }
+});
+
+test('the final message: the error of a failure, the state of a cancel or of a job that said nothing', async () => {
   const q = new JobQueue();
-  const seen: JobInfo[] = [];
-  q.on('job', (j) => seen.push(j));
-  const id = q.enqueue('p', stepper([], 'p', 4, 20));
-  const done = await q.wait(id);
-  assert.equal(done.state, 'done');
-  assert.equal(done.message, 'p step 3');
-  const mid = seen.find((j) => j.state === 'running' && j.done === 2)!;
-  assert.equal(mid.total, 4);
-  assert.ok(mid.etaS !== null && mid.etaS >= 0);
+  assert.equal((await q.wait(q.enqueue('bad', async () => { throw new Error('boom'); }))).message, 'failed: boom');
+  assert.equal((await q.wait(q.enqueue('quiet', async () => {}))).message, 'done');
+  const log: string[] = [];
+  const running = q.enqueue('long', stepper(log, 'L', 50, 5));
+  await until(() => log.length >= 1);
+  q.cancel(running);
+  assert.equal((await q.wait(running)).message, 'cancelled', 'its last progress message is not kept');
+  const queued = q.enqueue('never', stepper(log, 'N', 1));
+  assert.ok(q.cancel(queued)); // before it ever starts
+  assert.equal((await q.wait(queued)).message, 'cancelled');
 });
 
 test('pause stops a running job at its checkpoint, lets the next job run, and resume continues where it stopped', async () => {

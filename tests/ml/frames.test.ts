@@ -55,8 +55,13 @@ test('group-aware split and feature normalisation', () => {
   const raw = Array.from({ length: 1360 }, (_, i) => (i < 1280 ? 3 : 0.5));
   const v = frameVector(raw, DEFAULT_FEATURES);
   assert.ok(Math.abs(v.reduce((s, x) => s + x * x, 0) - 1) < 1e-5);
-  const e = frameVector(raw, { ...DEFAULT_FEATURES, parts: 'scores' });
-  assert.equal(e.length, 80);
+  // 'scores' is the class-score block, normalised on its own: distinct scores show it is not the embedding's start
+  const ramp = Array.from({ length: 1360 }, (_, i) => (i < 1280 ? 3 : i - 1280));
+  const e = frameVector(ramp, { ...DEFAULT_FEATURES, parts: 'scores' });
+  const norm = Math.sqrt(Array.from({ length: 80 }, (_, c) => c * c).reduce((a, b) => a + b));
+  assert.deepEqual(Array.from(e, (x) => Math.round(x * norm * 1e4) / 1e4), Array.from({ length: 80 }, (_, c) => c));
+  // …and the same from a scan that skipped the embedding (only the 80 scores cached)
+  assert.deepEqual(frameVector(ramp.slice(1280), { ...DEFAULT_FEATURES, parts: 'scores' }), e);
   const p = frameVector(raw, { ...DEFAULT_FEATURES, norm: 'l2-per-part' });
   assert.ok(Math.abs(p.subarray(1280).reduce((s, x) => s + x * x, 0) - 0.5) < 1e-5);
 });

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
+import { arrayBufferOf, blobFromF32, f32FromBlob } from '../../main/store/blob.ts';
+import { BrowseRepo } from '../../main/store/browse-repo.ts';
 import { migrate, openDb, schemaVersion } from '../../main/store/db.ts';
 import { LibraryRepo } from '../../main/store/library-repo.ts';
 import { migrations } from '../../main/store/migrations.ts';
@@ -19,11 +21,20 @@ test('a new database gets every migration, WAL and foreign keys', () => {
   db.close();
 });
 
-test('reopening runs no migration twice', () => {
+test('reopening runs no migration twice and keeps the data', () => {
   const file = path.join(dir, 'b.db');
-  openDb(file).close();
-  const db = openDb(file);
-  assert.equal(migrate(db, migrations), schemaVersion(db));
+  const ran: number[] = [];
+  const counted = migrations.map((m) => ({ ...m, up: (db: Parameters<typeof m.up>[0]) => { ran.push(m.version); m.up(db); } }));
+  const first = openDb(file, counted);
+  assert.deepEqual(ran, migrations.map((m) => m.version), 'a new file gets each migration once, in order');
+  new LibraryRepo(first).addRoot('/videos');
+  first.close();
+  ran.length = 0;
+  const db = openDb(file, counted);
+  assert.deepEqual(ran, [], 'nothing re-runs on reopen');
+  assert.deepEqual(new LibraryRepo(db).roots().map((r) => r.path), ['/videos']);
+  assert.equal(migrate(db, counted), Math.max(...migrations.map((m) => m.version)));
+  assert.deepEqual(ran, [], 'nor on an explicit migrate of an up-to-date database');
   db.close();
 });
 
@@ -55,5 +66,18 @@ test('a scan, its frames and tags land in one transaction; a failure leaves noth
   assert.ok(Math.abs(frames[0].class_scores[0] - 0.9) < 1e-6);
   assert.equal(lib.video(video.id)?.status, 'ok');
   assert.deepEqual(scans.tagsOf([video.id]).get(video.id), [{ tag: 'person', score: 0.9, source: 'student' }]);
+  // what Compare reads back: [embedding | class scores] per frame, and the class scores alone
+  assert.deepEqual(new BrowseRepo(db).frameVectors(id).map((v) => Array.from(v)), [[1, 2, 3, Math.fround(0.9), Math.fround(0.1)]]);
+  assert.deepEqual(new BrowseRepo(db).frameScores(id).map((v) => Array.from(v)), [[Math.fround(0.9), Math.fround(0.1)]]);
   db.close();
+});
+
+test('float32 BLOBs: a round trip through bytes at any offset gives the same floats in memory of their own', () => {
+  const floats = new Float32Array([1.5, -2, 0.1]);
+  const bytes = Buffer.alloc(1 + 12);
+  blobFromF32(floats).copy(bytes, 1); // byte offset 1: a Float32Array view of it would throw
+  const back = f32FromBlob(bytes.subarray(1));
+  assert.deepEqual(Array.from(back), Array.from(floats));
+  assert.equal(back.buffer.byteLength, 12, 'only the bytes of this BLOB are kept');
+  assert.deepEqual([...new Uint8Array(arrayBufferOf(bytes.subarray(1, 5)))], [...bytes.subarray(1, 5)]);
 });

@@ -1,7 +1,7 @@
 /** Clips for the evidence models, read from cached teacher scans (nothing here decodes video). */
 import type { Db } from '../../store/db.ts';
 import { type CsvLabel, groupOf, loadScanFeatures, multiHot, sourceGroup } from '../dataset.ts';
-import { NUM_CLASSES } from '../frame-cnn.ts';
+import { classScoresOf } from '../frame-vector.ts';
 import type { Clip } from './protocol.ts';
 
 /**
@@ -15,7 +15,7 @@ export function clipsFromDb(db: Db, labels: Map<string, Pick<CsvLabel, 'tags' | 
     return {
       path: v.path, group: group ? group(v.path) : l ? sourceGroup(l) : groupOf(v.path), durationS: v.durationS ?? (v.times[v.times.length - 1] ?? 0),
       // class scores are the tail of each cached vector (the embedding may be absent)
-      times: v.times, scores: v.frames.map((f) => f.subarray(f.length - NUM_CLASSES)), labels: l ? multiHot(l.tags) : null,
+      times: v.times, scores: v.frames.map((f) => classScoresOf(f)), labels: l ? multiHot(l.tags) : null,
     };
   });
 }

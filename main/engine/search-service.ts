@@ -1,0 +1,53 @@
+/**
+ * The one query path for search, facets and tag counts: the app's search box, `glimpse search/videos/tags` and the
+ * HTTP API all come here, so a tag a person removed hides the video everywhere (BrowseRepo: human edits win).
+ */
+import path from 'node:path';
+import { parseRequest, type ParsedRequestOf, type Results, type VideoSummary } from '../../shared/api.ts';
+import { COCO80 } from '../../shared/coco.ts';
+import { formatQuery, LOW_CONFIDENCE, parseQuery, resolveQuery } from '../../shared/query.ts';
+import { TAG_THRESHOLD } from '../../shared/tags.ts';
+import type { BrowseRepo } from '../store/browse-repo.ts';
+import type { VideoRow } from '../store/library-repo.ts';
+
+export class SearchService {
+  constructor(
+    private repo: BrowseRepo,
+    private summaries: (rows: VideoRow[]) => VideoSummary[],
+  ) {}
+
+  search(r: ParsedRequestOf<'library.search'>): Results['library.search'] {
+    const known = this.repo.knownTags();
+    for (const t of COCO80) known.add(t);
+    const query = resolveQuery(parseQuery(r.q), (v) => known.has(v.toLowerCase()));
+    const opts = { ...r, query, threshold: TAG_THRESHOLD, lowConfidence: LOW_CONFIDENCE, sep: path.sep };
+    const { total, rows } = this.repo.search(opts);
+    const sums = this.summaries(rows);
+    return {
+      total,
+      videos: sums.map((s, i) => ({ ...s, confidence: rows[i].confidence, mtimeMs: rows[i].mtime_ms })),
+      facets: r.facets ? this.repo.facets(opts) : [],
+      folders: r.facets ? this.repo.folders(path.sep) : [],
+      understood: formatQuery(query),
+    };
+  }
+
+  /** Every page of a search up to `limit` videos (the CLI's `videos --tag/--query`). */
+  searchAll(q: string, limit: number, offset: number): { total: number; videos: VideoSummary[] } {
+    const videos: VideoSummary[] = [];
+    let total = 0;
+    for (let at = offset; videos.length < limit; ) {
+      const page = this.search(parseRequest('library.search', { q, limit: Math.min(1000, limit - videos.length), offset: at }));
+      total = page.total;
+      videos.push(...page.videos);
+      at += page.videos.length;
+      if (!page.videos.length || at >= total) break;
+    }
+    return { total, videos };
+  }
+
+  /** Tag counts (the facets of an empty query). */
+  tagCounts(): { tag: string; count: number }[] {
+    return this.search(parseRequest('library.search', { q: '', facets: true, limit: 1 })).facets;
+  }
+}

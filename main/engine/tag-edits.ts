@@ -1,0 +1,43 @@
+/** Human tag edits (add, remove, rename) with undo; the undo stack is in the database (TagEditsRepo). */
+import type { ParsedRequestOf, Results } from '../../shared/api.ts';
+import { TAG_THRESHOLD } from '../../shared/tags.ts';
+import { HUMAN_NO, HUMAN_YES, type BrowseRepo } from '../store/browse-repo.ts';
+import type { TagEditsRepo } from '../store/tag-edits-repo.ts';
+import { EngineError } from './errors.ts';
+
+/** Tags compare case- and space-insensitively: "Dining  Table" is "dining table". */
+export const normTag = (t: string) => t.trim().toLowerCase().replace(/\s+/g, ' ');
+
+export class TagEditService {
+  constructor(
+    private browse: BrowseRepo,
+    private edits: TagEditsRepo,
+  ) {}
+
+  edit({ videoIds, add, remove }: ParsedRequestOf<'tags.edit'>): Results['tags.edit'] {
+    const ids = this.browse.videoExists(videoIds);
+    if (!ids.length) throw new EngineError('not_found', 'none of these videos exist');
+    const changes = [
+      ...add.map(normTag).flatMap((tag) => ids.map((videoId) => ({ videoId, tag, score: HUMAN_YES }))),
+      ...remove.map(normTag).flatMap((tag) => ids.map((videoId) => ({ videoId, tag, score: HUMAN_NO }))),
+    ];
+    const what = [...add.map((t) => `+${normTag(t)}`), ...remove.map((t) => `−${normTag(t)}`)].join(' ');
+    const changed = this.edits.apply(`${what} on ${ids.length} video${ids.length === 1 ? '' : 's'}`, changes);
+    return { changed, undoDepth: this.edits.depth() };
+  }
+
+  rename({ from, to }: ParsedRequestOf<'tags.rename'>): Results['tags.rename'] {
+    const a = normTag(from), b = normTag(to);
+    if (a === b) throw new EngineError('invalid', 'the new name is the same as the old one');
+    const ids = this.browse.videosWithTag(a, TAG_THRESHOLD);
+    if (!ids.length) throw new EngineError('not_found', `no video carries the tag “${a}”`);
+    const changes = ids.flatMap((videoId) => [{ videoId, tag: a, score: HUMAN_NO }, { videoId, tag: b, score: HUMAN_YES }]);
+    this.edits.apply(`rename ${a} → ${b}`, changes);
+    return { changed: ids.length, undoDepth: this.edits.depth() };
+  }
+
+  undo(): Results['tags.undo'] {
+    const undone = this.edits.undo();
+    return { undone, undoDepth: this.edits.depth() };
+  }
+}
