@@ -3,7 +3,16 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'electron-vite';
 
 // Native and wasm-backed packages stay external: they load from node_modules at run time.
-const external = ['better-sqlite3', '@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'nsfwjs', '@vladmandic/human', 'tsx'];
+const external = [
+  'better-sqlite3',
+  '@tensorflow/tfjs',
+  '@tensorflow/tfjs-backend-wasm',
+  '@tensorflow/tfjs-node',
+  '@tensorflow/tfjs-node-gpu',
+  'nsfwjs',
+  '@vladmandic/human',
+  'tsx',
+];
 
 export default defineConfig({
   main: {

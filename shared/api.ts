@@ -76,9 +76,18 @@ export type Channel = keyof typeof Requests;
 export type RequestOf<C extends Channel> = z.input<(typeof Requests)[C]>;
 export type ParsedRequestOf<C extends Channel> = z.output<(typeof Requests)[C]>;
 
-export interface RootInfo { id: number; path: string; videoCount: number; addedAt: string }
+export interface RootInfo {
+  id: number;
+  path: string;
+  videoCount: number;
+  addedAt: string;
+}
 
-export interface TagScore { tag: string; score: number; source: 'student' | 'teacher' | 'human' }
+export interface TagScore {
+  tag: string;
+  score: number;
+  source: 'student' | 'teacher' | 'human';
+}
 
 export interface VideoSummary {
   id: number;
@@ -94,7 +103,11 @@ export interface VideoSummary {
   hasThumbnail: boolean;
 }
 
-export interface FrameInfo { index: number; timeS: number; detections: { tag: string; score: number }[] }
+export interface FrameInfo {
+  index: number;
+  timeS: number;
+  detections: { tag: string; score: number }[];
+}
 
 export interface ScanInfo {
   id: number;
@@ -115,7 +128,10 @@ export interface VideoDetail extends VideoSummary {
   frames: FrameInfo[];
 }
 
-export interface TagCount { tag: string; count: number }
+export interface TagCount {
+  tag: string;
+  count: number;
+}
 
 export interface JobInfo {
   id: string;
@@ -154,7 +170,12 @@ export interface WatchStatusInfo {
 }
 
 /** A file the library could not use: a video that failed to probe/decode, or a path the walker could not read. */
-export interface IndexErrorInfo { path: string; error: string; kind: 'video' | 'walk'; videoId: number | null }
+export interface IndexErrorInfo {
+  path: string;
+  error: string;
+  kind: 'video' | 'walk';
+  videoId: number | null;
+}
 
 export interface Results {
   'library.addRoot': { root: RootInfo; jobId: string | null };
@@ -199,10 +220,17 @@ export interface SearchResult {
   understood: string;
 }
 
-export interface EditResult { changed: number; undoDepth: number }
+export interface EditResult {
+  changed: number;
+  undoDepth: number;
+}
 
 /** `family` null = the shipped default models (models.info says which family that is). */
-export interface Settings { k: number; teacherFps: number; family: ModelFamily | null }
+export interface Settings {
+  k: number;
+  teacherFps: number;
+  family: ModelFamily | null;
+}
 
 /** One video model in use (teacher or student). */
 export interface ModelInfo {
@@ -241,13 +269,26 @@ export interface ModelsInfo {
   lastTraining: TrainReport | null;
 }
 
-export interface LabelsImportResult { matched: number; unmatched: string[]; unknownTags: string[]; tagsSet: number }
+export interface LabelsImportResult {
+  matched: number;
+  unmatched: string[];
+  unknownTags: string[];
+  tagsSet: number;
+}
 
-export interface MetricSet { gap: number; map: number; hit1: number; precision: number; recall: number }
+export interface MetricSet {
+  gap: number;
+  map: number;
+  hit1: number;
+  precision: number;
+  recall: number;
+}
 
 /** Seconds and FLOPs of one scan (or the mean per video), by stage. Decoding is timed but not counted in FLOPs. */
 export interface StageCost {
-  decodeSeconds: number; cnnSeconds: number; modelSeconds: number;
+  decodeSeconds: number;
+  cnnSeconds: number;
+  modelSeconds: number;
   /** frame CNNs (MobileNetV2 embedding + centernet detector) over every frame looked at */
   cnnFlops: number;
   /** the video model over the frame features (0 when the detector's max-pooling stood in for one) */
@@ -262,25 +303,37 @@ export interface CompareSummary {
    */
   labelSource: string;
   videos: {
-    id: number; name: string; student: TagScore[]; teacher: TagScore[]; agreement: number;
-    studentSeconds: number; teacherSeconds: number; studentFrames: number; teacherFrames: number;
+    id: number;
+    name: string;
+    student: TagScore[];
+    teacher: TagScore[];
+    agreement: number;
+    studentSeconds: number;
+    teacherSeconds: number;
+    studentFrames: number;
+    teacherFrames: number;
     /** cost of each scan split by stage (decode, frame CNNs, video model) */
-    studentStages: StageCost; teacherStages: StageCost;
+    studentStages: StageCost;
+    teacherStages: StageCost;
   }[];
   library: {
-    pairs: number; student: MetricSet | null; teacher: MetricSet | null;
-    studentSecondsPerVideo: number; teacherSecondsPerVideo: number; studentFramesPerVideo: number; teacherFramesPerVideo: number;
+    pairs: number;
+    student: MetricSet | null;
+    teacher: MetricSet | null;
+    studentSecondsPerVideo: number;
+    teacherSecondsPerVideo: number;
+    studentFramesPerVideo: number;
+    teacherFramesPerVideo: number;
     /** mean cost per video of each scan kind, split by stage */
-    studentStages: StageCost; teacherStages: StageCost;
+    studentStages: StageCost;
+    teacherStages: StageCost;
   };
   /** Accuracy vs time: measured scans, plus k-frame students simulated from the teacher's cached frames. */
   curve: { label: string; k: number | null; secondsPerVideo: number; hit1: number; map: number; simulated: boolean }[];
 }
 
 /** Events pushed from the engine to every face (IPC `webContents.send`, SSE in browser mode, the CLI's bar). */
-export type EngineEvent =
-  | { type: 'job'; job: JobInfo }
-  | { type: 'video'; videoId: number };
+export type EngineEvent = { type: 'job'; job: JobInfo } | { type: 'video'; videoId: number };
 
 /** What a renderer holds: the same shape whether it talks to Electron's preload or to the HTTP server. */
 export interface GlimpseClient {
@@ -297,7 +350,10 @@ export interface GlimpseClient {
 }
 
 /** A failure the user can act on; the message is shown as-is. */
-export interface ApiError { error: string; code: 'invalid' | 'not_found' | 'forbidden' | 'internal' }
+export interface ApiError {
+  error: string;
+  code: 'invalid' | 'not_found' | 'forbidden' | 'internal';
+}
 
 export function parseRequest<C extends Channel>(channel: C, raw: unknown): ParsedRequestOf<C> {
   return Requests[channel].parse(raw ?? {}) as ParsedRequestOf<C>;

@@ -28,12 +28,26 @@ export function tokenize(input: string): Token[] {
   const s = input;
   while (i < s.length) {
     const c = s[i];
-    if (/\s/.test(c)) { i++; continue; }
-    if (c === '(' || c === ')') { out.push({ t: c }); i++; continue; }
-    if ((c === '-' || c === '!') && i + 1 < s.length && !/\s/.test(s[i + 1])) { out.push({ t: 'not' }); i++; continue; }
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
+    if (c === '(' || c === ')') {
+      out.push({ t: c });
+      i++;
+      continue;
+    }
+    if ((c === '-' || c === '!') && i + 1 < s.length && !/\s/.test(s[i + 1])) {
+      out.push({ t: 'not' });
+      i++;
+      continue;
+    }
     let field: QueryField = 'any';
     const prefix = /^(tag|name|text):/i.exec(s.slice(i));
-    if (prefix) { field = prefix[1].toLowerCase() === 'tag' ? 'tag' : 'text'; i += prefix[0].length; }
+    if (prefix) {
+      field = prefix[1].toLowerCase() === 'tag' ? 'tag' : 'text';
+      i += prefix[0].length;
+    }
     if (s[i] === '"') {
       const end = s.indexOf('"', i + 1);
       const value = (end < 0 ? s.slice(i + 1) : s.slice(i + 1, end)).trim();
@@ -76,7 +90,10 @@ export function parseQuery(input: string): QueryNode | null {
     for (;;) {
       const tk = peek();
       if (!tk || tk.t === 'or' || tk.t === ')') break;
-      if (tk.t === 'and') { pos++; continue; }
+      if (tk.t === 'and') {
+        pos++;
+        continue;
+      }
       const u = parseUnary();
       if (u) items.push(u);
     }
@@ -111,9 +128,12 @@ export function parseQuery(input: string): QueryNode | null {
 export function resolveQuery(node: QueryNode | null, isTag: (value: string) => boolean): QueryNode | null {
   if (!node) return null;
   switch (node.type) {
-    case 'term': return node.field === 'any' ? { ...node, field: isTag(node.value) ? 'tag' : 'text' } : node;
-    case 'not': return { type: 'not', item: resolveQuery(node.item, isTag)! };
-    default: return { type: node.type, items: node.items.map((n) => resolveQuery(n, isTag)!) };
+    case 'term':
+      return node.field === 'any' ? { ...node, field: isTag(node.value) ? 'tag' : 'text' } : node;
+    case 'not':
+      return { type: 'not', item: resolveQuery(node.item, isTag)! };
+    default:
+      return { type: node.type, items: node.items.map((n) => resolveQuery(n, isTag)!) };
   }
 }
 
@@ -125,9 +145,12 @@ export function formatQuery(node: QueryNode | null): string {
       const v = /[\s()"]/.test(node.value) ? `"${node.value.replace(/"/g, '')}"` : node.value;
       return node.field === 'any' ? v : `${node.field}:${v}`;
     }
-    case 'not': return `NOT ${formatQuery(node.item)}`;
-    case 'and': return node.items.map((n) => (n.type === 'or' ? `(${formatQuery(n)})` : formatQuery(n))).join(' AND ');
-    case 'or': return node.items.map(formatQuery).join(' OR ');
+    case 'not':
+      return `NOT ${formatQuery(node.item)}`;
+    case 'and':
+      return node.items.map((n) => (n.type === 'or' ? `(${formatQuery(n)})` : formatQuery(n))).join(' AND ');
+    case 'or':
+      return node.items.map(formatQuery).join(' OR ');
   }
 }
 
@@ -135,9 +158,12 @@ export function formatQuery(node: QueryNode | null): string {
 export function positiveTags(node: QueryNode | null, negated = false): string[] {
   if (!node) return [];
   switch (node.type) {
-    case 'term': return node.field === 'tag' && !negated ? [node.value] : [];
-    case 'not': return positiveTags(node.item, !negated);
-    default: return node.items.flatMap((n) => positiveTags(n, negated));
+    case 'term':
+      return node.field === 'tag' && !negated ? [node.value] : [];
+    case 'not':
+      return positiveTags(node.item, !negated);
+    default:
+      return node.items.flatMap((n) => positiveTags(n, negated));
   }
 }
 

@@ -19,7 +19,9 @@ function find(dir) {
   });
 }
 
-const files = find(here).map((f) => path.relative(root, f)).sort()
+const files = find(here)
+  .map((f) => path.relative(root, f))
+  .sort()
   .filter((f) => !filters.length || filters.some((s) => f.includes(s)));
 if (!files.length) {
   console.error(`no test files matched ${filters.join(' ') || 'tests/**/*.test.ts'}`);

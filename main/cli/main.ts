@@ -50,12 +50,24 @@ export async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
-      args: argv, allowPositionals: true, strict: true,
+      args: argv,
+      allowPositionals: true,
+      strict: true,
       options: {
-        db: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
-        k: { type: 'string' }, port: { type: 'string' }, query: { type: 'string' }, 'no-scan': { type: 'boolean', default: false },
-        student: { type: 'boolean', default: false }, teacher: { type: 'boolean', default: false }, 'no-open': { type: 'boolean', default: false },
-        format: { type: 'string' }, out: { type: 'string' }, family: { type: 'string' }, epochs: { type: 'string' },
+        db: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+        k: { type: 'string' },
+        port: { type: 'string' },
+        query: { type: 'string' },
+        'no-scan': { type: 'boolean', default: false },
+        student: { type: 'boolean', default: false },
+        teacher: { type: 'boolean', default: false },
+        'no-open': { type: 'boolean', default: false },
+        format: { type: 'string' },
+        out: { type: 'string' },
+        family: { type: 'string' },
+        epochs: { type: 'string' },
         concurrency: { type: 'string' },
       },
     });
@@ -63,21 +75,33 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`glimpse: ${(e as Error).message}\n\n${USAGE}`);
     return 2;
   }
-  const { values: o, positionals: [cmd, ...args] } = parsed;
-  if (o.help || !cmd) { process.stdout.write(USAGE); return cmd || o.help ? 0 : 2; }
+  const {
+    values: o,
+    positionals: [cmd, ...args],
+  } = parsed;
+  if (o.help || !cmd) {
+    process.stdout.write(USAGE);
+    return cmd || o.help ? 0 : 2;
+  }
 
   const k = o.k !== undefined ? Number(o.k) : undefined;
   if (k !== undefined && !(Number.isInteger(k) && k >= 1 && k <= 300)) return fail('--k must be an integer from 1 to 300', 2);
   const family = o.family;
   if (family !== undefined && !isFamily(family)) return fail(`--family must be one of ${ModelFamily.options.join(', ')}`, 2);
   const decoders = o.concurrency !== undefined ? Number(o.concurrency) : undefined;
-  if (decoders !== undefined && !(Number.isInteger(decoders) && decoders >= 1 && decoders <= 16)) return fail('--concurrency must be an integer from 1 to 16', 2);
-  const engine = new Engine({ dbPath: o.db ?? defaultDbPath(), scan: { ...(k ? { k } : {}), ...(family ? { family } : {}), ...(decoders ? { decoders } : {}) } });
+  if (decoders !== undefined && !(Number.isInteger(decoders) && decoders >= 1 && decoders <= 16))
+    return fail('--concurrency must be an integer from 1 to 16', 2);
+  const engine = new Engine({
+    dbPath: o.db ?? defaultDbPath(),
+    scan: { ...(k ? { k } : {}), ...(family ? { family } : {}), ...(decoders ? { decoders } : {}) },
+  });
   const out = (value: unknown, text: () => string) => process.stdout.write(o.json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
   const waitJob = async (jobId: string | null): Promise<JobInfo | null> => {
     if (!jobId) return null;
     const bar = new ProgressPrinter(process.stderr, o.json);
-    const onEvent = (e: { type: string; job?: JobInfo }) => { if (e.type === 'job' && e.job?.id === jobId) bar.update(e.job); };
+    const onEvent = (e: { type: string; job?: JobInfo }) => {
+      if (e.type === 'job' && e.job?.id === jobId) bar.update(e.job);
+    };
     engine.events.on('event', onEvent);
     const stop = () => engine.jobs.cancel(jobId);
     process.once('SIGINT', stop);
@@ -111,9 +135,20 @@ export async function main(argv: string[]): Promise<number> {
         const { videos } = await engine.call('library.videos', { limit: 100_000 });
         const mine = videos.filter((v) => v.path.startsWith(root.path + path.sep));
         const errors = mine.filter((v) => v.status === 'error');
-        out({ root, job, videos: mine.length, tagged: mine.filter((v) => v.status === 'ok').length, errors: errors.map((v) => ({ path: v.path, error: v.error })) },
-          () => [`${root.path}: ${mine.length} videos, ${mine.filter((v) => v.status === 'ok').length} tagged, ${errors.length} errors`,
-            ...errors.map((v) => `  error: ${v.path}: ${v.error}`)].join('\n'));
+        out(
+          {
+            root,
+            job,
+            videos: mine.length,
+            tagged: mine.filter((v) => v.status === 'ok').length,
+            errors: errors.map((v) => ({ path: v.path, error: v.error })),
+          },
+          () =>
+            [
+              `${root.path}: ${mine.length} videos, ${mine.filter((v) => v.status === 'ok').length} tagged, ${errors.length} errors`,
+              ...errors.map((v) => `  error: ${v.path}: ${v.error}`),
+            ].join('\n'),
+        );
         return job && job.state !== 'done' ? 1 : 0;
       }
       case 'search':
@@ -126,8 +161,13 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'show': {
         const v = await engine.call('library.video', { id: Number(args[0]) });
-        out(v, () => [videoLine(v), ...v.scans.map((s) => `  scan ${s.kind} ${s.model}: ${s.frames} frames, ${s.seconds.toFixed(2)} s`),
-          ...v.frames.map((f) => `  ${f.timeS.toFixed(2)}s ${f.detections.map((d) => `${d.tag} ${d.score.toFixed(2)}`).join(', ')}`)].join('\n'));
+        out(v, () =>
+          [
+            videoLine(v),
+            ...v.scans.map((s) => `  scan ${s.kind} ${s.model}: ${s.frames} frames, ${s.seconds.toFixed(2)} s`),
+            ...v.frames.map((f) => `  ${f.timeS.toFixed(2)}s ${f.detections.map((d) => `${d.tag} ${d.score.toFixed(2)}`).join(', ')}`),
+          ].join('\n'),
+        );
         return 0;
       }
       case 'tags': {
@@ -139,7 +179,10 @@ export async function main(argv: string[]): Promise<number> {
         if (o.student === o.teacher) return fail('choose one of --student or --teacher', 2);
         const ids = await videoIdsOf(engine, args);
         if (args.length && !ids.length) return fail(`no library video matches ${args.join(' ')}`, 1);
-        const { jobId } = await engine.call('scan.start', { kind: o.teacher ? 'teacher' : 'student', videoIds: ids.length ? ids : undefined });
+        const { jobId } = await engine.call('scan.start', {
+          kind: o.teacher ? 'teacher' : 'student',
+          videoIds: ids.length ? ids : undefined,
+        });
         const job = await waitJob(jobId);
         out(job, () => `scan ${job?.state}: ${job?.done}/${job?.total}`);
         return job?.state === 'done' ? 0 : 1;
@@ -147,15 +190,25 @@ export async function main(argv: string[]): Promise<number> {
       case 'compare': {
         const r = await engine.call('compare.summary', {});
         const m = (x: { gap: number; map: number; hit1: number; precision: number; recall: number } | null) =>
-          (x ? `GAP ${x.gap.toFixed(3)}  mAP ${x.map.toFixed(3)}  hit@1 ${x.hit1.toFixed(3)}  P ${x.precision.toFixed(3)}  R ${x.recall.toFixed(3)}` : '–');
-        out(r, () => !r.library.pairs ? 'no video has both a student and a teacher scan yet (run: glimpse scan --teacher)' : [
-          `${r.library.pairs} videos with both scans; labels: ${r.labelSource}`,
-          `student: ${m(r.library.student)}   ${r.library.studentSecondsPerVideo.toFixed(2)} s/video, ${r.library.studentFramesPerVideo.toFixed(1)} frames`,
-          `teacher: ${m(r.library.teacher)}   ${r.library.teacherSecondsPerVideo.toFixed(2)} s/video, ${r.library.teacherFramesPerVideo.toFixed(1)} frames`,
-          '', 'per video (agreement = student vs teacher tags):',
-          ...r.videos.map((v) => `  ${v.name}: agreement ${v.agreement.toFixed(2)}, student ${v.studentSeconds.toFixed(2)} s / teacher ${v.teacherSeconds.toFixed(2)} s`
-            + `  [${v.student.map((t) => t.tag).join(', ')}] vs [${v.teacher.map((t) => t.tag).join(', ')}]`),
-        ].join('\n'));
+          x
+            ? `GAP ${x.gap.toFixed(3)}  mAP ${x.map.toFixed(3)}  hit@1 ${x.hit1.toFixed(3)}  P ${x.precision.toFixed(3)}  R ${x.recall.toFixed(3)}`
+            : '–';
+        out(r, () =>
+          !r.library.pairs
+            ? 'no video has both a student and a teacher scan yet (run: glimpse scan --teacher)'
+            : [
+                `${r.library.pairs} videos with both scans; labels: ${r.labelSource}`,
+                `student: ${m(r.library.student)}   ${r.library.studentSecondsPerVideo.toFixed(2)} s/video, ${r.library.studentFramesPerVideo.toFixed(1)} frames`,
+                `teacher: ${m(r.library.teacher)}   ${r.library.teacherSecondsPerVideo.toFixed(2)} s/video, ${r.library.teacherFramesPerVideo.toFixed(1)} frames`,
+                '',
+                'per video (agreement = student vs teacher tags):',
+                ...r.videos.map(
+                  (v) =>
+                    `  ${v.name}: agreement ${v.agreement.toFixed(2)}, student ${v.studentSeconds.toFixed(2)} s / teacher ${v.teacherSeconds.toFixed(2)} s` +
+                    `  [${v.student.map((t) => t.tag).join(', ')}] vs [${v.teacher.map((t) => t.tag).join(', ')}]`,
+                ),
+              ].join('\n'),
+        );
         return 0;
       }
       case 'train': {
@@ -165,24 +218,38 @@ export async function main(argv: string[]): Promise<number> {
         const job = await waitJob(jobId);
         const info = await engine.call('models.info', {});
         const t = info.lastTraining;
-        const fmt = (x: { gap: number; map: number; hit1: number } | null) => (x ? `GAP ${x.gap.toFixed(3)} mAP ${x.map.toFixed(3)} hit@1 ${x.hit1.toFixed(3)}` : '–');
-        out({ job, training: job?.state === 'done' ? t : null }, () => (job?.state !== 'done' ? `training ${job?.state}: ${job?.error ?? job?.message}`
-          : [`trained ${t?.family} on ${t?.videos} videos (${t?.labelSources.human} with your tags, ${t?.labelSources.teacher} labelled by the teacher)`,
-            `student k=${t?.k} held-out: before ${fmt(t?.before ?? null)}`, `                     after  ${fmt(t?.after ?? null)}`,
-            `teacher held-out:            ${fmt(t?.teacher ?? null)}`].join('\n')));
+        const fmt = (x: { gap: number; map: number; hit1: number } | null) =>
+          x ? `GAP ${x.gap.toFixed(3)} mAP ${x.map.toFixed(3)} hit@1 ${x.hit1.toFixed(3)}` : '–';
+        out({ job, training: job?.state === 'done' ? t : null }, () =>
+          job?.state !== 'done'
+            ? `training ${job?.state}: ${job?.error ?? job?.message}`
+            : [
+                `trained ${t?.family} on ${t?.videos} videos (${t?.labelSources.human} with your tags, ${t?.labelSources.teacher} labelled by the teacher)`,
+                `student k=${t?.k} held-out: before ${fmt(t?.before ?? null)}`,
+                `                     after  ${fmt(t?.after ?? null)}`,
+                `teacher held-out:            ${fmt(t?.teacher ?? null)}`,
+              ].join('\n'),
+        );
         return job?.state === 'done' ? 0 : 1;
       }
       case 'models': {
         const r = await engine.call('models.info', {});
-        const line = (x: typeof r.teacher) => (x ? `${x.role}: ${x.family}${x.k ? ` k=${x.k}` : ''} (${x.origin}, ${x.dir}), ${(x.flopsPerVideo / 1e6).toFixed(1)} MFLOPs/video` : '');
+        const line = (x: typeof r.teacher) =>
+          x
+            ? `${x.role}: ${x.family}${x.k ? ` k=${x.k}` : ''} (${x.origin}, ${x.dir}), ${(x.flopsPerVideo / 1e6).toFixed(1)} MFLOPs/video`
+            : '';
         out(r, () => [line(r.teacher), line(r.student), ...r.problems.map((p) => `problem: ${p}`)].filter(Boolean).join('\n'));
         return r.teacher && r.student ? 0 : 1;
       }
       case 'labels': {
         if (args[0] !== 'import' || !args[1]) return fail('usage: glimpse labels import FILE.csv', 2);
         const r = await engine.call('labels.import', { csvPath: path.resolve(args[1]) });
-        out(r, () => [`${r.matched} videos labelled (${r.tagsSet} tags); ${r.unmatched.length} rows matched no library video`,
-          ...(r.unknownTags.length ? [`not COCO-80 names, skipped: ${r.unknownTags.join(', ')}`] : [])].join('\n'));
+        out(r, () =>
+          [
+            `${r.matched} videos labelled (${r.tagsSet} tags); ${r.unmatched.length} rows matched no library video`,
+            ...(r.unknownTags.length ? [`not COCO-80 names, skipped: ${r.unknownTags.join(', ')}`] : []),
+          ].join('\n'),
+        );
         return 0;
       }
       case 'jobs': {
@@ -217,15 +284,19 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'doctor': {
         const r = await engine.call('system.doctor', {});
-        out(r, () => [
-          `glimpse ${r.version} on node ${r.node}`,
-          `backend:  ${r.backend.name} — ${r.backend.reason}`,
-          ...r.backend.tried.filter((t) => !t.ok).map((t) => `          (${t.name} unavailable: ${t.error})`),
-          `ffmpeg:   ${r.ffmpeg ? `${r.ffmpeg.version} at ${r.ffmpeg.path}` : 'NOT FOUND'}`,
-          `ffprobe:  ${r.ffprobe ? `${r.ffprobe.version} at ${r.ffprobe.path}` : 'NOT FOUND'}`,
-          ...r.models.map((m) => `model:    ${m.found ? 'ok     ' : 'MISSING'} ${m.name} (${m.file})`),
-          `database: ${r.dbPath}`, `data:     ${r.dataDir}`, `cache:    ${r.cacheDir}`,
-        ].join('\n'));
+        out(r, () =>
+          [
+            `glimpse ${r.version} on node ${r.node}`,
+            `backend:  ${r.backend.name} — ${r.backend.reason}`,
+            ...r.backend.tried.filter((t) => !t.ok).map((t) => `          (${t.name} unavailable: ${t.error})`),
+            `ffmpeg:   ${r.ffmpeg ? `${r.ffmpeg.version} at ${r.ffmpeg.path}` : 'NOT FOUND'}`,
+            `ffprobe:  ${r.ffprobe ? `${r.ffprobe.version} at ${r.ffprobe.path}` : 'NOT FOUND'}`,
+            ...r.models.map((m) => `model:    ${m.found ? 'ok     ' : 'MISSING'} ${m.name} (${m.file})`),
+            `database: ${r.dbPath}`,
+            `data:     ${r.dataDir}`,
+            `cache:    ${r.cacheDir}`,
+          ].join('\n'),
+        );
         return r.ffmpeg && r.ffprobe && r.models.every((m) => m.found) && r.backend.name !== 'none' ? 0 : 1;
       }
       case 'serve': {
@@ -233,9 +304,14 @@ export async function main(argv: string[]): Promise<number> {
         const server = await startServer(engine, { port });
         // While serving, library folders are watched (one-shot commands never watch); a root that cannot be
         // watched (inotify limit) is rescanned periodically instead, and that is said here.
-        engine.libraryOps.startWatching({}, (s) => process.stderr.write(`glimpse: ${s.path}: ${s.reason ?? 'watching for changes again'}\n`));
+        engine.libraryOps.startWatching({}, (s) =>
+          process.stderr.write(`glimpse: ${s.path}: ${s.reason ?? 'watching for changes again'}\n`),
+        );
         out({ url: server.url, token: server.token }, () => `Glimpse is running at ${server.url}\n(press Ctrl+C to stop)`);
-        await new Promise<void>((resolve) => { process.once('SIGINT', resolve); process.once('SIGTERM', resolve); });
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+        });
         await server.close();
         return 0;
       }
@@ -251,7 +327,9 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-function isFamily(f: string): f is ModelFamily { return (ModelFamily.options as readonly string[]).includes(f); }
+function isFamily(f: string): f is ModelFamily {
+  return (ModelFamily.options as readonly string[]).includes(f);
+}
 
 /** Scan targets: numbers are video ids; anything else is a file or folder whose library videos are meant. */
 async function videoIdsOf(engine: Engine, args: string[]): Promise<number[]> {
@@ -261,7 +339,13 @@ async function videoIdsOf(engine: Engine, args: string[]): Promise<number[]> {
   for (const a of args) if (/^\d+$/.test(a)) ids.add(Number(a));
   if (paths.length) {
     const { videos } = await engine.call('library.videos', { limit: 100_000 });
-    const real = paths.map((p) => { try { return fs.realpathSync(p); } catch { return p; } });
+    const real = paths.map((p) => {
+      try {
+        return fs.realpathSync(p);
+      } catch {
+        return p;
+      }
+    });
     for (const v of videos) if (real.some((p) => v.path === p || v.path.startsWith(p + path.sep))) ids.add(v.id);
   }
   return [...ids];

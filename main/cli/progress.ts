@@ -16,13 +16,20 @@ export function renderBar(job: Pick<JobInfo, 'done' | 'total' | 'etaS' | 'messag
 
 export class ProgressPrinter {
   private lastLine = '';
-  constructor(private stream: NodeJS.WriteStream = process.stderr, private quiet = false) {}
+  constructor(
+    private stream: NodeJS.WriteStream = process.stderr,
+    private quiet = false,
+  ) {}
 
   update(job: JobInfo): void {
     if (this.quiet) return;
     if (this.stream.isTTY) {
       const cols = this.stream.columns ?? 100;
-      this.stream.write(`\r${renderBar(job).slice(0, cols - 1).padEnd(cols - 1)}`);
+      this.stream.write(
+        `\r${renderBar(job)
+          .slice(0, cols - 1)
+          .padEnd(cols - 1)}`,
+      );
     } else {
       const line = `${job.done}/${job.total} ${job.message}`;
       if (line !== this.lastLine) this.stream.write(`${line}\n`);
@@ -30,5 +37,7 @@ export class ProgressPrinter {
     }
   }
 
-  end(): void { if (!this.quiet && this.stream.isTTY) this.stream.write('\n'); }
+  end(): void {
+    if (!this.quiet && this.stream.isTTY) this.stream.write('\n');
+  }
 }

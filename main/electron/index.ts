@@ -12,7 +12,9 @@ import { glimpseProtocolResponse } from './protocol.ts';
 import { ELECTRON_CSP, secureWebPreferences, windowOpenPolicy } from './security.ts';
 
 app.setName('Glimpse');
-protocol.registerSchemesAsPrivileged([{ scheme: 'glimpse', privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } }]);
+protocol.registerSchemesAsPrivileged([
+  { scheme: 'glimpse', privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } },
+]);
 
 let engine: Engine | null = null;
 
@@ -31,7 +33,11 @@ async function createWindow(): Promise<void> {
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
 
   const win = new BrowserWindow({
-    width: 1280, height: 860, show: false, title: 'Glimpse', backgroundColor: '#111418',
+    width: 1280,
+    height: 860,
+    show: false,
+    title: 'Glimpse',
+    backgroundColor: '#111418',
     webPreferences: secureWebPreferences(path.join(import.meta.dirname, '../preload/preload.cjs')),
   });
   const entry = path.join(import.meta.dirname, '../renderer/index.html');
@@ -40,10 +46,20 @@ async function createWindow(): Promise<void> {
 
   win.webContents.on('will-navigate', (ev) => ev.preventDefault());
   win.webContents.setWindowOpenHandler(({ url }) => ({
-    action: windowOpenPolicy(url,
-      async (u) => (await dialog.showMessageBox(win, { type: 'question', buttons: ['Open', 'Cancel'], defaultId: 1, cancelId: 1,
-        message: `Open ${u} in your browser?` })).response === 0,
-      (u) => shell.openExternal(u)).action,
+    action: windowOpenPolicy(
+      url,
+      async (u) =>
+        (
+          await dialog.showMessageBox(win, {
+            type: 'question',
+            buttons: ['Open', 'Cancel'],
+            defaultId: 1,
+            cancelId: 1,
+            message: `Open ${u} in your browser?`,
+          })
+        ).response === 0,
+      (u) => shell.openExternal(u),
+    ).action,
   }));
   win.on('closed', unregister);
   win.once('ready-to-show', () => win.show());
@@ -56,5 +72,13 @@ app.on('web-contents-created', (_e, contents) => {
   contents.on('will-navigate', (ev) => ev.preventDefault());
   contents.on('will-redirect', (ev) => ev.preventDefault());
 });
-app.whenReady().then(createWindow).catch((err) => { console.error(err); app.quit(); });
-app.on('window-all-closed', () => { void engine?.close().finally(() => app.quit()); });
+app
+  .whenReady()
+  .then(createWindow)
+  .catch((err) => {
+    console.error(err);
+    app.quit();
+  });
+app.on('window-all-closed', () => {
+  void engine?.close().finally(() => app.quit());
+});

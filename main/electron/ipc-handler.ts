@@ -10,9 +10,13 @@ import { toApiError } from '../engine/errors.ts';
 export type IpcReply = { ok: true; value: unknown } | { ok: false; error: { error: string; code: string } };
 
 /** The parts of Electron's IpcMainInvokeEvent the handler reads. */
-export interface SenderEvent { senderFrame?: { url: string } | null }
+export interface SenderEvent {
+  senderFrame?: { url: string } | null;
+}
 
-export interface EngineLike { call(channel: Channel, request: unknown): Promise<unknown> }
+export interface EngineLike {
+  call(channel: Channel, request: unknown): Promise<unknown>;
+}
 
 /** [channel, request]: exactly two arguments, a short channel name. */
 export const Envelope = z.tuple([z.string().min(1).max(64), z.unknown()]);
@@ -20,11 +24,16 @@ export const Envelope = z.tuple([z.string().min(1).max(64), z.unknown()]);
 export const NoArgs = z.tuple([]);
 
 export class UntrustedSenderError extends Error {
-  constructor() { super('IPC from an untrusted frame'); this.name = 'UntrustedSenderError'; }
+  constructor() {
+    super('IPC from an untrusted frame');
+    this.name = 'UntrustedSenderError';
+  }
 }
 
 export function makeSenderCheck(isTrusted: (url: string | undefined) => boolean): (e: SenderEvent) => void {
-  return (e) => { if (!isTrusted(e.senderFrame?.url)) throw new UntrustedSenderError(); };
+  return (e) => {
+    if (!isTrusted(e.senderFrame?.url)) throw new UntrustedSenderError();
+  };
 }
 
 export function makeCallHandler(engine: EngineLike, checkSender: (e: SenderEvent) => void) {

@@ -14,9 +14,11 @@ export function registerIpc(engine: Engine, win: BrowserWindow, appEntryUrl: str
     checkSender(e);
     NoArgs.parse(args);
     const r = await dialog.showOpenDialog(win, { properties: ['openDirectory'] });
-    return r.canceled ? null : r.filePaths[0] ?? null;
+    return r.canceled ? null : (r.filePaths[0] ?? null);
   });
-  const forward = (ev: EngineEvent) => { if (!win.isDestroyed()) win.webContents.send(IPC.event, ev); };
+  const forward = (ev: EngineEvent) => {
+    if (!win.isDestroyed()) win.webContents.send(IPC.event, ev);
+  };
   engine.events.on('event', forward);
   return () => {
     ipcMain.removeHandler(IPC.call);

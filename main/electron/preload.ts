@@ -17,7 +17,11 @@ contextBridge.exposeInMainWorld('glimpse', {
   onEvent(listener: (event: unknown) => void): () => void {
     const wrapped = (_e: IpcRendererEvent, ev: unknown) => listener(ev);
     ipcRenderer.on(IPC.event, wrapped);
-    return () => { ipcRenderer.off(IPC.event, wrapped); };
+    return () => {
+      ipcRenderer.off(IPC.event, wrapped);
+    };
   },
-  pickFolder(): Promise<string | null> { return ipcRenderer.invoke(IPC.pickFolder) as Promise<string | null>; },
+  pickFolder(): Promise<string | null> {
+    return ipcRenderer.invoke(IPC.pickFolder) as Promise<string | null>;
+  },
 });

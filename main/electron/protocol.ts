@@ -13,14 +13,22 @@ import { parseRange, videoMime } from '../server/range.ts';
 
 /** The engine's MediaAccess (or a stand-in in tests). */
 export interface MediaSource {
-  media: { thumbnailPath(videoId: number): string | null; mediaPath(videoId: number): string; framePath(videoId: number, index: number): Promise<string> };
+  media: {
+    thumbnailPath(videoId: number): string | null;
+    mediaPath(videoId: number): string;
+    framePath(videoId: number, index: number): Promise<string>;
+  };
 }
 
 const text = (status: number, body: string) => new Response(body, { status, headers: { 'Content-Type': 'text/plain' } });
 
 export async function glimpseProtocolResponse(source: MediaSource, req: Request): Promise<Response> {
   let url: URL;
-  try { url = new URL(req.url); } catch { return text(400, 'bad url'); }
+  try {
+    url = new URL(req.url);
+  } catch {
+    return text(400, 'bad url');
+  }
   if (url.protocol !== 'glimpse:') return text(404, 'not found');
   if (req.method !== 'GET' && req.method !== 'HEAD') return text(405, 'method not allowed');
   const host = url.hostname;
@@ -47,7 +55,11 @@ function fileResponse(file: string, type: string): Response {
 
 function rangeResponse(file: string, req: Request): Response {
   const size = fs.statSync(file).size;
-  const headers: Record<string, string> = { 'Content-Type': videoMime(file), 'Accept-Ranges': 'bytes', 'X-Content-Type-Options': 'nosniff' };
+  const headers: Record<string, string> = {
+    'Content-Type': videoMime(file),
+    'Accept-Ranges': 'bytes',
+    'X-Content-Type-Options': 'nosniff',
+  };
   const r = parseRange(req.headers.get('range'), size);
   if (r.status === 416) return new Response(null, { status: 416, headers: { ...headers, 'Content-Range': `bytes */${size}` } });
   if (r.status === 206) headers['Content-Range'] = `bytes ${r.start}-${r.end}/${size}`;

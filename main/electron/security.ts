@@ -21,8 +21,16 @@ export function secureWebPreferences(preload: string): WebPreferences {
 }
 
 export const ELECTRON_CSP = [
-  "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data: glimpse:",
-  "media-src 'self' glimpse:", "connect-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "form-action 'none'",
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: glimpse:",
+  "media-src 'self' glimpse:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+  "form-action 'none'",
 ].join('; ');
 
 /** Only the app's own page may call the engine: its file:// entry, or the dev server when one is configured. */
@@ -33,22 +41,37 @@ export function isTrustedSender(url: string | undefined, appEntryUrl: string, de
     if (devServerUrl && u.origin === new URL(devServerUrl).origin) return true;
     const entry = new URL(appEntryUrl);
     return u.protocol === 'file:' && u.pathname === entry.pathname;
-  } catch { return false; }
+  } catch {
+    return false;
+  }
 }
 
 /** External links leave the app only as http(s), after the user confirms, and through the OS browser. */
 export function isAllowedExternalUrl(url: string): boolean {
-  try { return ['http:', 'https:'].includes(new URL(url).protocol); } catch { return false; }
+  try {
+    return ['http:', 'https:'].includes(new URL(url).protocol);
+  } catch {
+    return false;
+  }
 }
 
 /**
  * What a window.open / target=_blank asks for: the app window always answers `deny`; an http(s) URL then goes to
  * the OS browser only if the person confirms. `confirm` and `open` are Electron's dialog and shell in the app.
  */
-export function windowOpenPolicy(url: string, confirm: (url: string) => Promise<boolean>, open: (url: string) => Promise<void>):
-  { action: 'deny'; opened: Promise<boolean> } {
+export function windowOpenPolicy(
+  url: string,
+  confirm: (url: string) => Promise<boolean>,
+  open: (url: string) => Promise<void>,
+): { action: 'deny'; opened: Promise<boolean> } {
   const opened = isAllowedExternalUrl(url)
-    ? confirm(url).then(async (yes) => { if (yes) await open(url); return yes; }, () => false)
+    ? confirm(url).then(
+        async (yes) => {
+          if (yes) await open(url);
+          return yes;
+        },
+        () => false,
+      )
     : Promise.resolve(false);
   return { action: 'deny', opened };
 }

@@ -96,8 +96,14 @@ export class Engine {
     this.models = new ModelService(this.db, this.dbPath, this.dataDir, () => this.settings.scan(), opts.modelsDir);
     this.settings.onChange(() => this.models.invalidate());
     this.media = new MediaAccess(this.browse, this.cacheDir);
-    this.scanner = new ScanService(this.library, this.scans, () => this.cnnClient(), this.media.thumbsDir, () => this.settings.scan(),
-      (kind) => this.models.tagger(kind));
+    this.scanner = new ScanService(
+      this.library,
+      this.scans,
+      () => this.cnnClient(),
+      this.media.thumbsDir,
+      () => this.settings.scan(),
+      (kind) => this.models.tagger(kind),
+    );
     this.libraryOps = new LibraryOps(this.db, this.library, this.jobs, (ctx) => this.scanVideos(ctx, 'student', null));
     this.libraryOps.cacheDir = this.cacheDir; // posters of pruned videos go; frames stay under a size limit
     this.jobHistory = new JobHistory(new JobRunsRepo(this.db), this.jobs);
@@ -122,111 +128,162 @@ export class Engine {
     this.jobs.cancelAll();
     const cnn = this.cnn;
     this.cnn = null;
-    if (cnn) await cnn.then((c) => c.close(), () => undefined);
+    if (cnn)
+      await cnn.then(
+        (c) => c.close(),
+        () => undefined,
+      );
     this.db.close();
   }
 
   private cnnClient(): Promise<CnnClient> {
     if (!this.cnn) {
       this.cnn = CnnClient.start();
-      this.cnn.catch(() => { this.cnn = null; });
+      this.cnn.catch(() => {
+        this.cnn = null;
+      });
     }
     return this.cnn;
   }
 
   private channelMap(): Handlers {
     return {
-    'library.search': (r) => this.search.search(r),
-    'tags.edit': (r) => this.edits.edit(r),
-    'tags.rename': (r) => this.edits.rename(r),
-    'tags.undo': () => this.edits.undo(),
-    'tags.export': ({ format }) => exportTags(this.browse, format),
-    'settings.get': () => this.settings.get(),
-    'settings.set': (r) => this.settings.set(r),
-    'cache.info': () => this.media.cacheInfo(),
-    'cache.clear': () => this.media.clearCache(),
-    'compare.summary': async () => this.compare.summary(await this.models.tagger('student').catch(() => null)),
-    'library.addRoot': async ({ path: p, scan }) => {
-      const abs = path.resolve(p);
-      let st: fs.Stats;
-      try { st = fs.statSync(abs); } catch { throw new EngineError('not_found', `folder not found: ${abs}`); }
-      if (!st.isDirectory()) throw new EngineError('invalid', `not a folder: ${abs}`);
-      const real = fs.realpathSync(abs);
-      const row = this.library.addRoot(real);
-      // Indexing (walk + fingerprint + probe) always runs: it is cheap; `scan` only decides whether tagging follows.
-      const jobId = this.libraryOps.enqueueRescan({ rootIds: [row.id], scan });
-      const root = this.library.roots().find((r) => r.id === row.id)!;
-      return { root: { id: root.id, path: root.path, videoCount: root.video_count, addedAt: root.added_at }, jobId };
-    },
-    'library.removeRoot': ({ path: p }) => {
-      const abs = path.resolve(p);
-      const real = fs.existsSync(abs) ? fs.realpathSync(abs) : abs;
-      return { removed: this.library.removeRoot(real) || this.library.removeRoot(abs) };
-    },
-    'library.roots': () => this.library.roots().map((r) => ({ id: r.id, path: r.path, videoCount: r.video_count, addedAt: r.added_at })),
-    // With a tag or a name filter this is the app's search (one query path: human edits win, case-insensitive);
-    // without, the plain listing the CLI's add/roots reports use.
-    'library.videos': ({ tag, query, limit, offset }) => {
-      if (!tag && !query) {
-        const { total, rows } = this.library.list({ limit, offset });
-        return { total, videos: this.summaries(rows) };
-      }
-      const q = [tag ? `tag:"${tag.replace(/"/g, '')}"` : '', query ? `name:"${query.replace(/"/g, '')}"` : ''].join(' ').trim();
-      return this.search.searchAll(q, limit, offset);
-    },
-    'library.video': ({ id }) => {
-      const v = this.library.video(id);
-      if (!v) throw new EngineError('not_found', `no video with id ${id}`);
-      const scans = this.scans.scansOf(id);
-      const student = scans.find((s) => s.kind === 'student');
-      const frames = student ? this.scans.frames(student.id).map((f) => ({
-        index: f.idx, timeS: f.time_s,
-        detections: [...f.class_scores].map((score, c) => ({ tag: COCO80[c], score: Math.round(score * 1e3) / 1e3 }))
-          .filter((d) => d.score >= TAG_THRESHOLD).sort((a, b) => b.score - a.score),
-      })) : [];
-      return {
-        ...this.summaries([v])[0], codec: v.codec, fps: v.fps, hasAudio: !!v.has_audio, frames,
-        scans: scans.map((s) => ({ id: s.id, kind: s.kind, model: s.model, frames: s.frame_count, seconds: s.seconds,
-          decodeSeconds: s.decode_seconds, cnnSeconds: s.cnn_seconds, createdAt: s.created_at })),
-      };
-    },
-    'library.tags': () => this.search.tagCounts(),
-    'scan.start': ({ kind, videoIds }) => ({
-      jobId: this.jobs.enqueue(`scan:${kind}`, (ctx) => this.scanVideos(ctx, kind, videoIds ? this.library.videosByIds(videoIds) : this.library.scannableVideos())),
-    }),
-    'jobs.list': () => this.jobHistory.list(this.jobs.list()),
-    'jobs.cancel': ({ id }) => ({ cancelled: this.jobs.cancel(id) }),
-    'jobs.pause': ({ id }) => ({ paused: this.jobs.pause(id) }),
-    'jobs.resume': ({ id }) => ({ resumed: this.jobs.resume(id) }),
-    'library.rescan': ({ rootIds, scan }) => ({ jobId: this.libraryOps.enqueueRescan({ rootIds, scan }) }),
-    'library.errors': () => this.libraryOps.errors(),
-    'library.prune': () => this.libraryOps.prune(),
-    'library.watchStatus': () => this.libraryOps.watchStatus(),
-    'models.info': () => this.models.info(),
-    'train.start': ({ family, k, epochs }) => {
-      const settings = this.settings.scan();
-      const fam = family ?? settings.family ?? 'evidence';
-      // The tfjs families read the MobileNetV2 embedding, which scans for the evidence family skip.
-      const embed = fam !== 'evidence';
-      return {
-        jobId: enqueueTraining(this.jobs, this.models, { family: fam, k: k ?? settings.k, epochs },
-          (ctx) => this.scanVideos(ctx, 'teacher', this.library.videosWithoutScan('teacher', { pipeline: FRAME_PIPELINE, withEmbedding: embed }), { embed })),
-      };
-    },
-    'labels.import': ({ csvPath }) => this.models.importLabels(path.resolve(csvPath)),
-    'system.doctor': async () => {
-      let backend = backendReport();
-      if (!backend) {
-        try { backend = (await this.cnnClient()).backend; } catch (e) { backend = { name: 'none', reason: (e as Error).message, tried: [] }; }
-      }
-      const tools = mediaTools();
-      const videoModels = await Promise.all((['teacher', 'student'] as const).map(async (role) => {
-        const r = await this.models.resolve(role);
-        return { name: `${role} video model (${r?.origin ?? 'none fits the settings'})`, file: r?.dir ?? this.models.libraryDir, found: !!r };
-      }));
-      return { version, backend, ffmpeg: tools.ffmpeg, ffprobe: tools.ffprobe, models: [...modelFiles(), ...videoModels], dbPath: this.dbPath,
-        dataDir: this.dataDir, cacheDir: this.cacheDir, node: process.version };
-    },
+      'library.search': (r) => this.search.search(r),
+      'tags.edit': (r) => this.edits.edit(r),
+      'tags.rename': (r) => this.edits.rename(r),
+      'tags.undo': () => this.edits.undo(),
+      'tags.export': ({ format }) => exportTags(this.browse, format),
+      'settings.get': () => this.settings.get(),
+      'settings.set': (r) => this.settings.set(r),
+      'cache.info': () => this.media.cacheInfo(),
+      'cache.clear': () => this.media.clearCache(),
+      'compare.summary': async () => this.compare.summary(await this.models.tagger('student').catch(() => null)),
+      'library.addRoot': async ({ path: p, scan }) => {
+        const abs = path.resolve(p);
+        let st: fs.Stats;
+        try {
+          st = fs.statSync(abs);
+        } catch {
+          throw new EngineError('not_found', `folder not found: ${abs}`);
+        }
+        if (!st.isDirectory()) throw new EngineError('invalid', `not a folder: ${abs}`);
+        const real = fs.realpathSync(abs);
+        const row = this.library.addRoot(real);
+        // Indexing (walk + fingerprint + probe) always runs: it is cheap; `scan` only decides whether tagging follows.
+        const jobId = this.libraryOps.enqueueRescan({ rootIds: [row.id], scan });
+        const root = this.library.roots().find((r) => r.id === row.id)!;
+        return { root: { id: root.id, path: root.path, videoCount: root.video_count, addedAt: root.added_at }, jobId };
+      },
+      'library.removeRoot': ({ path: p }) => {
+        const abs = path.resolve(p);
+        const real = fs.existsSync(abs) ? fs.realpathSync(abs) : abs;
+        return { removed: this.library.removeRoot(real) || this.library.removeRoot(abs) };
+      },
+      'library.roots': () => this.library.roots().map((r) => ({ id: r.id, path: r.path, videoCount: r.video_count, addedAt: r.added_at })),
+      // With a tag or a name filter this is the app's search (one query path: human edits win, case-insensitive);
+      // without, the plain listing the CLI's add/roots reports use.
+      'library.videos': ({ tag, query, limit, offset }) => {
+        if (!tag && !query) {
+          const { total, rows } = this.library.list({ limit, offset });
+          return { total, videos: this.summaries(rows) };
+        }
+        const q = [tag ? `tag:"${tag.replace(/"/g, '')}"` : '', query ? `name:"${query.replace(/"/g, '')}"` : ''].join(' ').trim();
+        return this.search.searchAll(q, limit, offset);
+      },
+      'library.video': ({ id }) => {
+        const v = this.library.video(id);
+        if (!v) throw new EngineError('not_found', `no video with id ${id}`);
+        const scans = this.scans.scansOf(id);
+        const student = scans.find((s) => s.kind === 'student');
+        const frames = student
+          ? this.scans.frames(student.id).map((f) => ({
+              index: f.idx,
+              timeS: f.time_s,
+              detections: [...f.class_scores]
+                .map((score, c) => ({ tag: COCO80[c], score: Math.round(score * 1e3) / 1e3 }))
+                .filter((d) => d.score >= TAG_THRESHOLD)
+                .sort((a, b) => b.score - a.score),
+            }))
+          : [];
+        return {
+          ...this.summaries([v])[0],
+          codec: v.codec,
+          fps: v.fps,
+          hasAudio: !!v.has_audio,
+          frames,
+          scans: scans.map((s) => ({
+            id: s.id,
+            kind: s.kind,
+            model: s.model,
+            frames: s.frame_count,
+            seconds: s.seconds,
+            decodeSeconds: s.decode_seconds,
+            cnnSeconds: s.cnn_seconds,
+            createdAt: s.created_at,
+          })),
+        };
+      },
+      'library.tags': () => this.search.tagCounts(),
+      'scan.start': ({ kind, videoIds }) => ({
+        jobId: this.jobs.enqueue(`scan:${kind}`, (ctx) =>
+          this.scanVideos(ctx, kind, videoIds ? this.library.videosByIds(videoIds) : this.library.scannableVideos()),
+        ),
+      }),
+      'jobs.list': () => this.jobHistory.list(this.jobs.list()),
+      'jobs.cancel': ({ id }) => ({ cancelled: this.jobs.cancel(id) }),
+      'jobs.pause': ({ id }) => ({ paused: this.jobs.pause(id) }),
+      'jobs.resume': ({ id }) => ({ resumed: this.jobs.resume(id) }),
+      'library.rescan': ({ rootIds, scan }) => ({ jobId: this.libraryOps.enqueueRescan({ rootIds, scan }) }),
+      'library.errors': () => this.libraryOps.errors(),
+      'library.prune': () => this.libraryOps.prune(),
+      'library.watchStatus': () => this.libraryOps.watchStatus(),
+      'models.info': () => this.models.info(),
+      'train.start': ({ family, k, epochs }) => {
+        const settings = this.settings.scan();
+        const fam = family ?? settings.family ?? 'evidence';
+        // The tfjs families read the MobileNetV2 embedding, which scans for the evidence family skip.
+        const embed = fam !== 'evidence';
+        return {
+          jobId: enqueueTraining(this.jobs, this.models, { family: fam, k: k ?? settings.k, epochs }, (ctx) =>
+            this.scanVideos(ctx, 'teacher', this.library.videosWithoutScan('teacher', { pipeline: FRAME_PIPELINE, withEmbedding: embed }), {
+              embed,
+            }),
+          ),
+        };
+      },
+      'labels.import': ({ csvPath }) => this.models.importLabels(path.resolve(csvPath)),
+      'system.doctor': async () => {
+        let backend = backendReport();
+        if (!backend) {
+          try {
+            backend = (await this.cnnClient()).backend;
+          } catch (e) {
+            backend = { name: 'none', reason: (e as Error).message, tried: [] };
+          }
+        }
+        const tools = mediaTools();
+        const videoModels = await Promise.all(
+          (['teacher', 'student'] as const).map(async (role) => {
+            const r = await this.models.resolve(role);
+            return {
+              name: `${role} video model (${r?.origin ?? 'none fits the settings'})`,
+              file: r?.dir ?? this.models.libraryDir,
+              found: !!r,
+            };
+          }),
+        );
+        return {
+          version,
+          backend,
+          ffmpeg: tools.ffmpeg,
+          ffprobe: tools.ffprobe,
+          models: [...modelFiles(), ...videoModels],
+          dbPath: this.dbPath,
+          dataDir: this.dataDir,
+          cacheDir: this.cacheDir,
+          node: process.version,
+        };
+      },
     };
   }
 
@@ -235,13 +292,24 @@ export class Engine {
   }
 
   /** Scans the given videos, or every pending one. Each video commits on its own, so a killed scan resumes. */
-  private async scanVideos(ctx: JobContext, kind: 'student' | 'teacher', videos: VideoRow[] | null, o: { embed?: boolean } = {}): Promise<void> {
+  private async scanVideos(
+    ctx: JobContext,
+    kind: 'student' | 'teacher',
+    videos: VideoRow[] | null,
+    o: { embed?: boolean } = {},
+  ): Promise<void> {
     const todo = videos ?? this.library.pendingVideos();
     ctx.progress(0, todo.length, `${kind} scan`);
     // ffmpeg decodes the next videos while the CNN worker runs the current one (ScanService.scanAll).
-    await this.scanner.scanAll(todo, kind, ctx, (v, out, done) => {
-      ctx.progress(done, todo.length, out.ok ? v.name : `${v.name}: ${out.error}`);
-      this.events.emit('event', { type: 'video', videoId: v.id });
-    }, o);
+    await this.scanner.scanAll(
+      todo,
+      kind,
+      ctx,
+      (v, out, done) => {
+        ctx.progress(done, todo.length, out.ok ? v.name : `${v.name}: ${out.error}`);
+        this.events.emit('event', { type: 'video', videoId: v.id });
+      },
+      o,
+    );
   }
 }

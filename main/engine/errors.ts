@@ -2,7 +2,13 @@ import type { ApiError } from '../../shared/api.ts';
 
 /** An error whose message is meant for the user, with a code each face maps to its own status (HTTP, exit code). */
 export class EngineError extends Error {
-  constructor(readonly code: ApiError['code'], message: string) { super(message); this.name = 'EngineError'; }
+  constructor(
+    readonly code: ApiError['code'],
+    message: string,
+  ) {
+    super(message);
+    this.name = 'EngineError';
+  }
 }
 
 /** The HTTP status of an error code: the one map the HTTP server and the glimpse:// protocol both answer with. */
@@ -16,7 +22,10 @@ export function toApiError(e: unknown): ApiError {
   if (e instanceof EngineError) return { error: e.message, code: e.code };
   const err = e as { name?: string; issues?: { path: (string | number)[]; message: string }[]; message?: string };
   if (err?.name === 'ZodError' && err.issues) {
-    return { error: `invalid request: ${err.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`, code: 'invalid' };
+    return {
+      error: `invalid request: ${err.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+      code: 'invalid',
+    };
   }
   return { error: err?.message ?? String(e), code: 'internal' };
 }

@@ -26,7 +26,10 @@ export async function ensureFeatureDb(clipsRoot: string, dbPath: string, log: (s
     const db = openDb(dbPath);
     const missing = new LibraryRepo(db).videosWithoutScan('teacher', { pipeline: FRAME_PIPELINE }).map((v) => v.id);
     db.close();
-    if (!missing.length) { log(`feature cache ${dbPath}: every video already has a teacher scan`); return; }
+    if (!missing.length) {
+      log(`feature cache ${dbPath}: every video already has a teacher scan`);
+      return;
+    }
     log(`feature cache ${dbPath}: teacher-scanning ${missing.length} videos (≈0.25 s per frame, ≥60 frames each)…`);
     const t0 = performance.now();
     const { jobId } = await engine.call('scan.start', { kind: 'teacher', videoIds: missing });

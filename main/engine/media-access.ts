@@ -49,7 +49,8 @@ export class MediaAccess {
     const f = this.repo.studentFrame(videoId, index);
     if (!f) throw new EngineError('not_found', `no frame ${index} for video ${videoId}`);
     const out = path.join(this.cacheDir, 'frames', `${videoId}-${f.scan_id}-${index}.jpg`);
-    if (fs.existsSync(out)) touchCached(out); // the frame cache is trimmed least recently used first
+    if (fs.existsSync(out))
+      touchCached(out); // the frame cache is trimmed least recently used first
     else await writeThumbnail(this.mediaPath(videoId), f.time_s, out, 240);
     return out;
   }

@@ -52,7 +52,11 @@ export class ModelService {
   async resolve(role: Role): Promise<{ dir: string; origin: ModelInfo['origin'] } | null> {
     for (const c of this.candidates(role)) {
       if (!this.settings().family) return c;
-      try { if ((await readAnyManifest(c.dir)).family === this.settings().family) return c; } catch { /* unreadable: try the next */ }
+      try {
+        if ((await readAnyManifest(c.dir)).family === this.settings().family) return c;
+      } catch {
+        /* unreadable: try the next */
+      }
     }
     return null;
   }
@@ -72,7 +76,11 @@ export class ModelService {
 
   /** Forget loaded models (after training or a settings change). */
   invalidate(): void {
-    for (const p of this.loaded.values()) void p.then((t) => t.dispose(), () => undefined);
+    for (const p of this.loaded.values())
+      void p.then(
+        (t) => t.dispose(),
+        () => undefined,
+      );
     this.loaded.clear();
   }
 
@@ -81,16 +89,24 @@ export class ModelService {
     const one = async (role: Role): Promise<ModelInfo | null> => {
       const r = await this.resolve(role);
       if (!r) {
-        problems.push(`no ${role} model${this.settings().family ? ` of family ${this.settings().family}` : ''}: `
-          + `tags come from the detector alone${this.settings().family ? ` (run "glimpse train --family ${this.settings().family}")` : ''}`);
+        problems.push(
+          `no ${role} model${this.settings().family ? ` of family ${this.settings().family}` : ''}: ` +
+            `tags come from the detector alone${this.settings().family ? ` (run "glimpse train --family ${this.settings().family}")` : ''}`,
+        );
         return null;
       }
       try {
         const t = await this.tagger(role);
         const m = t!.manifest;
         return {
-          role, family: m.family, k: m.k, origin: r.origin, dir: r.dir, created: m.created,
-          flopsPerVideo: t!.flops(role === 'student' ? (m.k ?? this.settings().k) : TYPICAL_TEACHER_FRAMES), metrics: m.metrics,
+          role,
+          family: m.family,
+          k: m.k,
+          origin: r.origin,
+          dir: r.dir,
+          created: m.created,
+          flopsPerVideo: t!.flops(role === 'student' ? (m.k ?? this.settings().k) : TYPICAL_TEACHER_FRAMES),
+          metrics: m.metrics,
         };
       } catch (e) {
         problems.push(`${role} model in ${r.dir} could not load: ${(e as Error).message}`);
@@ -101,29 +117,46 @@ export class ModelService {
   }
 
   lastTraining(): TrainReport | null {
-    try { return JSON.parse(fs.readFileSync(path.join(this.libraryDir, 'last-training.json'), 'utf8')) as TrainReport; } catch { return null; }
+    try {
+      return JSON.parse(fs.readFileSync(path.join(this.libraryDir, 'last-training.json'), 'utf8')) as TrainReport;
+    } catch {
+      return null;
+    }
   }
 
   /**
    * The training job body: make sure every video has its full-frame features (teacher scan), then train in a
    * worker thread. Cancelling terminates the worker; the models in use are only replaced by a finished run.
    */
-  async train(ctx: JobContext & { jobId: string }, o: { family: ModelFamily; k: number; epochs?: number },
-    teacherScanMissing: (ctx: JobContext) => Promise<void>): Promise<TrainReport> {
+  async train(
+    ctx: JobContext & { jobId: string },
+    o: { family: ModelFamily; k: number; epochs?: number },
+    teacherScanMissing: (ctx: JobContext) => Promise<void>,
+  ): Promise<TrainReport> {
     await teacherScanMissing(ctx);
     if (ctx.signal.aborted) throw new Error('cancelled');
     const current = await this.resolve('student');
     const opts: Omit<LibraryTrainOptions, 'onProgress'> = {
-      dbPath: this.dbPath, outDir: this.libraryDir, family: o.family, k: o.k, epochs: o.epochs,
-      currentStudentDir: current?.dir ?? null, shippedDir: this.defaultsDir,
+      dbPath: this.dbPath,
+      outDir: this.libraryDir,
+      family: o.family,
+      k: o.k,
+      epochs: o.epochs,
+      currentStudentDir: current?.dir ?? null,
+      shippedDir: this.defaultsDir,
     };
     fs.mkdirSync(path.dirname(this.libraryDir), { recursive: true });
     // Under tsx the worker is TypeScript behind a JS entry that registers tsx; in the Electron build it is the
     // compiled `train-worker.js` beside the bundled main code.
-    const entry = import.meta.url.endsWith('.ts') ? new URL('../ml/train-worker-entry.js', import.meta.url) : new URL('./train-worker.js', import.meta.url);
+    const entry = import.meta.url.endsWith('.ts')
+      ? new URL('../ml/train-worker-entry.js', import.meta.url)
+      : new URL('./train-worker.js', import.meta.url);
     const worker = new Worker(entry, { workerData: opts });
     const report = await new Promise<Omit<TrainReport, 'jobId'>>((resolve, reject) => {
-      const abort = () => { void worker.terminate(); reject(new Error('cancelled')); };
+      const abort = () => {
+        void worker.terminate();
+        reject(new Error('cancelled'));
+      };
       ctx.signal.addEventListener('abort', abort, { once: true });
       worker.on('message', (m: TrainWorkerMessage) => {
         if (m.type === 'progress') ctx.progress(m.done, m.total, m.message);
@@ -131,8 +164,12 @@ export class ModelService {
         else reject(new EngineError('invalid', m.error));
       });
       worker.on('error', reject);
-      worker.on('exit', (code) => { if (code !== 0 && !ctx.signal.aborted) reject(new Error(`training worker exited with code ${code}`)); });
-    }).finally(() => { void worker.terminate(); });
+      worker.on('exit', (code) => {
+        if (code !== 0 && !ctx.signal.aborted) reject(new Error(`training worker exited with code ${code}`));
+      });
+    }).finally(() => {
+      void worker.terminate();
+    });
     const full: TrainReport = { jobId: ctx.jobId, ...report };
     fs.writeFileSync(path.join(this.libraryDir, 'last-training.json'), `${JSON.stringify(full, null, 2)}\n`);
     this.invalidate();
@@ -146,7 +183,11 @@ export class ModelService {
   importLabels(csvPath: string): LabelsImportResult {
     if (!fs.existsSync(csvPath)) throw new EngineError('not_found', `labels file not found: ${csvPath}`);
     let parsed: ReturnType<typeof readLabelsCsv>;
-    try { parsed = readLabelsCsv(csvPath); } catch (e) { throw new EngineError('invalid', (e as Error).message); }
+    try {
+      parsed = readLabelsCsv(csvPath);
+    } catch (e) {
+      throw new EngineError('invalid', (e as Error).message);
+    }
     const repo = new BrowseRepo(this.db);
     const videos = repo.labelTargets();
     const byPath = new Map(videos.map((v) => [v.path, v.id]));
@@ -156,8 +197,12 @@ export class ModelService {
     const unmatched: string[] = [];
     const yes: { videoId: number; tag: string }[] = [];
     for (const row of parsed.labels.values()) {
-      const id = byPath.get(row.file) ?? (byName.get(path.basename(row.file))?.length === 1 ? byName.get(path.basename(row.file))![0] : undefined);
-      if (id === undefined) { unmatched.push(row.file); continue; }
+      const id =
+        byPath.get(row.file) ?? (byName.get(path.basename(row.file))?.length === 1 ? byName.get(path.basename(row.file))![0] : undefined);
+      if (id === undefined) {
+        unmatched.push(row.file);
+        continue;
+      }
       matched++;
       for (const t of row.tags) if ((COCO80 as readonly string[]).includes(t)) yes.push({ videoId: id, tag: t });
     }
@@ -168,9 +213,15 @@ export class ModelService {
 }
 
 /** Enqueue-side helper so engine.ts stays a thin map. */
-export function enqueueTraining(jobs: JobQueue, models: ModelService, o: { family: ModelFamily; k: number; epochs?: number },
-  teacherScanMissing: (ctx: JobContext) => Promise<void>): string {
+export function enqueueTraining(
+  jobs: JobQueue,
+  models: ModelService,
+  o: { family: ModelFamily; k: number; epochs?: number },
+  teacherScanMissing: (ctx: JobContext) => Promise<void>,
+): string {
   const id: { v: string } = { v: '' };
-  id.v = jobs.enqueue('train', async (ctx) => { await models.train({ ...ctx, jobId: id.v }, o, teacherScanMissing); });
+  id.v = jobs.enqueue('train', async (ctx) => {
+    await models.train({ ...ctx, jobId: id.v }, o, teacherScanMissing);
+  });
   return id.v;
 }

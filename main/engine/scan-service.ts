@@ -24,7 +24,10 @@ import { envNumber } from '../core/env.ts';
  * at least `teacherMinFrames` (never above the native rate), and never more than `teacherMaxFrames` (YouTube-8M's 300).
  */
 export interface ScanSettings {
-  k: number; teacherFps: number; teacherMinFrames: number; teacherMaxFrames: number;
+  k: number;
+  teacherFps: number;
+  teacherMinFrames: number;
+  teacherMaxFrames: number;
   /** video-model family to use; null = the shipped default */
   family: ModelFamily | null;
   /**
@@ -33,8 +36,14 @@ export interface ScanSettings {
    */
   decoders?: number;
 }
-export const DEFAULT_SCAN_SETTINGS: ScanSettings = { k: 10, teacherFps: 1, teacherMinFrames: 60, teacherMaxFrames: 300, family: null,
-  decoders: envNumber('GLIMPSE_DECODERS', Math.max(1, Math.min(4, (os.availableParallelism?.() ?? 2) - 1)), { min: 1 }) };
+export const DEFAULT_SCAN_SETTINGS: ScanSettings = {
+  k: 10,
+  teacherFps: 1,
+  teacherMinFrames: 60,
+  teacherMaxFrames: 300,
+  family: null,
+  decoders: envNumber('GLIMPSE_DECODERS', Math.max(1, Math.min(4, (os.availableParallelism?.() ?? 2) - 1)), { min: 1 }),
+};
 
 export function teacherRate(s: ScanSettings, durationS: number, nativeFps: number | null): number {
   const want = Math.max(s.teacherFps, s.teacherMinFrames / durationS);
@@ -42,12 +51,24 @@ export function teacherRate(s: ScanSettings, durationS: number, nativeFps: numbe
 }
 
 export interface ScanOutcome {
-  ok: boolean; error?: string; seconds: number; decodeSeconds: number; cnnSeconds: number; modelSeconds: number; frames: number;
+  ok: boolean;
+  error?: string;
+  seconds: number;
+  decodeSeconds: number;
+  cnnSeconds: number;
+  modelSeconds: number;
+  frames: number;
 }
 
 /** A video after the ffmpeg half of its scan, waiting for the CNN half. */
 interface Decoded {
-  video: VideoRow; kind: 'student' | 'teacher'; settings: ScanSettings; probe: ProbeResult; frames: RawFrame[]; thumbnail: string | null; decodeSeconds: number;
+  video: VideoRow;
+  kind: 'student' | 'teacher';
+  settings: ScanSettings;
+  probe: ProbeResult;
+  frames: RawFrame[];
+  thumbnail: string | null;
+  decodeSeconds: number;
 }
 
 export class ScanService {
@@ -73,13 +94,22 @@ export class ScanService {
    * the CNN worker runs inference on the current video, so the cores are busy with both. Videos are committed
    * in order, one transaction each; pause is honoured between videos, cancel also kills the decodes in flight.
    */
-  async scanAll(videos: VideoRow[], kind: 'student' | 'teacher', ctx: JobContext,
-    onVideo: (video: VideoRow, outcome: ScanOutcome, done: number) => void, o: { embed?: boolean } = {}): Promise<void> {
+  async scanAll(
+    videos: VideoRow[],
+    kind: 'student' | 'teacher',
+    ctx: JobContext,
+    onVideo: (video: VideoRow, outcome: ScanOutcome, done: number) => void,
+    o: { embed?: boolean } = {},
+  ): Promise<void> {
     const ahead = Math.max(1, Math.floor(this.settings().decoders ?? 1));
     type Stage1 = Decoded | ScanOutcome | { fatal: unknown };
     const inflight = new Map<number, Promise<Stage1>>();
     const launch = (i: number) => {
-      if (i < videos.length && !ctx.signal.aborted) inflight.set(i, this.decode(videos[i], kind, ctx.signal).catch((fatal: unknown) => ({ fatal })));
+      if (i < videos.length && !ctx.signal.aborted)
+        inflight.set(
+          i,
+          this.decode(videos[i], kind, ctx.signal).catch((fatal: unknown) => ({ fatal })),
+        );
     };
     for (let i = 0; i < ahead; i++) launch(i);
     try {
@@ -108,9 +138,15 @@ export class ScanService {
       const p = await probe(video.path, { signal });
       this.library.setProbe(video.id, p);
       // sampleFrames picks the cheapest route: one decode pass for short clips, input seeking per frame for long ones.
-      const frames = await sampleFrames(video.path, kind === 'student'
-        ? { kind: 'uniform', k: settings.k }
-        : { kind: 'rate', fps: teacherRate(settings, p.durationS, p.fps), maxFrames: settings.teacherMaxFrames }, CNN_INPUT, p, { signal });
+      const frames = await sampleFrames(
+        video.path,
+        kind === 'student'
+          ? { kind: 'uniform', k: settings.k }
+          : { kind: 'rate', fps: teacherRate(settings, p.durationS, p.fps), maxFrames: settings.teacherMaxFrames },
+        CNN_INPUT,
+        p,
+        { signal },
+      );
       let thumbnail = video.thumbnail;
       if (kind === 'student' || !thumbnail) {
         thumbnail = path.join(this.thumbDir, `${video.id}.jpg`);
@@ -136,7 +172,10 @@ export class ScanService {
       const t2 = performance.now();
       // Evidence models (and the detector fallback) read class scores only: the embedding is skipped.
       const family = tagger?.manifest.family ?? settings.family ?? 'evidence';
-      const features = await cnn.run(frames.map((f) => f.rgb), { embed: embed ?? family !== 'evidence' });
+      const features = await cnn.run(
+        frames.map((f) => f.rgb),
+        { embed: embed ?? family !== 'evidence' },
+      );
       const t3 = performance.now();
       const raw = features.map((f) => joinFrameVector(f.embedding, f.classScores));
       const pooled = tagger ? tagger.predict(raw) : maxPool(features.map((f) => f.classScores));
@@ -146,12 +185,22 @@ export class ScanService {
       // Work of this video only: model start-up (CNN worker, video-model load) is paid once, and time spent
       // waiting for the other pipeline stage is not this video's cost.
       const seconds = d.decodeSeconds + cnnSeconds + modelSeconds;
-      this.scans.saveScan({
-        videoId: video.id, kind, model: `${sampling}+${tagger ? tagger.name : 'maxpool'}`, pipeline: FRAME_PIPELINE,
-        seconds, decodeSeconds: d.decodeSeconds, cnnSeconds, modelSeconds, modelFlops: tagger ? tagger.flops(frames.length) : 0,
-        frames: frames.map((f, i) => ({ timeS: f.timeS, embedding: features[i].embedding, classScores: features[i].classScores })),
-        tags: scoresToTags(pooled),
-      }, () => this.library.setOk(video.id, thumbnail));
+      this.scans.saveScan(
+        {
+          videoId: video.id,
+          kind,
+          model: `${sampling}+${tagger ? tagger.name : 'maxpool'}`,
+          pipeline: FRAME_PIPELINE,
+          seconds,
+          decodeSeconds: d.decodeSeconds,
+          cnnSeconds,
+          modelSeconds,
+          modelFlops: tagger ? tagger.flops(frames.length) : 0,
+          frames: frames.map((f, i) => ({ timeS: f.timeS, embedding: features[i].embedding, classScores: features[i].classScores })),
+          tags: scoresToTags(pooled),
+        },
+        () => this.library.setOk(video.id, thumbnail),
+      );
       return { ok: true, seconds, decodeSeconds: d.decodeSeconds, cnnSeconds, modelSeconds, frames: frames.length };
     } catch (e) {
       if (!(e instanceof MediaError)) throw e;
@@ -161,6 +210,14 @@ export class ScanService {
 
   private failed(video: VideoRow, e: MediaError, t0: number): ScanOutcome {
     this.library.setError(video.id, e.message);
-    return { ok: false, error: e.message, seconds: (performance.now() - t0) / 1000, decodeSeconds: 0, cnnSeconds: 0, modelSeconds: 0, frames: 0 };
+    return {
+      ok: false,
+      error: e.message,
+      seconds: (performance.now() - t0) / 1000,
+      decodeSeconds: 0,
+      cnnSeconds: 0,
+      modelSeconds: 0,
+      frames: 0,
+    };
   }
 }

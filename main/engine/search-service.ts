@@ -36,7 +36,7 @@ export class SearchService {
   searchAll(q: string, limit: number, offset: number): { total: number; videos: VideoSummary[] } {
     const videos: VideoSummary[] = [];
     let total = 0;
-    for (let at = offset; videos.length < limit; ) {
+    for (let at = offset; videos.length < limit;) {
       const page = this.search(parseRequest('library.search', { q, limit: Math.min(1000, limit - videos.length), offset: at }));
       total = page.total;
       videos.push(...page.videos);

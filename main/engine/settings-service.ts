@@ -8,7 +8,10 @@ import type { SettingsRepo } from '../store/settings-repo.ts';
 import { DEFAULT_SCAN_SETTINGS, type ScanSettings } from './scan-service.ts';
 
 /** The settings a person changes from the app; everything else in ScanSettings is fixed or per-run. */
-interface Saved { k?: number; family?: ModelFamily | null }
+interface Saved {
+  k?: number;
+  family?: ModelFamily | null;
+}
 
 export class SettingsService {
   private overrides: Partial<ScanSettings>;

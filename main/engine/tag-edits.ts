@@ -27,11 +27,15 @@ export class TagEditService {
   }
 
   rename({ from, to }: ParsedRequestOf<'tags.rename'>): Results['tags.rename'] {
-    const a = normTag(from), b = normTag(to);
+    const a = normTag(from),
+      b = normTag(to);
     if (a === b) throw new EngineError('invalid', 'the new name is the same as the old one');
     const ids = this.browse.videosWithTag(a, TAG_THRESHOLD);
     if (!ids.length) throw new EngineError('not_found', `no video carries the tag “${a}”`);
-    const changes = ids.flatMap((videoId) => [{ videoId, tag: a, score: HUMAN_NO }, { videoId, tag: b, score: HUMAN_YES }]);
+    const changes = ids.flatMap((videoId) => [
+      { videoId, tag: a, score: HUMAN_NO },
+      { videoId, tag: b, score: HUMAN_YES },
+    ]);
     this.edits.apply(`rename ${a} → ${b}`, changes);
     return { changed: ids.length, undoDepth: this.edits.depth() };
   }

@@ -5,7 +5,11 @@ import type { BrowseRepo } from '../store/browse-repo.ts';
 
 export function exportTags(repo: BrowseRepo, format: 'csv' | 'json'): Results['tags.export'] {
   const rows = repo.exportRows(TAG_THRESHOLD).map((r) => ({
-    videoId: r.video_id, path: r.path, tag: r.tag, score: Math.round(r.score * 1e4) / 1e4, source: r.source,
+    videoId: r.video_id,
+    path: r.path,
+    tag: r.tag,
+    score: Math.round(r.score * 1e4) / 1e4,
+    source: r.source,
   }));
   if (format === 'json') {
     const byVideo = new Map<number, { id: number; path: string; tags: { tag: string; score: number; source: string }[] }>();
@@ -13,10 +17,17 @@ export function exportTags(repo: BrowseRepo, format: 'csv' | 'json'): Results['t
       if (!byVideo.has(r.videoId)) byVideo.set(r.videoId, { id: r.videoId, path: r.path, tags: [] });
       byVideo.get(r.videoId)!.tags.push({ tag: r.tag, score: r.score, source: r.source });
     }
-    return { filename: 'glimpse-tags.json', mime: 'application/json', rows: rows.length,
-      content: `${JSON.stringify({ threshold: TAG_THRESHOLD, videos: [...byVideo.values()] }, null, 2)}\n` };
+    return {
+      filename: 'glimpse-tags.json',
+      mime: 'application/json',
+      rows: rows.length,
+      content: `${JSON.stringify({ threshold: TAG_THRESHOLD, videos: [...byVideo.values()] }, null, 2)}\n`,
+    };
   }
-  const lines = ['video_id,path,tag,score,source', ...rows.map((r) => [r.videoId, r.path, r.tag, r.score, r.source].map(csvCell).join(','))];
+  const lines = [
+    'video_id,path,tag,score,source',
+    ...rows.map((r) => [r.videoId, r.path, r.tag, r.score, r.source].map(csvCell).join(',')),
+  ];
   return { filename: 'glimpse-tags.csv', mime: 'text/csv', rows: rows.length, content: `${lines.join('\n')}\n` };
 }
 

@@ -7,8 +7,16 @@ import type { ScansRepo } from '../store/scans-repo.ts';
 export function videoSummaries(scans: ScansRepo, rows: VideoRow[]): VideoSummary[] {
   const tags = scans.tagsOf(rows.map((r) => r.id));
   return rows.map((v) => ({
-    id: v.id, path: v.path, name: v.name, durationS: v.duration_s, width: v.width, height: v.height, sizeBytes: v.size_bytes,
-    status: v.status, error: v.error, hasThumbnail: !!v.thumbnail,
+    id: v.id,
+    path: v.path,
+    name: v.name,
+    durationS: v.duration_s,
+    width: v.width,
+    height: v.height,
+    sizeBytes: v.size_bytes,
+    status: v.status,
+    error: v.error,
+    hasThumbnail: !!v.thumbnail,
     tags: bestTags(tags.get(v.id) ?? []),
   }));
 }

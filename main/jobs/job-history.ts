@@ -10,13 +10,21 @@ const KEEP = 200;
 
 function alive(pid: number): boolean {
   if (pid === process.pid) return true;
-  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export class JobHistory {
   private lastWrite = new Map<string, number>();
 
-  constructor(private repo: JobRunsRepo, queue: JobQueue) {
+  constructor(
+    private repo: JobRunsRepo,
+    queue: JobQueue,
+  ) {
     for (const j of repo.unfinished()) if (!alive(j.pid)) repo.markInterrupted(j.id);
     repo.trim(KEEP);
     queue.on('job', (j) => this.record(j));
@@ -29,16 +37,31 @@ export class JobHistory {
     if (!final && now - (this.lastWrite.get(j.id) ?? 0) < 250) return;
     this.lastWrite.set(j.id, now);
     if (final && j.state !== 'queued') this.lastWrite.delete(j.id);
-    try { this.repo.save(j, process.pid); } catch { /* history is best effort; the job itself must not fail */ }
+    try {
+      this.repo.save(j, process.pid);
+    } catch {
+      /* history is best effort; the job itself must not fail */
+    }
   }
 
   /** Jobs of this process first (live), then the recorded ones of other or earlier processes. */
   list(live: JobInfo[], limit = 50): (JobInfo & { pid?: number; startedAt?: string })[] {
     const liveIds = new Set(live.map((j) => j.id));
-    const past = this.repo.recent(limit).filter((r) => !liveIds.has(r.id)).map((r) => ({
-      id: r.id, kind: r.kind, state: r.state as JobInfo['state'], done: r.done, total: r.total, etaS: null,
-      message: r.message, error: r.error, pid: r.pid, startedAt: r.started_at,
-    }));
+    const past = this.repo
+      .recent(limit)
+      .filter((r) => !liveIds.has(r.id))
+      .map((r) => ({
+        id: r.id,
+        kind: r.kind,
+        state: r.state as JobInfo['state'],
+        done: r.done,
+        total: r.total,
+        etaS: null,
+        message: r.message,
+        error: r.error,
+        pid: r.pid,
+        startedAt: r.started_at,
+      }));
     return [...live, ...past];
   }
 }

@@ -48,10 +48,28 @@ export class JobQueue extends EventEmitter<{ job: [JobInfo] }> {
 
   enqueue(kind: string, run: (ctx: JobContext) => Promise<void>, priority = 0): string {
     let resolve!: (j: JobInfo) => void;
-    const finished = new Promise<JobInfo>((r) => { resolve = r; });
+    const finished = new Promise<JobInfo>((r) => {
+      resolve = r;
+    });
     const job: Job = {
-      id: randomUUID().slice(0, 8), kind, state: 'queued', done: 0, total: 0, etaS: null, message: 'queued', error: null,
-      priority, seq: this.seq++, startedAt: null, pausedMs: 0, pausedAt: null, run, abort: new AbortController(), finished, resolve, waiters: [],
+      id: randomUUID().slice(0, 8),
+      kind,
+      state: 'queued',
+      done: 0,
+      total: 0,
+      etaS: null,
+      message: 'queued',
+      error: null,
+      priority,
+      seq: this.seq++,
+      startedAt: null,
+      pausedMs: 0,
+      pausedAt: null,
+      run,
+      abort: new AbortController(),
+      finished,
+      resolve,
+      waiters: [],
     };
     this.jobs.push(job);
     this.emitJob(job);
@@ -59,7 +77,9 @@ export class JobQueue extends EventEmitter<{ job: [JobInfo] }> {
     return job.id;
   }
 
-  list(): JobInfo[] { return this.jobs.map(info); }
+  list(): JobInfo[] {
+    return this.jobs.map(info);
+  }
 
   /** Resolves when the job ends in any state. */
   wait(id: string): Promise<JobInfo> {
@@ -87,7 +107,10 @@ export class JobQueue extends EventEmitter<{ job: [JobInfo] }> {
     job.etaS = null;
     job.message = 'paused';
     this.emitJob(job);
-    if (holding) { this.active = null; queueMicrotask(() => this.pump()); }
+    if (holding) {
+      this.active = null;
+      queueMicrotask(() => this.pump());
+    }
     return true;
   }
 
@@ -103,20 +126,28 @@ export class JobQueue extends EventEmitter<{ job: [JobInfo] }> {
   }
 
   /** Let running work stop at its next checkpoint (used on shutdown). */
-  cancelAll(): void { for (const j of this.jobs) this.cancel(j.id); }
+  cancelAll(): void {
+    for (const j of this.jobs) this.cancel(j.id);
+  }
 
-  private find(id: string): Job | undefined { return this.jobs.find((j) => j.id === id); }
+  private find(id: string): Job | undefined {
+    return this.jobs.find((j) => j.id === id);
+  }
 
   private pump(): void {
     if (this.active) return;
     // Highest priority first; among equals, a job that already started (was paused) before a fresh one, then FIFO.
-    const next = this.jobs.filter((j) => j.state === 'queued')
+    const next = this.jobs
+      .filter((j) => j.state === 'queued')
       .sort((a, b) => b.priority - a.priority || Number(b.startedAt !== null) - Number(a.startedAt !== null) || a.seq - b.seq)[0];
     if (!next) return;
     this.active = next;
     next.state = 'running';
     if (next.startedAt !== null) {
-      if (next.pausedAt !== null) { next.pausedMs += Date.now() - next.pausedAt; next.pausedAt = null; }
+      if (next.pausedAt !== null) {
+        next.pausedMs += Date.now() - next.pausedAt;
+        next.pausedAt = null;
+      }
       next.message = 'resumed';
       this.emitJob(next);
       this.wake(next);
@@ -134,15 +165,22 @@ export class JobQueue extends EventEmitter<{ job: [JobInfo] }> {
       signal: job.abort.signal,
       progress: (done, total, message) => {
         // A job of several phases (walk, fingerprint, probe, scan) restarts its count: the ETA is of this phase.
-        if (total !== job.total || done < job.done) { phase.at = Date.now(); phase.pausedMs = job.pausedMs; phase.done = done; }
-        job.done = done; job.total = total;
+        if (total !== job.total || done < job.done) {
+          phase.at = Date.now();
+          phase.pausedMs = job.pausedMs;
+          phase.done = done;
+        }
+        job.done = done;
+        job.total = total;
         if (message !== undefined && job.state === 'running') job.message = message;
         const elapsed = (Date.now() - phase.at - (job.pausedMs - phase.pausedMs)) / 1000;
-        done -= phase.done; total -= phase.done;
+        done -= phase.done;
+        total -= phase.done;
         job.etaS = job.state === 'running' && done > 0 && total >= done ? Math.round((elapsed / done) * (total - done)) : null;
         this.emitJob(job);
       },
-      checkpoint: () => (this.active === job || job.abort.signal.aborted ? Promise.resolve() : new Promise<void>((r) => job.waiters.push(r))),
+      checkpoint: () =>
+        this.active === job || job.abort.signal.aborted ? Promise.resolve() : new Promise<void>((r) => job.waiters.push(r)),
     };
     try {
       await job.run(ctx);
@@ -161,14 +199,21 @@ export class JobQueue extends EventEmitter<{ job: [JobInfo] }> {
   private finish(job: Job, state: JobInfo['state'], error: string | null): void {
     const wasRunning = job.state === 'running';
     job.message = finalMessage(job, state, error, wasRunning);
-    job.state = state; job.error = error; job.etaS = state === 'done' ? 0 : null;
+    job.state = state;
+    job.error = error;
+    job.etaS = state === 'done' ? 0 : null;
     this.wake(job);
     this.emitJob(job);
     job.resolve(info(job));
-    if (this.active === job) { this.active = null; queueMicrotask(() => this.pump()); }
+    if (this.active === job) {
+      this.active = null;
+      queueMicrotask(() => this.pump());
+    }
   }
 
-  private emitJob(job: Job): void { this.emit('job', info(job)); }
+  private emitJob(job: Job): void {
+    this.emit('job', info(job));
+  }
 }
 
 /**

@@ -34,8 +34,19 @@ export const DEFAULT_INDEX_SETTINGS: IndexSettings = {
 };
 
 export interface IndexReport {
-  root: string; files: number; added: number; moved: number; changed: number; touched: number; unchanged: number;
-  missing: number; deferred: string[]; probed: number; probeErrors: number; walkErrors: number; seconds: number;
+  root: string;
+  files: number;
+  added: number;
+  moved: number;
+  changed: number;
+  touched: number;
+  unchanged: number;
+  missing: number;
+  deferred: string[];
+  probed: number;
+  probeErrors: number;
+  walkErrors: number;
+  seconds: number;
 }
 
 export interface IndexContext {
@@ -46,7 +57,11 @@ export interface IndexContext {
 }
 
 export class IndexService {
-  constructor(private repo: IndexRepo, private library: LibraryRepo, readonly settings: IndexSettings = DEFAULT_INDEX_SETTINGS) {}
+  constructor(
+    private repo: IndexRepo,
+    private library: LibraryRepo,
+    readonly settings: IndexSettings = DEFAULT_INDEX_SETTINGS,
+  ) {}
 
   async indexRoots(roots: RootRow[], ctx: IndexContext): Promise<IndexReport[]> {
     const reports: IndexReport[] = [];
@@ -59,8 +74,21 @@ export class IndexService {
 
   async indexRoot(root: RootRow, ctx: IndexContext): Promise<IndexReport> {
     const t0 = performance.now();
-    const r: IndexReport = { root: root.path, files: 0, added: 0, moved: 0, changed: 0, touched: 0, unchanged: 0, missing: 0,
-      deferred: [], probed: 0, probeErrors: 0, walkErrors: 0, seconds: 0 };
+    const r: IndexReport = {
+      root: root.path,
+      files: 0,
+      added: 0,
+      moved: 0,
+      changed: 0,
+      touched: 0,
+      unchanged: 0,
+      missing: 0,
+      deferred: [],
+      probed: 0,
+      probeErrors: 0,
+      walkErrors: 0,
+      seconds: 0,
+    };
     ctx.progress(0, 0, `walking ${root.path}`);
     if (!fs.existsSync(root.path)) {
       // An unplugged disk is not a deleted library: keep every row as it is and say so.
@@ -91,7 +119,10 @@ export class IndexService {
     }
     for (const f of walk.files) {
       seen.add(f.path);
-      if (growing.has(f.path)) { r.deferred.push(f.path); continue; }
+      if (growing.has(f.path)) {
+        r.deferred.push(f.path);
+        continue;
+      }
       const row = known.get(f.path);
       if (!row) fresh.push(f);
       else if (row.size_bytes !== f.sizeBytes || row.mtime_ms !== Math.round(f.mtimeMs) || row.status === 'missing' || !row.fingerprint) {
@@ -100,8 +131,9 @@ export class IndexService {
     }
     // Unreadable folders hide their files, they do not delete them.
     const unreadable = walk.errors.map((e) => e.path + '/');
-    const gone = [...known.values()].filter((row) => !seen.has(row.path) && row.status !== 'missing'
-      && !unreadable.some((d) => row.path.startsWith(d)));
+    const gone = [...known.values()].filter(
+      (row) => !seen.has(row.path) && row.status !== 'missing' && !unreadable.some((d) => row.path.startsWith(d)),
+    );
     // Missing first, so pass 2 can find a moved file's old row among them.
     this.repo.transaction(() => this.repo.markMissing(gone.map((g) => g.id)));
     r.missing = gone.length;
@@ -114,21 +146,47 @@ export class IndexService {
       if (ctx.signal.aborted) return r;
       const fp = await this.settledFingerprint(file);
       ctx.progress(++done, total, `fingerprinting ${file.name}`);
-      if (!fp) { r.deferred.push(file.path); continue; }
-      if (fp === row.fingerprint) { this.repo.touch(row.id, file.mtimeMs); r.touched++; }
-      else { this.repo.markChanged(row.id, file.sizeBytes, file.mtimeMs, fp); r.changed++; }
+      if (!fp) {
+        r.deferred.push(file.path);
+        continue;
+      }
+      if (fp === row.fingerprint) {
+        this.repo.touch(row.id, file.mtimeMs);
+        r.touched++;
+      } else {
+        this.repo.markChanged(row.id, file.sizeBytes, file.mtimeMs, fp);
+        r.changed++;
+      }
     }
     for (const file of fresh) {
       await ctx.checkpoint?.();
       if (ctx.signal.aborted) return r;
       const fp = await this.settledFingerprint(file);
       ctx.progress(++done, total, `fingerprinting ${file.name}`);
-      if (!fp) { r.deferred.push(file.path); continue; }
-      const nf: NewFile = { rootId: root.id, path: file.path, name: file.name, sizeBytes: file.sizeBytes, mtimeMs: file.mtimeMs, fingerprint: fp };
-      const old = this.repo.candidatesByFingerprint(fp).find((c) => c.path !== file.path && (c.status === 'missing' || !fs.existsSync(c.path)));
+      if (!fp) {
+        r.deferred.push(file.path);
+        continue;
+      }
+      const nf: NewFile = {
+        rootId: root.id,
+        path: file.path,
+        name: file.name,
+        sizeBytes: file.sizeBytes,
+        mtimeMs: file.mtimeMs,
+        fingerprint: fp,
+      };
+      const old = this.repo
+        .candidatesByFingerprint(fp)
+        .find((c) => c.path !== file.path && (c.status === 'missing' || !fs.existsSync(c.path)));
       try {
-        if (old) { this.repo.relocate(old.id, nf); r.moved++; if (gone.some((g) => g.id === old.id)) r.missing--; }
-        else { this.repo.insert(nf); r.added++; }
+        if (old) {
+          this.repo.relocate(old.id, nf);
+          r.moved++;
+          if (gone.some((g) => g.id === old.id)) r.missing--;
+        } else {
+          this.repo.insert(nf);
+          r.added++;
+        }
       } catch (e) {
         // The same path under another (nested) root already belongs to that root.
         if ((e as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw e;

@@ -18,22 +18,31 @@ export class LibraryOps {
   readonly indexer: IndexService;
   lastReports: IndexReport[] = [];
 
-  constructor(db: Db, private library: LibraryRepo, private jobs: JobQueue,
-    private scanPending: (ctx: JobContext) => Promise<void>, settings: Partial<IndexSettings> = {}) {
+  constructor(
+    db: Db,
+    private library: LibraryRepo,
+    private jobs: JobQueue,
+    private scanPending: (ctx: JobContext) => Promise<void>,
+    settings: Partial<IndexSettings> = {},
+  ) {
     this.repo = new IndexRepo(db);
     this.indexer = new IndexService(this.repo, library, { ...DEFAULT_INDEX_SETTINGS, ...settings });
   }
 
   /** Index the given roots (all when omitted), then scan every pending video unless `scan` is false. */
   enqueueRescan(opts: { rootIds?: number[]; scan: boolean }, onStart?: () => void): string {
-    return this.jobs.enqueue(opts.scan ? 'index+scan' : 'index', async (ctx) => {
-      onStart?.();
-      const reports = await this.index(ctx, opts.rootIds);
-      this.afterIndex(reports);
-      if (opts.scan && !ctx.signal.aborted) await this.scanPending(ctx);
-      this.trimCaches();
-      ctx.progress(1, 1, summarize(reports));
-    }, INDEX_PRIORITY);
+    return this.jobs.enqueue(
+      opts.scan ? 'index+scan' : 'index',
+      async (ctx) => {
+        onStart?.();
+        const reports = await this.index(ctx, opts.rootIds);
+        this.afterIndex(reports);
+        if (opts.scan && !ctx.signal.aborted) await this.scanPending(ctx);
+        this.trimCaches();
+        ctx.progress(1, 1, summarize(reports));
+      },
+      INDEX_PRIORITY,
+    );
   }
 
   /**
@@ -48,9 +57,14 @@ export class LibraryOps {
     return w;
   }
 
-  stopWatching(): void { this.watcher?.close(); this.watcher = null; }
+  stopWatching(): void {
+    this.watcher?.close();
+    this.watcher = null;
+  }
 
-  watchStatus(): WatchStatus { return this.watcher?.status() ?? { active: false, dirs: 0, roots: [] }; }
+  watchStatus(): WatchStatus {
+    return this.watcher?.status() ?? { active: false, dirs: 0, roots: [] };
+  }
 
   private watcher: LibraryWatcher | null = null;
   private watchJob: { rootIds: number[]; started: boolean } | null = null;
@@ -59,11 +73,18 @@ export class LibraryOps {
     // A rescan that has not started yet takes these roots too (it reads its list when it starts): a burst of
     // changes is one job, not many.
     const w = this.watchJob;
-    if (w && !w.started) { for (const id of rootIds) if (!w.rootIds.includes(id)) w.rootIds.push(id); return; }
+    if (w && !w.started) {
+      for (const id of rootIds) if (!w.rootIds.includes(id)) w.rootIds.push(id);
+      return;
+    }
     const job = { rootIds: [...new Set(rootIds)], started: false };
     this.watchJob = job;
-    const id = this.enqueueRescan({ rootIds: job.rootIds, scan: this.watchScans }, () => { job.started = true; });
-    void this.jobs.wait(id).then(() => { job.started = true; }); // cancelled before it started: the next change makes a new job
+    const id = this.enqueueRescan({ rootIds: job.rootIds, scan: this.watchScans }, () => {
+      job.started = true;
+    });
+    void this.jobs.wait(id).then(() => {
+      job.started = true;
+    }); // cancelled before it started: the next change makes a new job
   }
 
   /** Whether watched changes are tagged right away (true) or only indexed. */
@@ -73,7 +94,10 @@ export class LibraryOps {
     if (!this.watcher) return;
     void this.watcher.sync(this.library.roots()); // roots added or removed meanwhile
     // Files still being written were deferred: look again once they have had time to settle.
-    const deferred = this.library.roots().filter((r) => reports.some((x) => x.root === r.path && x.deferred.length)).map((r) => r.id);
+    const deferred = this.library
+      .roots()
+      .filter((r) => reports.some((x) => x.root === r.path && x.deferred.length))
+      .map((r) => r.id);
     if (deferred.length) this.watcher.poke(deferred, this.indexer.settings.settleMs + this.indexer.settings.settleCheckMs);
   }
 
@@ -83,7 +107,9 @@ export class LibraryOps {
     return this.lastReports;
   }
 
-  errors(): IndexError[] { return this.repo.errors(); }
+  errors(): IndexError[] {
+    return this.repo.errors();
+  }
 
   prune(): { pruned: number; paths: string[] } {
     const rows = this.repo.transaction(() => this.repo.pruneMissing());
@@ -99,14 +125,20 @@ export class LibraryOps {
   trimCaches(): { files: number; freedBytes: number } {
     if (!this.cacheDir) return { files: 0, freedBytes: 0 };
     const a = removeOrphans(path.join(this.cacheDir, 'thumbs'), new Set(this.repo.videoIds()));
-    const b = trimLru(REGENERABLE.map((d) => path.join(this.cacheDir!, d)), this.cacheMaxBytes);
+    const b = trimLru(
+      REGENERABLE.map((d) => path.join(this.cacheDir!, d)),
+      this.cacheMaxBytes,
+    );
     return { files: a.files + b.files, freedBytes: a.freedBytes + b.freedBytes };
   }
 }
 
 export function summarize(reports: IndexReport[]): string {
-  const sum = (k: 'files' | 'added' | 'moved' | 'changed' | 'missing' | 'probeErrors' | 'walkErrors') => reports.reduce((a, r) => a + r[k], 0);
+  const sum = (k: 'files' | 'added' | 'moved' | 'changed' | 'missing' | 'probeErrors' | 'walkErrors') =>
+    reports.reduce((a, r) => a + r[k], 0);
   const deferred = reports.reduce((a, r) => a + r.deferred.length, 0);
-  return `${sum('files')} files: ${sum('added')} new, ${sum('moved')} moved, ${sum('changed')} changed, ${sum('missing')} missing, `
-    + `${deferred} deferred (still being written), ${sum('probeErrors') + sum('walkErrors')} errors`;
+  return (
+    `${sum('files')} files: ${sum('added')} new, ${sum('moved')} moved, ${sum('changed')} changed, ${sum('missing')} missing, ` +
+    `${deferred} deferred (still being written), ${sum('probeErrors') + sum('walkErrors')} errors`
+  );
 }

@@ -11,7 +11,10 @@ import { sniffVideo, verdictByName } from './media-detect.ts';
 
 export { VIDEO_EXTENSIONS } from './media-detect.ts';
 
-export interface WalkResult { files: FileStat[]; errors: { path: string; error: string }[] }
+export interface WalkResult {
+  files: FileStat[];
+  errors: { path: string; error: string }[];
+}
 
 const errText = (e: unknown): string => {
   const err = e as NodeJS.ErrnoException;
@@ -28,7 +31,10 @@ export type TreeEntry = { kind: 'dir'; path: string } | { kind: 'file'; path: st
  * block the walk forever). A folder is yielded once it has been read, before its contents; an unreadable entry
  * goes to `onError` and is skipped, never fatal. `signal` stops the walk before the next folder.
  */
-export async function* walkTree(root: string, o: { signal?: AbortSignal; onError?: (path: string, e: unknown) => void } = {}): AsyncGenerator<TreeEntry> {
+export async function* walkTree(
+  root: string,
+  o: { signal?: AbortSignal; onError?: (path: string, e: unknown) => void } = {},
+): AsyncGenerator<TreeEntry> {
   const onError = o.onError ?? (() => {});
   const seenDirs = new Set<string>();
   const stack = [root];
@@ -36,11 +42,21 @@ export async function* walkTree(root: string, o: { signal?: AbortSignal; onError
     if (o.signal?.aborted) return;
     const dir = stack.pop()!;
     let real: string;
-    try { real = await fs.promises.realpath(dir); } catch (e) { onError(dir, e); continue; }
+    try {
+      real = await fs.promises.realpath(dir);
+    } catch (e) {
+      onError(dir, e);
+      continue;
+    }
     if (seenDirs.has(real)) continue;
     seenDirs.add(real);
     let entries: fs.Dirent[];
-    try { entries = await fs.promises.readdir(dir, { withFileTypes: true }); } catch (e) { onError(dir, e); continue; }
+    try {
+      entries = await fs.promises.readdir(dir, { withFileTypes: true });
+    } catch (e) {
+      onError(dir, e);
+      continue;
+    }
     yield { kind: 'dir', path: dir };
     for (const ent of entries) {
       if (ent.name.startsWith('.')) continue;
@@ -49,7 +65,12 @@ export async function* walkTree(root: string, o: { signal?: AbortSignal; onError
       else if (ent.isDirectory()) stack.push(p);
       else if (ent.isSymbolicLink()) {
         let st: fs.Stats;
-        try { st = await fs.promises.stat(p); } catch (e) { onError(p, e); continue; }
+        try {
+          st = await fs.promises.stat(p);
+        } catch (e) {
+          onError(p, e);
+          continue;
+        }
         if (st.isDirectory()) stack.push(p);
         else if (st.isFile()) yield { kind: 'file', path: p, name: ent.name, stat: st };
       }
@@ -61,7 +82,9 @@ export async function walkVideos(root: string, signal?: AbortSignal): Promise<Wa
   const files: FileStat[] = [];
   const errors: WalkResult['errors'] = [];
   const seenFiles = new Set<string>(); // a file reached through two symlinked folders is one file
-  const onError = (p: string, e: unknown) => { errors.push({ path: p, error: errText(e) }); };
+  const onError = (p: string, e: unknown) => {
+    errors.push({ path: p, error: errText(e) });
+  };
   for await (const ent of walkTree(root, { signal, onError })) {
     if (ent.kind !== 'file') continue;
     const verdict = verdictByName(ent.name);
@@ -73,11 +96,20 @@ export async function walkVideos(root: string, signal?: AbortSignal): Promise<Wa
 
   async function addFile(p: string, name: string, sniff: boolean, known?: fs.Stats): Promise<void> {
     let st = known;
-    try { st ??= await fs.promises.stat(p); } catch (e) { onError(p, e); return; }
+    try {
+      st ??= await fs.promises.stat(p);
+    } catch (e) {
+      onError(p, e);
+      return;
+    }
     const id = `${st.dev}:${st.ino}`;
     if (seenFiles.has(id)) return;
     if (st.size === 0 && sniff) return;
-    if (st.size === 0) { seenFiles.add(id); files.push({ path: p, name, sizeBytes: 0, mtimeMs: st.mtimeMs }); return; }
+    if (st.size === 0) {
+      seenFiles.add(id);
+      files.push({ path: p, name, sizeBytes: 0, mtimeMs: st.mtimeMs });
+      return;
+    }
     if (sniff && !(await sniffVideo(p))) return;
     seenFiles.add(id);
     files.push({ path: p, name, sizeBytes: st.size, mtimeMs: st.mtimeMs });

@@ -28,15 +28,29 @@ export const DEFAULT_WATCH_OPTIONS: WatchOptions = {
   pollMs: envNumber('GLIMPSE_WATCH_POLL_MS', 5 * 60_000),
 };
 
-export interface RootWatchStatus { rootId: number; path: string; mode: 'watching' | 'polling'; dirs: number; reason: string | null }
-export interface WatchStatus { active: boolean; dirs: number; roots: RootWatchStatus[] }
+export interface RootWatchStatus {
+  rootId: number;
+  path: string;
+  mode: 'watching' | 'polling';
+  dirs: number;
+  reason: string | null;
+}
+export interface WatchStatus {
+  active: boolean;
+  dirs: number;
+  roots: RootWatchStatus[];
+}
 
 type WatchFn = (dir: string, listener: (event: string, filename: string | Buffer | null) => void) => fs.FSWatcher;
 const nodeWatch: WatchFn = (dir, listener) => fs.watch(dir, { persistent: false }, listener);
 
 interface RootState {
-  id: number; path: string; mode: 'watching' | 'polling'; reason: string | null;
-  watchers: Map<string, fs.FSWatcher>; poll: NodeJS.Timeout | null;
+  id: number;
+  path: string;
+  mode: 'watching' | 'polling';
+  reason: string | null;
+  watchers: Map<string, fs.FSWatcher>;
+  poll: NodeJS.Timeout | null;
 }
 
 export class LibraryWatcher {
@@ -70,7 +84,13 @@ export class LibraryWatcher {
   }
 
   status(): WatchStatus {
-    const roots = [...this.roots.values()].map((r) => ({ rootId: r.id, path: r.path, mode: r.mode, dirs: r.watchers.size, reason: r.reason }));
+    const roots = [...this.roots.values()].map((r) => ({
+      rootId: r.id,
+      path: r.path,
+      mode: r.mode,
+      dirs: r.watchers.size,
+      reason: r.reason,
+    }));
     return { active: !this.closed, dirs: roots.reduce((a, r) => a + r.dirs, 0), roots };
   }
 
@@ -84,7 +104,11 @@ export class LibraryWatcher {
   private async doSync(roots: { id: number; path: string }[]): Promise<void> {
     if (this.closed) return;
     const want = new Map(roots.map((r) => [r.id, r]));
-    for (const [id, r] of this.roots) if (!want.has(id) || want.get(id)!.path !== r.path) { this.stopRoot(r); this.roots.delete(id); }
+    for (const [id, r] of this.roots)
+      if (!want.has(id) || want.get(id)!.path !== r.path) {
+        this.stopRoot(r);
+        this.roots.delete(id);
+      }
     for (const root of roots) {
       if (this.closed) return;
       let st = this.roots.get(root.id);
@@ -92,7 +116,10 @@ export class LibraryWatcher {
         st = { id: root.id, path: root.path, mode: 'watching', reason: null, watchers: new Map(), poll: null };
         this.roots.set(root.id, st);
       }
-      if (st.mode === 'polling') { this.stopRoot(st); st.mode = 'watching'; } // the limit may have been raised, the disk plugged back
+      if (st.mode === 'polling') {
+        this.stopRoot(st);
+        st.mode = 'watching';
+      } // the limit may have been raised, the disk plugged back
       await this.syncDirs(st);
     }
   }
@@ -104,7 +131,11 @@ export class LibraryWatcher {
     if (this.closed || st.mode !== 'watching') return;
     if (dirs.length > budget) return this.degrade(st, `more than ${this.opts.maxDirs} folders to watch`);
     const keep = new Set(dirs);
-    for (const [d, w] of st.watchers) if (!keep.has(d)) { w.close(); st.watchers.delete(d); }
+    for (const [d, w] of st.watchers)
+      if (!keep.has(d)) {
+        w.close();
+        st.watchers.delete(d);
+      }
     for (const d of dirs) {
       if (st.watchers.has(d)) continue;
       try {
@@ -114,9 +145,14 @@ export class LibraryWatcher {
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === 'ENOENT' || code === 'ENOTDIR') continue; // gone meanwhile: the rescan will know
-        return this.degrade(st, code === 'ENOSPC' ? 'the system limit on watched folders is reached (ENOSPC: raise fs.inotify.max_user_watches)'
-          : code === 'EMFILE' ? 'too many open watches (EMFILE: raise fs.inotify.max_user_instances or the open-file limit)'
-            : `cannot watch ${d}: ${(e as Error).message}`);
+        return this.degrade(
+          st,
+          code === 'ENOSPC'
+            ? 'the system limit on watched folders is reached (ENOSPC: raise fs.inotify.max_user_watches)'
+            : code === 'EMFILE'
+              ? 'too many open watches (EMFILE: raise fs.inotify.max_user_instances or the open-file limit)'
+              : `cannot watch ${d}: ${(e as Error).message}`,
+        );
       }
     }
     if (st.watchers.size === 0 && dirs.length === 0) return this.degrade(st, 'library folder is not reachable');
@@ -169,7 +205,9 @@ export class LibraryWatcher {
     st.mode = 'polling';
     st.reason = `${reason}; rescanning every ${Math.round(this.opts.pollMs / 1000)} s instead`;
     if (st.poll) clearInterval(st.poll);
-    st.poll = setInterval(() => { if (!this.closed) this.onChange([st.id]); }, this.opts.pollMs);
+    st.poll = setInterval(() => {
+      if (!this.closed) this.onChange([st.id]);
+    }, this.opts.pollMs);
     st.poll.unref();
     if (st.reason !== was) this.onStatus({ rootId: st.id, path: st.path, mode: st.mode, dirs: 0, reason: st.reason });
   }

@@ -14,17 +14,33 @@ export const DEFAULT_CACHE_MAX_BYTES = envNumber('GLIMPSE_CACHE_MAX_MB', 512, { 
 /** Subfolders of the cache dir that may be trimmed (their files are re-made when asked for). */
 export const REGENERABLE = ['frames'];
 
-interface Entry { file: string; bytes: number; mtimeMs: number }
+interface Entry {
+  file: string;
+  bytes: number;
+  mtimeMs: number;
+}
 
 function entries(dir: string): Entry[] {
   let names: fs.Dirent[];
-  try { names = fs.readdirSync(dir, { withFileTypes: true }); } catch { return []; }
+  try {
+    names = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
   const out: Entry[] = [];
   for (const e of names) {
     const file = path.join(dir, e.name);
-    if (e.isDirectory()) { out.push(...entries(file)); continue; }
+    if (e.isDirectory()) {
+      out.push(...entries(file));
+      continue;
+    }
     if (!e.isFile()) continue;
-    try { const st = fs.statSync(file); out.push({ file, bytes: st.size, mtimeMs: st.mtimeMs }); } catch { /* raced with a delete */ }
+    try {
+      const st = fs.statSync(file);
+      out.push({ file, bytes: st.size, mtimeMs: st.mtimeMs });
+    } catch {
+      /* raced with a delete */
+    }
   }
   return out;
 }
@@ -38,7 +54,11 @@ export function dirSize(dir: string): { bytes: number; files: number } {
 /** Mark a cached file as just used (LRU order). */
 export function touchCached(file: string): void {
   const now = new Date();
-  try { fs.utimesSync(file, now, now); } catch { /* gone: it will be re-made */ }
+  try {
+    fs.utimesSync(file, now, now);
+  } catch {
+    /* gone: it will be re-made */
+  }
 }
 
 /**
@@ -48,9 +68,17 @@ export function touchCached(file: string): void {
 export function trimLru(dirs: string[], maxBytes: number): { files: number; freedBytes: number; bytes: number } {
   const all = dirs.flatMap(entries);
   let total = all.reduce((a, e) => a + e.bytes, 0);
-  let files = 0, freedBytes = 0;
+  let files = 0,
+    freedBytes = 0;
   const drop = (e: Entry) => {
-    try { fs.rmSync(e.file, { force: true }); files++; freedBytes += e.bytes; total -= e.bytes; } catch { /* keep going */ }
+    try {
+      fs.rmSync(e.file, { force: true });
+      files++;
+      freedBytes += e.bytes;
+      total -= e.bytes;
+    } catch {
+      /* keep going */
+    }
   };
   const stale = Date.now() - 10 * 60_000; // a temp file older than this has no living writer
   for (const e of all) if (/\.tmp\.jpg$/.test(e.file) && e.mtimeMs < stale) drop(e);
@@ -63,11 +91,18 @@ export function trimLru(dirs: string[], maxBytes: number): { files: number; free
 
 /** Remove posters (`<id>.jpg`) and other per-video files whose video id is not in `liveIds`. */
 export function removeOrphans(dir: string, liveIds: Set<number>): { files: number; freedBytes: number } {
-  let files = 0, freedBytes = 0;
+  let files = 0,
+    freedBytes = 0;
   for (const e of entries(dir)) {
     const id = Number(/^(\d+)[-.]/.exec(path.basename(e.file))?.[1]);
     if (Number.isInteger(id) && !liveIds.has(id)) {
-      try { fs.rmSync(e.file, { force: true }); files++; freedBytes += e.bytes; } catch { /* keep going */ }
+      try {
+        fs.rmSync(e.file, { force: true });
+        files++;
+        freedBytes += e.bytes;
+      } catch {
+        /* keep going */
+      }
     }
   }
   return { files, freedBytes };

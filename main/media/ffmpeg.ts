@@ -22,13 +22,21 @@ import { envNumber } from '../core/env.ts';
 // ---------------------------------------------------------------------------------------------------------------
 // Finding the tools
 
-export interface ToolInfo { path: string; version: string }
+export interface ToolInfo {
+  path: string;
+  version: string;
+}
 export type Tool = 'ffmpeg' | 'ffprobe';
 
 function which(bin: string): string | null {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
     const p = path.join(dir, bin);
-    try { fs.accessSync(p, fs.constants.X_OK); return p; } catch { /* keep looking */ }
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      return p;
+    } catch {
+      /* keep looking */
+    }
   }
   return null;
 }
@@ -42,7 +50,7 @@ function toolInfo(envVar: string, bin: string): ToolInfo | null {
   if (!p) return null;
   const r = spawnSync(p, ['-version'], { encoding: 'utf8', timeout: 10_000, killSignal: 'SIGKILL', stdio: ['ignore', 'pipe', 'ignore'] });
   if (r.error || r.status !== 0) return null;
-  return { path: p, version: (/version (\S+)/.exec(r.stdout)?.[1]) ?? 'unknown' };
+  return { path: p, version: /version (\S+)/.exec(r.stdout)?.[1] ?? 'unknown' };
 }
 
 let tools: { ffmpeg: ToolInfo | null; ffprobe: ToolInfo | null } | null = null;
@@ -65,7 +73,10 @@ function toolPath(tool: Tool): string {
 
 /** A file that is not a usable video. The message is stored and shown to the user. */
 export class MediaError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) { super(message, options); this.name = 'MediaError'; }
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'MediaError';
+  }
 }
 
 /**
@@ -84,12 +95,19 @@ export class FfmpegError extends MediaError {
     /** the last stderr lines, raw */
     readonly stderrTail: string,
     readonly pid: number | undefined,
-  ) { super(message); this.name = 'FfmpegError'; }
+  ) {
+    super(message);
+    this.name = 'FfmpegError';
+  }
 }
 
 /** The caller aborted the run; nothing is known about the file, so this is not a MediaError. */
 export class FfmpegAbortError extends Error {
-  constructor(readonly tool: Tool, readonly file: string, readonly pid: number | undefined) {
+  constructor(
+    readonly tool: Tool,
+    readonly file: string,
+    readonly pid: number | undefined,
+  ) {
     super(`${tool} aborted on ${file}${pid ? ' (process killed)' : ''}`);
     this.name = 'AbortError';
   }
@@ -113,14 +131,26 @@ export interface RunOptions {
   onStderrLine?: (line: string) => boolean | void;
 }
 
-export interface RunResult { stdout: Buffer; stderrTail: string }
+export interface RunResult {
+  stdout: Buffer;
+  stderrTail: string;
+}
 
 /**
  * The words of ffmpeg's complaint without its decorations: `[mov,mp4 @ 0x55..] moov atom not found` and
  * `/path/x.mp4: Invalid data found when processing input` become `moov atom not found; Invalid data found...`.
  */
 function ffmpegReason(stderr: string, file: string): string {
-  const lines = stderr.split('\n').map((l) => l.replace(/^\[[^\]]*@ 0x[0-9a-f]+\]\s*/, '').split(`${file}: `).pop()!.trim()).filter(Boolean);
+  const lines = stderr
+    .split('\n')
+    .map((l) =>
+      l
+        .replace(/^\[[^\]]*@ 0x[0-9a-f]+\]\s*/, '')
+        .split(`${file}: `)
+        .pop()!
+        .trim(),
+    )
+    .filter(Boolean);
   return [...new Set(lines)].slice(-3).join('; ').slice(0, 300);
 }
 
@@ -133,10 +163,15 @@ function ffmpegReason(stderr: string, file: string): string {
 function runTool(tool: Tool, args: string[], o: RunOptions): Promise<RunResult> {
   const bin = toolPath(tool);
   return new Promise((resolve, reject) => {
-    if (o.signal?.aborted) { reject(new FfmpegAbortError(tool, o.file, undefined)); return; }
+    if (o.signal?.aborted) {
+      reject(new FfmpegAbortError(tool, o.file, undefined));
+      return;
+    }
     const proc = spawn(bin, args, { stdio: ['ignore', o.stdout === 'ignore' ? 'ignore' : 'pipe', 'pipe'] });
     const chunks: Buffer[] = [];
-    let tail = '', partial = '', settled = false;
+    let tail = '',
+      partial = '',
+      settled = false;
     let stopped: 'timeout' | 'aborted' | null = null;
     let killTimer: NodeJS.Timeout | undefined;
     const stop = (why: 'timeout' | 'aborted') => {
@@ -151,7 +186,8 @@ function runTool(tool: Tool, args: string[], o: RunOptions): Promise<RunResult> 
     const settle = (f: () => void) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer); clearTimeout(killTimer);
+      clearTimeout(timer);
+      clearTimeout(killTimer);
       o.signal?.removeEventListener('abort', onAbort);
       f();
     };
@@ -165,26 +201,49 @@ function runTool(tool: Tool, args: string[], o: RunOptions): Promise<RunResult> 
       partial = lines.pop() ?? '';
       lines.forEach(line);
     });
-    proc.on('error', (e) => settle(() => {
-      if (proc.pid !== undefined) proc.kill('SIGKILL');
-      reject(new Error(`could not run ${tool} on ${o.file}: ${e.message}`));
-    }));
-    proc.on('close', (code, signal) => settle(() => {
-      if (partial) line(partial);
-      const stderrTail = tail.trim();
-      if (stopped === 'aborted') return reject(new FfmpegAbortError(tool, o.file, proc.pid));
-      const reason = ffmpegReason(stderrTail, o.file);
-      if (stopped === 'timeout') {
-        const limit = `${Math.round(o.timeoutMs / 100) / 10} s${o.timeoutSetting ? ` (${o.timeoutSetting})` : ''}`;
-        return reject(new FfmpegError(`${tool} did not finish within ${limit} on ${o.file}: timeout, process killed`,
-          tool, o.file, 'timeout', reason, stderrTail, proc.pid));
-      }
-      if (code !== 0) {
-        const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-        return reject(new FfmpegError(`${tool} ${how} on ${o.file}${reason ? `: ${reason}` : ''}`, tool, o.file, 'exit', reason, stderrTail, proc.pid));
-      }
-      resolve({ stdout: Buffer.concat(chunks), stderrTail });
-    }));
+    proc.on('error', (e) =>
+      settle(() => {
+        if (proc.pid !== undefined) proc.kill('SIGKILL');
+        reject(new Error(`could not run ${tool} on ${o.file}: ${e.message}`));
+      }),
+    );
+    proc.on('close', (code, signal) =>
+      settle(() => {
+        if (partial) line(partial);
+        const stderrTail = tail.trim();
+        if (stopped === 'aborted') return reject(new FfmpegAbortError(tool, o.file, proc.pid));
+        const reason = ffmpegReason(stderrTail, o.file);
+        if (stopped === 'timeout') {
+          const limit = `${Math.round(o.timeoutMs / 100) / 10} s${o.timeoutSetting ? ` (${o.timeoutSetting})` : ''}`;
+          return reject(
+            new FfmpegError(
+              `${tool} did not finish within ${limit} on ${o.file}: timeout, process killed`,
+              tool,
+              o.file,
+              'timeout',
+              reason,
+              stderrTail,
+              proc.pid,
+            ),
+          );
+        }
+        if (code !== 0) {
+          const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+          return reject(
+            new FfmpegError(
+              `${tool} ${how} on ${o.file}${reason ? `: ${reason}` : ''}`,
+              tool,
+              o.file,
+              'exit',
+              reason,
+              stderrTail,
+              proc.pid,
+            ),
+          );
+        }
+        resolve({ stdout: Buffer.concat(chunks), stderrTail });
+      }),
+    );
   });
 }
 
@@ -247,28 +306,49 @@ function parseRate(r: string | undefined): number | null {
 export const MAX_PIXELS = 16384 * 16384;
 
 interface FfprobeStream {
-  codec_type?: string; codec_name?: string; width?: number; height?: number; duration?: string; nb_frames?: string;
-  avg_frame_rate?: string; r_frame_rate?: string; disposition?: { attached_pic?: number };
-  tags?: Record<string, string>; side_data_list?: { rotation?: number }[];
+  codec_type?: string;
+  codec_name?: string;
+  width?: number;
+  height?: number;
+  duration?: string;
+  nb_frames?: string;
+  avg_frame_rate?: string;
+  r_frame_rate?: string;
+  disposition?: { attached_pic?: number };
+  tags?: Record<string, string>;
+  side_data_list?: { rotation?: number }[];
 }
 
 /** ffprobe's own JSON, including the display-matrix side data that carries the rotation of phone videos. */
 export async function probe(file: string, o: MediaCallOptions = {}): Promise<ProbeResult> {
   let out: string;
   try {
-    out = (await runFfprobe(['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file],
-      { file, timeoutMs: SHORT_TIMEOUT_MS, signal: o.signal })).stdout.toString('utf8');
+    out = (
+      await runFfprobe(['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file], {
+        file,
+        timeoutMs: SHORT_TIMEOUT_MS,
+        signal: o.signal,
+      })
+    ).stdout.toString('utf8');
   } catch (e) {
     throw explain(e, 'not a readable video');
   }
   let data: { streams?: FfprobeStream[]; format?: { duration?: string } };
-  try { data = JSON.parse(out); } catch { throw new MediaError('not a readable video: ffprobe gave no answer'); }
+  try {
+    data = JSON.parse(out);
+  } catch {
+    throw new MediaError('not a readable video: ffprobe gave no answer');
+  }
   const streams = data.streams ?? [];
   const v = streams.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic);
-  if (!v) throw new MediaError(streams.some((s) => s.codec_type === 'audio') ? 'no video stream (audio-only file)' : 'no video stream (not a video)');
+  if (!v)
+    throw new MediaError(
+      streams.some((s) => s.codec_type === 'audio') ? 'no video stream (audio-only file)' : 'no video stream (not a video)',
+    );
   const durationS = Number(v.duration) > 0 ? Number(v.duration) : Number(data.format?.duration);
   if (!(durationS > 0)) throw new MediaError('video has zero or unknown duration');
-  const width = Number(v.width), height = Number(v.height);
+  const width = Number(v.width),
+    height = Number(v.height);
   if (!(width > 0 && height > 0)) throw new MediaError('video stream has no picture size');
   if (width * height > MAX_PIXELS) throw new MediaError(`picture too large to decode safely: ${width}x${height}`);
   const sideRot = v.side_data_list?.find((d) => d.rotation !== undefined)?.rotation;
@@ -276,7 +356,9 @@ export async function probe(file: string, o: MediaCallOptions = {}): Promise<Pro
   const rotation = sideRot !== undefined ? ((-sideRot % 360) + 360) % 360 : ((Number(v.tags?.rotate ?? 0) % 360) + 360) % 360;
   const nb = Number(v.nb_frames);
   return {
-    durationS, width, height,
+    durationS,
+    width,
+    height,
     fps: parseRate(v.avg_frame_rate) ?? parseRate(v.r_frame_rate),
     codec: v.codec_name ?? 'unknown',
     hasAudio: streams.some((s) => s.codec_type === 'audio'),
@@ -288,7 +370,10 @@ export async function probe(file: string, o: MediaCallOptions = {}): Promise<Pro
 // ---------------------------------------------------------------------------------------------------------------
 // Raw frames
 
-export interface RawFrame { timeS: number; rgb: Uint8Array }
+export interface RawFrame {
+  timeS: number;
+  rgb: Uint8Array;
+}
 
 /**
  * The one picture geometry every frame CNN input gets: the whole frame scaled to fit a size×size square with its
@@ -362,15 +447,40 @@ function showinfoTimes(times: number[]): (line: string) => boolean {
 }
 
 /** Raw RGB frames on a pipe, with `showinfo` timestamps from stderr. */
-async function decodeRaw(file: string, filters: string[], size: number, o: MediaCallOptions, maxFrames?: number, inputOptions: string[] = []): Promise<RawFrame[]> {
+async function decodeRaw(
+  file: string,
+  filters: string[],
+  size: number,
+  o: MediaCallOptions,
+  maxFrames?: number,
+  inputOptions: string[] = [],
+): Promise<RawFrame[]> {
   const frameBytes = size * size * 3;
   const times: number[] = [];
-  const args = [...inputOptions, '-i', file, '-an', '-sn', '-vf', filters.join(','), '-pix_fmt', 'rgb24', '-fps_mode', 'passthrough',
-    ...(maxFrames ? ['-frames:v', String(maxFrames)] : []), '-f', 'rawvideo', 'pipe:1'];
+  const args = [
+    ...inputOptions,
+    '-i',
+    file,
+    '-an',
+    '-sn',
+    '-vf',
+    filters.join(','),
+    '-pix_fmt',
+    'rgb24',
+    '-fps_mode',
+    'passthrough',
+    ...(maxFrames ? ['-frames:v', String(maxFrames)] : []),
+    '-f',
+    'rawvideo',
+    'pipe:1',
+  ];
   let buf: Buffer;
   try {
     ({ stdout: buf } = await runFfmpeg(args, {
-      file, timeoutMs: decodeTimeoutMs(), timeoutSetting: DECODE_LIMIT, signal: o.signal,
+      file,
+      timeoutMs: decodeTimeoutMs(),
+      timeoutSetting: DECODE_LIMIT,
+      signal: o.signal,
       onStderrLine: showinfoTimes(times),
     }));
   } catch (e) {
@@ -380,7 +490,10 @@ async function decodeRaw(file: string, filters: string[], size: number, o: Media
   if (n === 0) throw new MediaError('no frames could be decoded');
   const frames: RawFrame[] = [];
   for (let i = 0; i < n; i++) {
-    frames.push({ timeS: times[i] ?? times[times.length - 1] ?? 0, rgb: new Uint8Array(buf.buffer, buf.byteOffset + i * frameBytes, frameBytes) });
+    frames.push({
+      timeS: times[i] ?? times[times.length - 1] ?? 0,
+      rgb: new Uint8Array(buf.buffer, buf.byteOffset + i * frameBytes, frameBytes),
+    });
   }
   return frames;
 }
@@ -393,9 +506,30 @@ export async function writeThumbnail(file: string, timeS: number, outPath: strin
   fs.mkdirSync(path.dirname(outPath), { recursive: true });
   const tmp = `${outPath}.${process.pid}.tmp.jpg`;
   try {
-    await runFfmpeg(['-v', 'error', '-y', '-ss', Math.max(0, timeS).toFixed(3), '-i', file, '-an', '-sn', '-vf', `scale=${width}:-2`,
-      '-frames:v', '1', '-q:v', '4', '-update', '1', tmp], { file, timeoutMs: SHORT_TIMEOUT_MS, signal: o.signal, stdout: 'ignore' });
-    if (!(fs.statSync(tmp, { throwIfNoEntry: false })?.size)) throw new MediaError(`thumbnail failed: no frame at ${timeS.toFixed(2)} s`);
+    await runFfmpeg(
+      [
+        '-v',
+        'error',
+        '-y',
+        '-ss',
+        Math.max(0, timeS).toFixed(3),
+        '-i',
+        file,
+        '-an',
+        '-sn',
+        '-vf',
+        `scale=${width}:-2`,
+        '-frames:v',
+        '1',
+        '-q:v',
+        '4',
+        '-update',
+        '1',
+        tmp,
+      ],
+      { file, timeoutMs: SHORT_TIMEOUT_MS, signal: o.signal, stdout: 'ignore' },
+    );
+    if (!fs.statSync(tmp, { throwIfNoEntry: false })?.size) throw new MediaError(`thumbnail failed: no frame at ${timeS.toFixed(2)} s`);
     fs.renameSync(tmp, outPath);
   } catch (e) {
     throw explain(e, 'thumbnail failed');
@@ -408,8 +542,13 @@ export async function writeThumbnail(file: string, timeS: number, outPath: strin
 export async function keyframeTimes(file: string, o: MediaCallOptions = {}): Promise<number[]> {
   let out: string;
   try {
-    out = (await runFfprobe(['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,flags', '-of', 'csv=p=0', file],
-      { file, timeoutMs: SHORT_TIMEOUT_MS, signal: o.signal })).stdout.toString('utf8');
+    out = (
+      await runFfprobe(['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,flags', '-of', 'csv=p=0', file], {
+        file,
+        timeoutMs: SHORT_TIMEOUT_MS,
+        signal: o.signal,
+      })
+    ).stdout.toString('utf8');
   } catch (e) {
     throw explain(e, 'could not list keyframes');
   }
@@ -428,11 +567,28 @@ export async function keyframeTimes(file: string, o: MediaCallOptions = {}): Pro
 export async function sceneCuts(file: string, threshold = 0.3, keyframesOnly = false, o: MediaCallOptions = {}): Promise<number[]> {
   const times: number[] = [];
   try {
-    await runFfmpeg([...(keyframesOnly ? ['-skip_frame', 'nokey'] : []), '-i', file, '-an', '-sn',
-      '-vf', `scale=160:-2,select='gt(scene\\,${threshold})',showinfo`, '-f', 'null', '-'], {
-      file, timeoutMs: decodeTimeoutMs(), timeoutSetting: DECODE_LIMIT, signal: o.signal, stdout: 'ignore',
-      onStderrLine: showinfoTimes(times),
-    });
+    await runFfmpeg(
+      [
+        ...(keyframesOnly ? ['-skip_frame', 'nokey'] : []),
+        '-i',
+        file,
+        '-an',
+        '-sn',
+        '-vf',
+        `scale=160:-2,select='gt(scene\\,${threshold})',showinfo`,
+        '-f',
+        'null',
+        '-',
+      ],
+      {
+        file,
+        timeoutMs: decodeTimeoutMs(),
+        timeoutSetting: DECODE_LIMIT,
+        signal: o.signal,
+        stdout: 'ignore',
+        onStderrLine: showinfoTimes(times),
+      },
+    );
   } catch (e) {
     throw explain(e, 'scene detection failed');
   }

@@ -31,8 +31,13 @@ export function uniformIndices(n: number, k: number): number[] {
 export function nearestFrames(times: number[], wanted: number[]): number[] {
   const out = new Set<number>();
   for (const t of wanted) {
-    let lo = 0, hi = times.length - 1;
-    while (lo < hi) { const mid = (lo + hi) >> 1; if (times[mid] < t) lo = mid + 1; else hi = mid; }
+    let lo = 0,
+      hi = times.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (times[mid] < t) lo = mid + 1;
+      else hi = mid;
+    }
     out.add(lo > 0 && Math.abs(times[lo - 1] - t) < Math.abs(times[lo] - t) ? lo - 1 : lo); // ties: the later frame, as uniformIndices
   }
   return [...out].sort((a, b) => a - b);
@@ -55,12 +60,19 @@ export function keyframeNearestTimes(durationS: number, k: number, keyframes: nu
  */
 export function shotAwareTimes(durationS: number, k: number, cuts: number[]): number[] {
   const edges = [0, ...cuts.filter((t) => t > 0 && t < durationS), durationS];
-  const shots = edges.slice(1).map((end, i) => ({ start: edges[i], len: end - edges[i] })).filter((s) => s.len > 0);
+  const shots = edges
+    .slice(1)
+    .map((end, i) => ({ start: edges[i], len: end - edges[i] }))
+    .filter((s) => s.len > 0);
   if (shots.length <= 1 || k < 1) return uniformTimes(durationS, k);
   const share = shots.map(() => 0);
   const order = shots.map((_, i) => i).sort((a, b) => shots[b].len - shots[a].len);
-  for (let n = 0; n < k; n++) { // one per shot (longest first), then to whichever shot is worst covered per second
-    const i = n < shots.length ? order[n] : order.reduce((best, j) => (shots[j].len / (share[j] + 1) > shots[best].len / (share[best] + 1) ? j : best), order[0]);
+  for (let n = 0; n < k; n++) {
+    // one per shot (longest first), then to whichever shot is worst covered per second
+    const i =
+      n < shots.length
+        ? order[n]
+        : order.reduce((best, j) => (shots[j].len / (share[j] + 1) > shots[best].len / (share[best] + 1) ? j : best), order[0]);
     share[i]++;
   }
   return shots.flatMap((s, i) => uniformFractions(share[i]).map((f) => s.start + f * s.len));
@@ -71,16 +83,26 @@ export function shotAwareTimes(durationS: number, k: number, cuts: number[]): nu
  * neither nearly black nor blown out, so fades and title cards are avoided.
  */
 export function posterFrameIndex(frames: Uint8Array[]): number {
-  let best = 0, bestScore = -Infinity;
+  let best = 0,
+    bestScore = -Infinity;
   frames.forEach((rgb, i) => {
-    let sum = 0, sum2 = 0, n = 0;
-    for (let p = 0; p < rgb.length; p += 3 * 7) { // every 7th pixel is plenty for a statistic
+    let sum = 0,
+      sum2 = 0,
+      n = 0;
+    for (let p = 0; p < rgb.length; p += 3 * 7) {
+      // every 7th pixel is plenty for a statistic
       const y = 0.299 * rgb[p] + 0.587 * rgb[p + 1] + 0.114 * rgb[p + 2];
-      sum += y; sum2 += y * y; n++;
+      sum += y;
+      sum2 += y * y;
+      n++;
     }
-    const mean = sum / n, std = Math.sqrt(Math.max(0, sum2 / n - mean * mean));
+    const mean = sum / n,
+      std = Math.sqrt(Math.max(0, sum2 / n - mean * mean));
     const score = (mean < 25 || mean > 235 ? -1000 : 0) + std;
-    if (score > bestScore) { bestScore = score; best = i; }
+    if (score > bestScore) {
+      bestScore = score;
+      best = i;
+    }
   });
   return best;
 }

@@ -7,9 +7,7 @@
 import { framesAt, framesAtRate, framesBySeeking, type MediaCallOptions, type RawFrame } from './ffmpeg.ts';
 import { uniformTimes } from './sampling.ts';
 
-export type Strategy =
-  | { kind: 'uniform'; k: number }
-  | { kind: 'rate'; fps: number; maxFrames?: number };
+export type Strategy = { kind: 'uniform'; k: number } | { kind: 'rate'; fps: number; maxFrames?: number };
 
 /**
  * Above this duration per requested frame, seeking (one short decode per frame, ~55 ms process start each) beats
@@ -17,8 +15,13 @@ export type Strategy =
  */
 export const SEEK_SECONDS_PER_FRAME = 6;
 
-export async function sampleFrames(file: string, s: Strategy, size: number, probe: { durationS: number; fps: number | null },
-  o: MediaCallOptions = {}): Promise<RawFrame[]> {
+export async function sampleFrames(
+  file: string,
+  s: Strategy,
+  size: number,
+  probe: { durationS: number; fps: number | null },
+  o: MediaCallOptions = {},
+): Promise<RawFrame[]> {
   if (s.kind === 'rate') return framesAtRate(file, s.fps, s.maxFrames ?? 300, size, o);
   const times = uniformTimes(probe.durationS, s.k);
   const distinct = [...new Set(times.map((t) => t.toFixed(3)))].map(Number);

@@ -8,12 +8,18 @@ import * as tf from '@tensorflow/tfjs';
 
 const require = createRequire(import.meta.url);
 
-export interface BackendReport { name: string; reason: string; tried: { name: string; ok: boolean; error?: string }[] }
+export interface BackendReport {
+  name: string;
+  reason: string;
+  tried: { name: string; ok: boolean; error?: string }[];
+}
 
 let report: BackendReport | null = null;
 
 function firstLine(e: unknown): string {
-  return String((e as Error)?.message ?? e).split('\n')[0].slice(0, 200);
+  return String((e as Error)?.message ?? e)
+    .split('\n')[0]
+    .slice(0, 200);
 }
 
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
@@ -30,10 +36,14 @@ export async function initBackend(prefer: BackendName[] = preferredOrder()): Pro
       if (!(await tf.setBackend(backend))) throw new Error(`tf.setBackend('${backend}') returned false`);
       await tf.ready();
       tried.push({ name, ok: true });
-      const reason = name === 'tensorflow-gpu' ? 'native TensorFlow with CUDA'
-        : name === 'tensorflow' ? 'native TensorFlow on CPU (no usable GPU build)'
-        : name === 'wasm' ? 'WebAssembly with SIMD, 1 thread (native TensorFlow not installed)'
-        : 'pure JavaScript (slowest; WebAssembly failed to start)';
+      const reason =
+        name === 'tensorflow-gpu'
+          ? 'native TensorFlow with CUDA'
+          : name === 'tensorflow'
+            ? 'native TensorFlow on CPU (no usable GPU build)'
+            : name === 'wasm'
+              ? 'WebAssembly with SIMD, 1 thread (native TensorFlow not installed)'
+              : 'pure JavaScript (slowest; WebAssembly failed to start)';
       report = { name, reason, tried };
       return report;
     } catch (e) {
@@ -50,4 +60,6 @@ function preferredOrder(): BackendName[] {
   return pin && all.includes(pin) ? [pin] : all;
 }
 
-export function backendReport(): BackendReport | null { return report; }
+export function backendReport(): BackendReport | null {
+  return report;
+}

@@ -21,7 +21,10 @@ export function defaultCnnWorkers(): number {
 class CnnWorker {
   private next = 1;
   private pending = new Map<number, { resolve: (f: FrameFeatures[]) => void; reject: (e: Error) => void }>();
-  private constructor(private worker: Worker, readonly backend: BackendReport) {
+  private constructor(
+    private worker: Worker,
+    readonly backend: BackendReport,
+  ) {
     worker.on('message', (m: WorkerResponse) => {
       if (m.type !== 'result' && m.type !== 'error') return;
       const p = this.pending.get(m.id);
@@ -40,15 +43,24 @@ class CnnWorker {
     const worker = new Worker(new URL(entry, import.meta.url));
     return new Promise((resolve, reject) => {
       const onMsg = (m: WorkerResponse) => {
-        if (m.type === 'ready') { worker.off('message', onMsg); resolve(new CnnWorker(worker, m.backend)); }
-        if (m.type === 'fatal') { worker.off('message', onMsg); void worker.terminate(); reject(new Error(`could not start the frame CNNs: ${m.error}`)); }
+        if (m.type === 'ready') {
+          worker.off('message', onMsg);
+          resolve(new CnnWorker(worker, m.backend));
+        }
+        if (m.type === 'fatal') {
+          worker.off('message', onMsg);
+          void worker.terminate();
+          reject(new Error(`could not start the frame CNNs: ${m.error}`));
+        }
       };
       worker.on('message', onMsg);
       worker.once('error', reject);
     });
   }
 
-  get busy(): number { return this.pending.size; }
+  get busy(): number {
+    return this.pending.size;
+  }
 
   run(frames: Uint8Array[], embed: boolean): Promise<FrameFeatures[]> {
     const id = this.next++;
@@ -82,8 +94,12 @@ export class CnnClient {
     return new CnnClient([first, ...rest]);
   }
 
-  get backend(): BackendReport { return this.workers[0].backend; }
-  get size(): number { return this.workers.length; }
+  get backend(): BackendReport {
+    return this.workers[0].backend;
+  }
+  get size(): number {
+    return this.workers.length;
+  }
 
   /**
    * Features of every frame, in order. Frames are cut into contiguous chunks, one per worker. `embed: false`
@@ -95,7 +111,11 @@ export class CnnClient {
     // least busy workers first, so two videos in flight do not queue on the same thread
     const order = [...this.workers].sort((a, b) => a.busy - b.busy).slice(0, n);
     const per = Math.ceil(frames.length / n);
-    const parts = await Promise.all(order.map((w, i) => (i * per < frames.length ? w.run(frames.slice(i * per, (i + 1) * per), opts.embed ?? true) : Promise.resolve([]))));
+    const parts = await Promise.all(
+      order.map((w, i) =>
+        i * per < frames.length ? w.run(frames.slice(i * per, (i + 1) * per), opts.embed ?? true) : Promise.resolve([]),
+      ),
+    );
     return parts.flat();
   }
 

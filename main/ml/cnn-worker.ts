@@ -20,7 +20,8 @@ try {
       const features = [];
       for (const buf of msg.frames) {
         const rgb = new Uint8Array(buf);
-        if (rgb.length !== CNN_INPUT * CNN_INPUT * 3) throw new Error(`frame has ${rgb.length} bytes, expected ${CNN_INPUT}x${CNN_INPUT}x3`);
+        if (rgb.length !== CNN_INPUT * CNN_INPUT * 3)
+          throw new Error(`frame has ${rgb.length} bytes, expected ${CNN_INPUT}x${CNN_INPUT}x3`);
         features.push(await cnn.run(rgb, msg.embed));
       }
       port.postMessage({ type: 'result', id: msg.id, features } satisfies WorkerResponse);

@@ -26,20 +26,35 @@ export interface VideoFeatures {
  * the current frame pipeline only (`pipeline`, default FRAME_PIPELINE): features of an older preprocessing are
  * stale and must be rescanned, never mixed in.
  */
-export function loadScanFeatures(db: Db, opts: { kind?: 'teacher' | 'student'; videoIds?: number[]; pipeline?: string } = {}): VideoFeatures[] {
+export function loadScanFeatures(
+  db: Db,
+  opts: { kind?: 'teacher' | 'student'; videoIds?: number[]; pipeline?: string } = {},
+): VideoFeatures[] {
   return new ScansRepo(db).scanFeatures(opts.kind ?? 'teacher', opts.pipeline ?? FRAME_PIPELINE, opts.videoIds).map((s) => ({
-    videoId: s.videoId, path: s.path, durationS: s.durationS, times: s.frames.map((f) => f.time_s),
+    videoId: s.videoId,
+    path: s.path,
+    durationS: s.durationS,
+    times: s.frames.map((f) => f.time_s),
     frames: s.frames.map((f) => joinFrameVector(f.embedding, f.class_scores)),
   }));
 }
 
 export function multiHot(tags: Iterable<string>, classes: readonly string[] = COCO80): number[] {
   const y = new Array<number>(classes.length).fill(0);
-  for (const t of tags) { const i = classes.indexOf(t); if (i >= 0) y[i] = 1; }
+  for (const t of tags) {
+    const i = classes.indexOf(t);
+    if (i >= 0) y[i] = 1;
+  }
   return y;
 }
 
-export interface CsvLabel { file: string; tags: string[]; source: string; status: string; license: string }
+export interface CsvLabel {
+  file: string;
+  tags: string[];
+  source: string;
+  status: string;
+  license: string;
+}
 
 /**
  * Reads a labels CSV (`file,tags,...`; tags `;`-separated COCO names; the team's ../shared/data/labels.csv is one).
@@ -54,11 +69,17 @@ export function readLabelsCsv(csvPath: string): { labels: Map<string, CsvLabel>;
   const unknown = new Set<string>();
   for (const r of rows) {
     if (!r[col('file')]) continue;
-    const tags = (r[col('tags')] ?? '').split(';').map((t) => t.trim()).filter(Boolean);
+    const tags = (r[col('tags')] ?? '')
+      .split(';')
+      .map((t) => t.trim())
+      .filter(Boolean);
     for (const t of tags) if (!(COCO80 as readonly string[]).includes(t)) unknown.add(t);
     const abs = path.resolve(path.dirname(csvPath), r[col('file')]);
     labels.set(abs, {
-      file: abs, tags, source: col('source') >= 0 ? r[col('source')] : '', status: col('status') >= 0 ? r[col('status')] : '',
+      file: abs,
+      tags,
+      source: col('source') >= 0 ? r[col('source')] : '',
+      status: col('status') >= 0 ? r[col('status')] : '',
       license: col('license') >= 0 ? r[col('license')] : '',
     });
   }
@@ -71,7 +92,10 @@ export function readLabelsCsv(csvPath: string): { labels: Map<string, CsvLabel>;
  * fall on one side of a train/test split. Knows nothing of any particular data set.
  */
 export function groupOf(file: string): string {
-  const base = path.basename(file).replace(/\.[^.]+$/, '').toLowerCase();
+  const base = path
+    .basename(file)
+    .replace(/\.[^.]+$/, '')
+    .toLowerCase();
   const stem = base.replace(/([\s_-]*(\(\d+\)|copy|\d+p|\d+))+$/, '').replace(/[^\p{L}\p{N}]/gu, '');
   return `${path.dirname(file)}/${stem || base}`;
 }
@@ -89,25 +113,41 @@ export function sourceGroup(label: Pick<CsvLabel, 'source' | 'file'>): string {
 /** Minimal RFC-4180 CSV: quoted fields, doubled quotes, commas and newlines inside quotes. */
 export function parseCsv(text: string): string[][] {
   const rows: string[][] = [];
-  let row: string[] = [], field = '', quoted = false;
+  let row: string[] = [],
+    field = '',
+    quoted = false;
   for (let i = 0; i < text.length; i++) {
     const ch = text[i];
     if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') { field += '"'; i++; }
-      else if (ch === '"') quoted = false;
+      if (ch === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
       else field += ch;
     } else if (ch === '"') quoted = true;
-    else if (ch === ',') { row.push(field); field = ''; }
-    else if (ch === '\n' || ch === '\r') {
+    else if (ch === ',') {
+      row.push(field);
+      field = '';
+    } else if (ch === '\n' || ch === '\r') {
       if (ch === '\r' && text[i + 1] === '\n') i++;
-      row.push(field); rows.push(row); row = []; field = '';
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
     } else field += ch;
   }
-  if (field || row.length) { row.push(field); rows.push(row); }
+  if (field || row.length) {
+    row.push(field);
+    rows.push(row);
+  }
   return rows.filter((r) => r.some((c) => c !== ''));
 }
 
-export interface DataLocation { dataDir: string; clipsRoot: string; labelsCsv: string }
+export interface DataLocation {
+  dataDir: string;
+  clipsRoot: string;
+  labelsCsv: string;
+}
 
 /**
  * `--clips` may name the data folder (holding clips/ and labels.csv, like ../shared/data) or the clips folder
@@ -119,8 +159,9 @@ export function locateData(arg: string): DataLocation {
     throw new Error(`clips folder not found: ${dir} (pass --clips PATH, e.g. --clips ../shared/data)`);
   }
   const clipsRoot = fs.existsSync(path.join(dir, 'clips')) ? path.join(dir, 'clips') : dir;
-  const labelsCsv = [path.join(dir, 'labels.csv'), path.join(clipsRoot, 'labels.csv'), path.join(path.dirname(dir), 'labels.csv')]
-    .find((p) => fs.existsSync(p));
+  const labelsCsv = [path.join(dir, 'labels.csv'), path.join(clipsRoot, 'labels.csv'), path.join(path.dirname(dir), 'labels.csv')].find(
+    (p) => fs.existsSync(p),
+  );
   if (!labelsCsv) throw new Error(`no labels.csv found in ${dir} or next to it: human labels are needed to score accuracy`);
   return { dataDir: dir, clipsRoot, labelsCsv };
 }

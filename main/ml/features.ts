@@ -44,8 +44,10 @@ export function frameVector(raw: ArrayLike<number>, spec: FeatureSpec): Float32A
   if (spec.norm === 'l2') l2(out);
   else if (spec.norm === 'l2-per-part' && spec.parts === 'both') {
     const half = Math.SQRT1_2;
-    const e = out.subarray(0, spec.embedDim), s = out.subarray(spec.embedDim);
-    l2(e, half); l2(s, half);
+    const e = out.subarray(0, spec.embedDim),
+      s = out.subarray(spec.embedDim);
+    l2(e, half);
+    l2(s, half);
   } else if (spec.norm === 'l2-per-part') l2(out);
   return out;
 }

@@ -14,7 +14,14 @@ export const lstmFlops = (input: number, hidden: number, steps: number): number 
 /** per step: 3 gates × (input + recurrent) matmuls */
 export const gruFlops = (input: number, hidden: number, steps: number): number => 2 * steps * 3 * hidden * (input + hidden);
 
-export interface ConvShape { outH: number; outW: number; kh: number; kw: number; cin: number; cout: number }
+export interface ConvShape {
+  outH: number;
+  outW: number;
+  kh: number;
+  kw: number;
+  cin: number;
+  cout: number;
+}
 export const conv2dFlops = (s: ConvShape): number => 2 * s.outH * s.outW * s.kh * s.kw * s.cin * s.cout;
 /** depthwise: each input channel convolved with its own `multiplier` filters, no cross-channel sum */
 export const depthwiseConv2dFlops = (s: Omit<ConvShape, 'cout'> & { multiplier?: number }): number =>
@@ -39,7 +46,10 @@ export const moeFlops = (input: number, classes: number, experts: number): numbe
   denseFlops(input, classes * (experts + 1)) + denseFlops(input, classes * experts);
 export const logisticFlops = (input: number, classes: number): number => denseFlops(input, classes);
 
-export interface FlopReport { total: number; parts: Record<string, number> }
+export interface FlopReport {
+  total: number;
+  parts: Record<string, number>;
+}
 
 const report = (parts: Record<string, number>): FlopReport => ({ total: Object.values(parts).reduce((a, b) => a + b, 0), parts });
 
@@ -100,14 +110,19 @@ export function layersModelFlops(model: tf.LayersModel): FlopReport {
     if (!w) continue;
     let f = 0;
     if (cls === 'Conv2D') f = conv2dFlops({ outH: out[1]!, outW: out[2]!, kh: w[0], kw: w[1], cin: w[2], cout: w[3] });
-    else if (cls === 'DepthwiseConv2D') f = depthwiseConv2dFlops({ outH: out[1]!, outW: out[2]!, kh: w[0], kw: w[1], cin: w[2], multiplier: w[3] });
+    else if (cls === 'DepthwiseConv2D')
+      f = depthwiseConv2dFlops({ outH: out[1]!, outW: out[2]!, kh: w[0], kw: w[1], cin: w[2], multiplier: w[3] });
     else if (cls === 'Dense') f = denseFlops(w[0], w[1]);
     if (f) parts[l.name] = f;
   }
   return report(parts);
 }
 
-interface GraphNode { name: string; op: string; inputs: GraphNode[] }
+interface GraphNode {
+  name: string;
+  op: string;
+  inputs: GraphNode[];
+}
 
 /**
  * Count conv/matmul FLOPs of a GraphModel: output shapes come from one real execution (graph models carry no
@@ -118,19 +133,27 @@ export function graphModelFlops(model: tf.GraphModel, inputShape: number[]): Flo
   const DW = new Set(['DepthwiseConv2dNative', 'FusedDepthwiseConv2dNative']);
   const MM = new Set(['MatMul', '_FusedMatMul']);
   // executor is not in tfjs' public typings; it is the only place node ops are exposed
-  const nodes = Object.values((model as unknown as { executor: { graph: { nodes: Record<string, GraphNode> } } }).executor.graph.nodes)
-    .filter((n) => CONV.has(n.op) || DW.has(n.op) || MM.has(n.op));
+  const nodes = Object.values(
+    (model as unknown as { executor: { graph: { nodes: Record<string, GraphNode> } } }).executor.graph.nodes,
+  ).filter((n) => CONV.has(n.op) || DW.has(n.op) || MM.has(n.op));
   const weights = (model as unknown as { weights: Record<string, tf.Tensor[]> }).weights;
   const x = tf.zeros(inputShape);
-  const outs = model.execute(x, nodes.map((n) => n.name)) as tf.Tensor[];
+  const outs = model.execute(
+    x,
+    nodes.map((n) => n.name),
+  ) as tf.Tensor[];
   const parts: Record<string, number> = {};
   nodes.forEach((n, i) => {
-    const o = outs[i].shape as number[], w = weights[n.inputs[1]?.name]?.[0]?.shape as number[] | undefined;
+    const o = outs[i].shape as number[],
+      w = weights[n.inputs[1]?.name]?.[0]?.shape as number[] | undefined;
     if (!w) return;
-    parts[n.name] = CONV.has(n.op) ? conv2dFlops({ outH: o[1], outW: o[2], kh: w[0], kw: w[1], cin: w[2], cout: w[3] })
-      : DW.has(n.op) ? depthwiseConv2dFlops({ outH: o[1], outW: o[2], kh: w[0], kw: w[1], cin: w[2], multiplier: w[3] })
-      : denseFlops(w[0], w[1], o.length > 1 ? o.slice(0, -1).reduce((a, b) => a * b, 1) : 1);
+    parts[n.name] = CONV.has(n.op)
+      ? conv2dFlops({ outH: o[1], outW: o[2], kh: w[0], kw: w[1], cin: w[2], cout: w[3] })
+      : DW.has(n.op)
+        ? depthwiseConv2dFlops({ outH: o[1], outW: o[2], kh: w[0], kw: w[1], cin: w[2], multiplier: w[3] })
+        : denseFlops(w[0], w[1], o.length > 1 ? o.slice(0, -1).reduce((a, b) => a * b, 1) : 1);
   });
-  x.dispose(); outs.forEach((t) => t.dispose());
+  x.dispose();
+  outs.forEach((t) => t.dispose());
   return report(parts);
 }

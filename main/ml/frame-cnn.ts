@@ -15,10 +15,16 @@ export const CNN_INPUT = 512; // frames are decoded once at centernet's size and
  */
 export const FRAME_PIPELINE = 'lb512-v2';
 
-export interface FrameFeatures { embedding: Float32Array; classScores: Float32Array }
+export interface FrameFeatures {
+  embedding: Float32Array;
+  classScores: Float32Array;
+}
 
 export class FrameCnn {
-  private constructor(private embedder: tf.LayersModel, private detector: tf.GraphModel) {}
+  private constructor(
+    private embedder: tf.LayersModel,
+    private detector: tf.GraphModel,
+  ) {}
 
   static async load(): Promise<FrameCnn> {
     const mobilenet = await tf.loadLayersModel(tf.io.fromMemory(nsfwArtifacts('mobilenet_v2')));
@@ -42,10 +48,17 @@ export class FrameCnn {
       const embedding = (this.embedder.predict(small) as tf.Tensor).squeeze([0]);
       return [classScores, embedding];
     }) as [tf.Tensor, tf.Tensor?];
-    const out = { embedding: emb ? (await emb.data()) as Float32Array : new Float32Array(0), classScores: (await scores.data()) as Float32Array };
-    emb?.dispose(); scores.dispose();
+    const out = {
+      embedding: emb ? ((await emb.data()) as Float32Array) : new Float32Array(0),
+      classScores: (await scores.data()) as Float32Array,
+    };
+    emb?.dispose();
+    scores.dispose();
     return out;
   }
 
-  dispose(): void { this.embedder.dispose(); this.detector.dispose(); }
+  dispose(): void {
+    this.embedder.dispose();
+    this.detector.dispose();
+  }
 }

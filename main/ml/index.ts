@@ -9,8 +9,15 @@ export { kForFraction, selectFrames, STRATEGIES } from './train/frames.ts';
 export { bce, predLoss, repLoss, studentLoss } from './train/losses.ts';
 export { montage, type MontageOptions } from './train/montage.ts';
 export {
-  type EpochReport, splitIndices, type StudentOptions, type TeacherOptions, trainBaseline, type TrainData, trainJoint,
-  trainStudent, trainTeacher,
+  type EpochReport,
+  splitIndices,
+  type StudentOptions,
+  type TeacherOptions,
+  trainBaseline,
+  type TrainData,
+  trainJoint,
+  trainStudent,
+  trainTeacher,
 } from './train/train.ts';
 export { ENCODER_DEFAULTS, type Family, makeConfig, type VideoModelConfig } from './video/config.ts';
 export { type ModelMeta, type Strategy, VideoModel } from './video/model.ts';

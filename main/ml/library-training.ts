@@ -47,10 +47,18 @@ function humanLabels(dbPath: string): Map<number, { yes: Set<string>; no: Set<st
       (r.score >= 0.5 ? out.get(r.video_id)!.yes : out.get(r.video_id)!.no).add(r.tag);
     }
     return out;
-  } finally { db.close(); }
+  } finally {
+    db.close();
+  }
 }
 
-export interface LibraryDataset { videos: VideoFeatures[]; labels: number[][]; groups: string[]; human: number; teacher: number }
+export interface LibraryDataset {
+  videos: VideoFeatures[];
+  labels: number[][];
+  groups: string[];
+  human: number;
+  teacher: number;
+}
 
 /**
  * One labelled example per video with a teacher scan. A video the user tagged uses exactly the human "yes" tags
@@ -60,9 +68,14 @@ export interface LibraryDataset { videos: VideoFeatures[]; labels: number[][]; g
 export function libraryDataset(dbPath: string): LibraryDataset {
   const db = openDb(dbPath);
   let videos: VideoFeatures[];
-  try { videos = loadScanFeatures(db, { kind: 'teacher' }).filter((v) => v.frames.length > 0); } finally { db.close(); }
+  try {
+    videos = loadScanFeatures(db, { kind: 'teacher' }).filter((v) => v.frames.length > 0);
+  } finally {
+    db.close();
+  }
   const human = humanLabels(dbPath);
-  let h = 0, t = 0;
+  let h = 0,
+    t = 0;
   const labels = videos.map((v) => {
     const hl = human.get(v.videoId);
     if (hl && hl.yes.size) {
@@ -71,7 +84,10 @@ export function libraryDataset(dbPath: string): LibraryDataset {
     }
     t++;
     const y = pseudoLabels(scoresOf(v.frames), { tau: 0.5, minFrames: 2 });
-    if (hl) COCO80.forEach((c, i) => { if (hl.no.has(c)) y[i] = 0; });
+    if (hl)
+      COCO80.forEach((c, i) => {
+        if (hl.no.has(c)) y[i] = 0;
+      });
     return y;
   });
   // Clips in one folder are often takes of one scene: keep them on one side of the split.
@@ -94,7 +110,10 @@ function studentPreds(t: Tagger, videos: VideoFeatures[], idx: number[], k: numb
 /** Model weight per class from how many training videos carry it (see tagger.ts); n0 = 64 as the shipped models. */
 function blendWeights(labels: number[][], n0 = 64): number[] {
   const n = new Array<number>(COCO80.length).fill(0);
-  for (const y of labels) y.forEach((v, c) => { if (v > 0.5) n[c]++; });
+  for (const y of labels)
+    y.forEach((v, c) => {
+      if (v > 0.5) n[c]++;
+    });
   return n.map((x) => x / (x + n0));
 }
 
@@ -103,9 +122,21 @@ export async function trainOnLibrary(o: LibraryTrainOptions): Promise<Omit<Train
     const shipped = o.shippedDir ?? defaultModelsDir();
     let studentDir = path.join(shipped, 'student');
     if (o.currentStudentDir) {
-      try { if ((await readAnyManifest(o.currentStudentDir)).family === 'evidence') studentDir = o.currentStudentDir; } catch { /* keep the shipped one */ }
+      try {
+        if ((await readAnyManifest(o.currentStudentDir)).family === 'evidence') studentDir = o.currentStudentDir;
+      } catch {
+        /* keep the shipped one */
+      }
     }
-    return trainEvidenceOnLibrary({ dbPath: o.dbPath, outDir: o.outDir, k: o.k, seed: o.seed, teacherDir: path.join(shipped, 'teacher'), studentDir, onProgress: o.onProgress });
+    return trainEvidenceOnLibrary({
+      dbPath: o.dbPath,
+      outDir: o.outDir,
+      k: o.k,
+      seed: o.seed,
+      teacherDir: path.join(shipped, 'teacher'),
+      studentDir,
+      onProgress: o.onProgress,
+    });
   }
   const family = o.family;
   await initBackend();
@@ -113,8 +144,10 @@ export async function trainOnLibrary(o: LibraryTrainOptions): Promise<Omit<Train
   const data = libraryDataset(o.dbPath);
   const n = data.videos.length;
   if (n < 4) {
-    throw new Error(`training needs the full-frame features of at least 4 videos; this library has ${n}. `
-      + 'Run the teacher scan first (glimpse scan --teacher, or "Run teacher scan" in the app).');
+    throw new Error(
+      `training needs the full-frame features of at least 4 videos; this library has ${n}. ` +
+        'Run the teacher scan first (glimpse scan --teacher, or "Run teacher scan" in the app).',
+    );
   }
   const seed = o.seed ?? 1;
   const epochs = o.epochs ?? 60;
@@ -127,7 +160,11 @@ export async function trainOnLibrary(o: LibraryTrainOptions): Promise<Omit<Train
 
   let before: MetricSet | null = null;
   if (o.currentStudentDir) {
-    try { before = metricSet(studentPreds(await loadTagger(o.currentStudentDir), data.videos, val, o.k), yVal); } catch { before = null; }
+    try {
+      before = metricSet(studentPreds(await loadTagger(o.currentStudentDir), data.videos, val, o.k), yVal);
+    } catch {
+      before = null;
+    }
   }
   // Montage enlarges a small library with mixes of its own clips (training split only).
   const montageCount = n < 200 ? Math.min(200, 2 * split.train.length) : 0;
@@ -136,14 +173,32 @@ export async function trainOnLibrary(o: LibraryTrainOptions): Promise<Omit<Train
   const train = { features: split.train.map((i) => data.videos[i].frames), labels: split.train.map((i) => data.labels[i]) };
   const total = epochs * 2;
   const report = (phase: string, offset: number) => (r: EpochReport) =>
-    progress(offset + r.epoch, total, `${phase} epoch ${r.epoch}: loss ${r.trainLoss.toFixed(4)}${r.valLoss !== null ? `, held-out ${r.valLoss.toFixed(4)}` : ''}`);
+    progress(
+      offset + r.epoch,
+      total,
+      `${phase} epoch ${r.epoch}: loss ${r.trainLoss.toFixed(4)}${r.valLoss !== null ? `, held-out ${r.valLoss.toFixed(4)}` : ''}`,
+    );
   const common = { seed, epochs, valFraction: 0, montage: montageCount ? { count: montageCount } : undefined, maxFrames: 60 };
   const teacher = await trainTeacher(train, { ...common, family, onEpoch: report('teacher', 0) });
   const student = await trainStudent(teacher, train, {
-    ...common, k: o.k, strategy: 'uniform', mode: 'serial', lossTerms: ['ce', 'rep', 'pred'], alpha: 1, beta: 1, onEpoch: report('student', epochs),
+    ...common,
+    k: o.k,
+    strategy: 'uniform',
+    mode: 'serial',
+    lossTerms: ['ce', 'rep', 'pred'],
+    alpha: 1,
+    beta: 1,
+    onEpoch: report('student', epochs),
   });
   const w = blendWeights(split.train.map((i) => data.labels[i]));
-  const info = { library: true, videos: n, humanLabelled: data.human, teacherLabelled: data.teacher, montage: montageCount, blendWeights: w };
+  const info = {
+    library: true,
+    videos: n,
+    humanLabelled: data.human,
+    teacherLabelled: data.teacher,
+    montage: montageCount,
+    blendWeights: w,
+  };
   teacher.meta.training = { ...teacher.meta.training, ...info };
   student.meta.training = { ...student.meta.training, ...info };
 
@@ -155,16 +210,37 @@ export async function trainOnLibrary(o: LibraryTrainOptions): Promise<Omit<Train
   const tTag = await loadTagger(path.join(tmp, 'teacher'));
   const sTag = await loadTagger(path.join(tmp, 'student'));
   const after = metricSet(studentPreds(sTag, data.videos, val, o.k), yVal);
-  const teacherM = metricSet(val.map((i) => tTag.predict(data.videos[i].frames.length > 60
-    ? selectFrames(data.videos[i].frames.length, 60, 'uniform').map((j) => data.videos[i].frames[j]) : data.videos[i].frames)), yVal);
-  tTag.dispose(); sTag.dispose(); teacher.dispose(); student.dispose();
+  const teacherM = metricSet(
+    val.map((i) =>
+      tTag.predict(
+        data.videos[i].frames.length > 60
+          ? selectFrames(data.videos[i].frames.length, 60, 'uniform').map((j) => data.videos[i].frames[j])
+          : data.videos[i].frames,
+      ),
+    ),
+    yVal,
+  );
+  tTag.dispose();
+  sTag.dispose();
+  teacher.dispose();
+  student.dispose();
   const old = `${o.outDir}.old-${process.pid}`;
   if (fs.existsSync(o.outDir)) fs.renameSync(o.outDir, old);
   fs.renameSync(tmp, o.outDir);
   fs.rmSync(old, { recursive: true, force: true });
-  progress(total, total, `trained on ${n} videos: student GAP ${before ? `${before.gap.toFixed(3)} → ` : ''}${after.gap.toFixed(3)} (held-out ${val.length})`);
+  progress(
+    total,
+    total,
+    `trained on ${n} videos: student GAP ${before ? `${before.gap.toFixed(3)} → ` : ''}${after.gap.toFixed(3)} (held-out ${val.length})`,
+  );
   return {
-    finishedAt: new Date().toISOString(), videos: n, labelSources: { human: data.human, teacher: data.teacher },
-    family: o.family, k: o.k, before, after, teacher: teacherM,
+    finishedAt: new Date().toISOString(),
+    videos: n,
+    labelSources: { human: data.human, teacher: data.teacher },
+    family: o.family,
+    k: o.k,
+    before,
+    after,
+    teacher: teacherM,
   };
 }

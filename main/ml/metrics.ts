@@ -77,7 +77,9 @@ export function meanAP(preds: Rows, labels: Rows, opts: MapOptions = {}): number
 export function hitAt1(preds: Rows, labels: Rows): number {
   if (!preds.length) return 0;
   let hits = 0;
-  preds.forEach((p, v) => { if (labels[v][topK(p, 1)[0]] > 0.5) hits++; });
+  preds.forEach((p, v) => {
+    if (labels[v][topK(p, 1)[0]] > 0.5) hits++;
+  });
   return hits / preds.length;
 }
 
@@ -94,16 +96,27 @@ export function perr(preds: Rows, labels: Rows): number {
   return n ? sum / n : 0;
 }
 
-export interface PrecisionRecall { precision: number; recall: number; f1: number; tp: number; fp: number; fn: number }
+export interface PrecisionRecall {
+  precision: number;
+  recall: number;
+  f1: number;
+  tp: number;
+  fp: number;
+  fn: number;
+}
 
 /** Micro-averaged precision/recall of the tag sets {c : p_c ≥ threshold} (what the app actually shows). */
 export function precisionRecallAt(preds: Rows, labels: Rows, threshold = 0.5): PrecisionRecall {
-  let tp = 0, fp = 0, fn = 0;
+  let tp = 0,
+    fp = 0,
+    fn = 0;
   preds.forEach((p, v) => {
     for (let c = 0; c < p.length; c++) {
       const on = p[c] >= threshold;
       const y = labels[v][c] > 0.5;
-      if (on && y) tp++; else if (on) fp++; else if (y) fn++;
+      if (on && y) tp++;
+      else if (on) fp++;
+      else if (y) fn++;
     }
   });
   const precision = tp + fp ? tp / (tp + fp) : 0;
@@ -124,14 +137,21 @@ export interface Agreement {
 export function agreement(teacher: Rows, student: Rows, threshold = 0.5): Agreement {
   const n = teacher.length;
   if (!n) return { top1: 0, meanAbsDiff: 0, jaccard: 0 };
-  let top1 = 0, absSum = 0, absN = 0, jac = 0;
+  let top1 = 0,
+    absSum = 0,
+    absN = 0,
+    jac = 0;
   for (let v = 0; v < n; v++) {
-    const t = teacher[v], s = student[v];
+    const t = teacher[v],
+      s = student[v];
     if (topK(t, 1)[0] === topK(s, 1)[0]) top1++;
-    let inter = 0, uni = 0;
+    let inter = 0,
+      uni = 0;
     for (let c = 0; c < t.length; c++) {
-      absSum += Math.abs(t[c] - s[c]); absN++;
-      const a = t[c] >= threshold, b = s[c] >= threshold;
+      absSum += Math.abs(t[c] - s[c]);
+      absN++;
+      const a = t[c] >= threshold,
+        b = s[c] >= threshold;
       if (a && b) inter++;
       if (a || b) uni++;
     }
@@ -140,12 +160,23 @@ export function agreement(teacher: Rows, student: Rows, threshold = 0.5): Agreem
   return { top1: top1 / n, meanAbsDiff: absSum / absN, jaccard: jac / n };
 }
 
-export interface MetricReport { gap: number; map: number; mapAll: number; hit1: number; perr: number; pr: PrecisionRecall }
+export interface MetricReport {
+  gap: number;
+  map: number;
+  mapAll: number;
+  hit1: number;
+  perr: number;
+  pr: PrecisionRecall;
+}
 
 /** The bundle the benchmark and manifests record. */
 export function evaluate(preds: Rows, labels: Rows, threshold = 0.5): MetricReport {
   return {
-    gap: gap(preds, labels), map: meanAP(preds, labels), mapAll: meanAP(preds, labels, { classes: 'all' }),
-    hit1: hitAt1(preds, labels), perr: perr(preds, labels), pr: precisionRecallAt(preds, labels, threshold),
+    gap: gap(preds, labels),
+    map: meanAP(preds, labels),
+    mapAll: meanAP(preds, labels, { classes: 'all' }),
+    hit1: hitAt1(preds, labels),
+    perr: perr(preds, labels),
+    pr: precisionRecallAt(preds, labels, threshold),
   };
 }

@@ -11,7 +11,11 @@ import { arrayBufferOf } from '../store/blob.ts';
 
 const require = createRequire(import.meta.url);
 
-export interface ModelFile { name: string; file: string; found: boolean }
+export interface ModelFile {
+  name: string;
+  file: string;
+  found: boolean;
+}
 
 function nsfwModelsDir(): string {
   return path.join(path.dirname(require.resolve('nsfwjs')), '..', 'models');
@@ -34,7 +38,9 @@ export function modelFiles(): ModelFile[] {
 /** A tfjs model.json (parsed) with the weights of its shards, read in manifest order by `shard`, in one buffer. */
 function artifacts(mj: tf.io.ModelJSON, shard: (p: string) => Buffer): tf.io.ModelArtifacts {
   return {
-    modelTopology: mj.modelTopology, format: mj.format, signature: mj.signature,
+    modelTopology: mj.modelTopology,
+    format: mj.format,
+    signature: mj.signature,
     weightSpecs: mj.weightsManifest.flatMap((g) => g.weights),
     weightData: arrayBufferOf(Buffer.concat(mj.weightsManifest.flatMap((g) => g.paths.map(shard)))),
   };
@@ -43,12 +49,15 @@ function artifacts(mj: tf.io.ModelJSON, shard: (p: string) => Buffer): tf.io.Mod
 /** nsfwjs' bundled models: model.min.js and base64 JS shards (`<shard>.min.js`). */
 export function nsfwArtifacts(dir: string): tf.io.ModelArtifacts {
   const base = path.join(nsfwModelsDir(), dir);
-  return artifacts(require(path.join(base, 'model.min.js')) as tf.io.ModelJSON,
-    (p) => Buffer.from(require(path.join(base, `${p}.min.js`)) as string, 'base64'));
+  return artifacts(require(path.join(base, 'model.min.js')) as tf.io.ModelJSON, (p) =>
+    Buffer.from(require(path.join(base, `${p}.min.js`)) as string, 'base64'),
+  );
 }
 
 /** @vladmandic/human's models: `<name>.json` and its binary shards beside it. */
 export function humanArtifacts(name: string): tf.io.ModelArtifacts {
   const jsonPath = path.join(humanModelsDir(), `${name}.json`);
-  return artifacts(JSON.parse(fs.readFileSync(jsonPath, 'utf8')) as tf.io.ModelJSON, (p) => fs.readFileSync(path.join(path.dirname(jsonPath), p)));
+  return artifacts(JSON.parse(fs.readFileSync(jsonPath, 'utf8')) as tf.io.ModelJSON, (p) =>
+    fs.readFileSync(path.join(path.dirname(jsonPath), p)),
+  );
 }

@@ -18,10 +18,17 @@ export function maxPool(perFrame: ArrayLike<number>[], width = perFrame[0]?.leng
  * [embedding | class scores] vector, see frame-vector.ts) over the given frames; `classes` zeros for no frames.
  */
 export function detectorMaxPool(frames: ArrayLike<number>[], classes = NUM_CLASSES): Float64Array {
-  return maxPool(frames.map((f) => classScoresOf(f, classes)), classes);
+  return maxPool(
+    frames.map((f) => classScoresOf(f, classes)),
+    classes,
+  );
 }
 
-export function scoresToTags(scores: ArrayLike<number>, floor = TAG_STORE_FLOOR, names: readonly string[] = COCO80): { tag: string; score: number }[] {
+export function scoresToTags(
+  scores: ArrayLike<number>,
+  floor = TAG_STORE_FLOOR,
+  names: readonly string[] = COCO80,
+): { tag: string; score: number }[] {
   const tags: { tag: string; score: number }[] = [];
   for (let c = 0; c < scores.length; c++) if (scores[c] >= floor) tags.push({ tag: names[c], score: Math.round(scores[c] * 1e4) / 1e4 });
   return tags.sort((a, b) => b.score - a.score);

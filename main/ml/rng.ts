@@ -13,7 +13,7 @@ export interface Rng {
 }
 
 export function makeRng(seed: number): Rng {
-  let s = (seed >>> 0) || 0x9e3779b9;
+  let s = seed >>> 0 || 0x9e3779b9;
   const next = (): number => {
     // mulberry32: tiny, fast, good enough for ML bookkeeping (not crypto)
     s = (s + 0x6d2b79f5) >>> 0;

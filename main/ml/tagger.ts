@@ -36,7 +36,9 @@ export interface Tagger {
 export async function readAnyManifest(dir: string): Promise<AnyManifest> {
   const file = path.join(dir, 'manifest.json');
   let m: AnyManifest;
-  try { m = JSON.parse(await fs.promises.readFile(file, 'utf8')) as AnyManifest; } catch (e) {
+  try {
+    m = JSON.parse(await fs.promises.readFile(file, 'utf8')) as AnyManifest;
+  } catch (e) {
     throw new Error(`${file}: unreadable model manifest (${(e as Error).message.split('\n')[0]})`);
   }
   return m.format === 'glimpse-evidence-model' ? checkEvidenceManifest(m, file) : readManifest(dir);
@@ -50,7 +52,9 @@ export async function readAnyManifest(dir: string): Promise<AnyManifest> {
 function evidenceTagger(dir: string, m: EvidenceManifest): Tagger {
   const C = m.labels.length;
   return {
-    dir, manifest: m, name: `${m.role}:evidence${m.k ? `@${m.k}` : ''}`,
+    dir,
+    manifest: m,
+    name: `${m.role}:evidence${m.k ? `@${m.k}` : ''}`,
     predict(frames) {
       const scores = frames.map((f) => classScoresOf(f, C));
       const s = toTagScores(probabilities(m.params, poolEvidence(scores, C)), m.classThresholds ?? m.threshold);
@@ -77,7 +81,9 @@ export async function loadTagger(dir: string): Promise<Tagger> {
   const weights = blendWeightsOf(manifest);
   const role = manifest.role;
   return {
-    dir, manifest, dispose: () => model.dispose(),
+    dir,
+    manifest,
+    dispose: () => model.dispose(),
     name: `${role}:${manifest.family}${role === 'student' && manifest.k ? `@${manifest.k}` : ''}`,
     predict(frames) {
       if (!frames.length) return new Float32Array(manifest.config.numClasses);
@@ -102,5 +108,9 @@ export function hasModel(dir: string): boolean {
   const file = path.join(dir, 'manifest.json');
   if (!fs.existsSync(file)) return false;
   if (fs.existsSync(path.join(dir, 'weights.bin'))) return true;
-  try { return (JSON.parse(fs.readFileSync(file, 'utf8')) as { format?: string }).format === 'glimpse-evidence-model'; } catch { return false; }
+  try {
+    return (JSON.parse(fs.readFileSync(file, 'utf8')) as { format?: string }).format === 'glimpse-evidence-model';
+  } catch {
+    return false;
+  }
 }

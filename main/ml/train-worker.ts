@@ -10,7 +10,10 @@ export type TrainWorkerMessage =
 const port = parentPort!;
 const opts = workerData as Omit<LibraryTrainOptions, 'onProgress'>;
 try {
-  const report = await trainOnLibrary({ ...opts, onProgress: (done, total, message) => port.postMessage({ type: 'progress', done, total, message } satisfies TrainWorkerMessage) });
+  const report = await trainOnLibrary({
+    ...opts,
+    onProgress: (done, total, message) => port.postMessage({ type: 'progress', done, total, message } satisfies TrainWorkerMessage),
+  });
   port.postMessage({ type: 'done', report } satisfies TrainWorkerMessage);
 } catch (e) {
   port.postMessage({ type: 'error', error: (e as Error).message } satisfies TrainWorkerMessage);

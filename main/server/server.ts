@@ -15,24 +15,45 @@ import { parseRange, videoMime } from './range.ts';
 import { rendererDir } from './renderer-build.ts';
 
 export const CSP = [
-  "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data:",
-  "media-src 'self'", "connect-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "form-action 'none'",
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "media-src 'self'",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+  "form-action 'none'",
 ].join('; ');
 
 const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml', '.png': 'image/png', '.jpg': 'image/jpeg', '.json': 'application/json', '.ico': 'image/x-icon',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.json': 'application/json',
+  '.ico': 'image/x-icon',
   '.woff2': 'font/woff2',
 };
 
-export interface ServerHandle { url: string; token: string; port: number; close(): Promise<void> }
+export interface ServerHandle {
+  url: string;
+  token: string;
+  port: number;
+  close(): Promise<void>;
+}
 
 export async function startServer(engine: Engine, opts: { port?: number; staticDir?: string; token?: string } = {}): Promise<ServerHandle> {
   const staticDir = opts.staticDir ?? rendererDir();
   const token = opts.token ?? randomBytes(24).toString('hex');
   const tokenBuf = Buffer.from(token);
   const sseClients = new Set<http.ServerResponse>();
-  const onEvent = (e: EngineEvent) => { for (const c of sseClients) c.write(`data: ${JSON.stringify(e)}\n\n`); };
+  const onEvent = (e: EngineEvent) => {
+    for (const c of sseClients) c.write(`data: ${JSON.stringify(e)}\n\n`);
+  };
   engine.events.on('event', onEvent);
   let port = 0;
 
@@ -52,7 +73,8 @@ export async function startServer(engine: Engine, opts: { port?: number; staticD
     };
     try {
       const host = (req.headers.host ?? '').replace(/:\d+$/, '');
-      if (!['127.0.0.1', 'localhost', '[::1]'].includes(host)) return send(403, JSON.stringify({ error: 'forbidden host', code: 'forbidden' }));
+      if (!['127.0.0.1', 'localhost', '[::1]'].includes(host))
+        return send(403, JSON.stringify({ error: 'forbidden host', code: 'forbidden' }));
       const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
 
       if (url.pathname.startsWith('/api/')) {
@@ -69,7 +91,11 @@ export async function startServer(engine: Engine, opts: { port?: number; staticD
         if (!isChannel(name)) return send(404, JSON.stringify({ error: `unknown channel ${name}`, code: 'not_found' }));
         const body = await readBody(req, 1 << 20);
         let payload: unknown;
-        try { payload = body.length ? JSON.parse(body) : {}; } catch { return send(400, JSON.stringify({ error: 'body is not JSON', code: 'invalid' })); }
+        try {
+          payload = body.length ? JSON.parse(body) : {};
+        } catch {
+          return send(400, JSON.stringify({ error: 'body is not JSON', code: 'invalid' }));
+        }
         try {
           return send(200, JSON.stringify(await engine.call(name, payload)));
         } catch (e) {
@@ -121,16 +147,22 @@ export async function startServer(engine: Engine, opts: { port?: number; staticD
     }
   });
 
-  await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(opts.port ?? 0, '127.0.0.1', resolve); });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', resolve);
+  });
   port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}/?token=${token}`, token, port,
-    close: () => new Promise<void>((resolve) => {
-      engine.events.off('event', onEvent);
-      for (const c of sseClients) c.end();
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    url: `http://127.0.0.1:${port}/?token=${token}`,
+    token,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        engine.events.off('event', onEvent);
+        for (const c of sseClients) c.end();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 
@@ -138,8 +170,11 @@ export async function startServer(engine: Engine, opts: { port?: number; staticD
 export function sendFile(req: http.IncomingMessage, res: http.ServerResponse, file: string): void {
   const size = fs.statSync(file).size;
   const base: http.OutgoingHttpHeaders = {
-    'Content-Type': videoMime(file), 'Accept-Ranges': 'bytes',
-    'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'private, no-transform', 'Content-Security-Policy': "default-src 'none'",
+    'Content-Type': videoMime(file),
+    'Accept-Ranges': 'bytes',
+    'X-Content-Type-Options': 'nosniff',
+    'Cache-Control': 'private, no-transform',
+    'Content-Security-Policy': "default-src 'none'",
   };
   const r = parseRange(req.headers.range, size);
   if (r.status === 416) {
@@ -150,7 +185,10 @@ export function sendFile(req: http.IncomingMessage, res: http.ServerResponse, fi
   const { start, end } = r;
   if (r.status === 206) base['Content-Range'] = `bytes ${start}-${end}/${size}`;
   res.writeHead(r.status, { ...base, 'Content-Length': Math.max(0, end - start + 1) });
-  if (req.method === 'HEAD' || size === 0) { res.end(); return; }
+  if (req.method === 'HEAD' || size === 0) {
+    res.end();
+    return;
+  }
   const stream = fs.createReadStream(file, { start, end });
   stream.on('error', () => res.destroy());
   res.on('close', () => stream.destroy());
@@ -163,7 +201,11 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > limit) { reject(new Error('request body too large')); req.destroy(); return; }
+      if (size > limit) {
+        reject(new Error('request body too large'));
+        req.destroy();
+        return;
+      }
       chunks.push(c);
     });
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));

@@ -38,9 +38,23 @@ export type BrowseRow = VideoRow & { confidence: number | null };
 
 /** A video with both scans: s_* the student's, t_* the teacher's (vm = video-model stage). */
 export interface ComparePair {
-  video_id: number; name: string;
-  s_id: number; s_model: string; s_seconds: number; s_frames: number; s_decode: number; s_cnn: number; s_vm: number; s_vm_flops: number;
-  t_id: number; t_seconds: number; t_frames: number; t_decode: number; t_cnn: number; t_vm: number; t_vm_flops: number;
+  video_id: number;
+  name: string;
+  s_id: number;
+  s_model: string;
+  s_seconds: number;
+  s_frames: number;
+  s_decode: number;
+  s_cnn: number;
+  s_vm: number;
+  s_vm_flops: number;
+  t_id: number;
+  t_seconds: number;
+  t_frames: number;
+  t_decode: number;
+  t_cnn: number;
+  t_vm: number;
+  t_vm_flops: number;
 }
 
 export class BrowseRepo {
@@ -59,9 +73,12 @@ export class BrowseRepo {
     const args: (string | number)[] = [];
     const compile = (n: QueryNode): string => {
       switch (n.type) {
-        case 'and': return `(${n.items.map(compile).join(' AND ')})`;
-        case 'or': return `(${n.items.map(compile).join(' OR ')})`;
-        case 'not': return `NOT ${compile(n.item)}`;
+        case 'and':
+          return `(${n.items.map(compile).join(' AND ')})`;
+        case 'or':
+          return `(${n.items.map(compile).join(' OR ')})`;
+        case 'not':
+          return `NOT ${compile(n.item)}`;
         case 'term':
           if (n.field === 'tag') {
             args.push(n.value, o.threshold);
@@ -83,8 +100,14 @@ export class BrowseRepo {
       where.push(`v.path LIKE ? ESCAPE '\\'`);
       args.push(`${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
     }
-    if (o.minDurationS !== undefined) { where.push('v.duration_s >= ?'); args.push(o.minDurationS); }
-    if (o.maxDurationS !== undefined) { where.push('v.duration_s <= ?'); args.push(o.maxDurationS); }
+    if (o.minDurationS !== undefined) {
+      where.push('v.duration_s >= ?');
+      args.push(o.minDurationS);
+    }
+    if (o.maxDurationS !== undefined) {
+      where.push('v.duration_s <= ?');
+      args.push(o.maxDurationS);
+    }
     if (o.attention) {
       where.push(`(v.status IN ('error', 'missing') OR (v.status = 'ok' AND coalesce((${this.confidenceSql()}), 0) < ?))`);
       args.push(o.threshold, o.lowConfidence);
@@ -108,22 +131,34 @@ export class BrowseRepo {
       duration: `v.duration_s IS NULL, v.duration_s ${dir}`,
       confidence: `confidence IS NULL, confidence ${dir}`,
     }[o.sort];
-    const rows = this.db.prepare(`SELECT v.*, (${this.confidenceSql()}) AS confidence FROM videos v ${w.sql}
-      ORDER BY ${order}, v.id ${dir} LIMIT ? OFFSET ?`).all(o.threshold, ...w.args, o.limit, o.offset) as BrowseRow[];
+    const rows = this.db
+      .prepare(
+        `SELECT v.*, (${this.confidenceSql()}) AS confidence FROM videos v ${w.sql}
+      ORDER BY ${order}, v.id ${dir} LIMIT ? OFFSET ?`,
+      )
+      .all(o.threshold, ...w.args, o.limit, o.offset) as BrowseRow[];
     return { total, rows };
   }
 
   facets(o: BrowseOptions): { tag: string; count: number }[] {
     const w = this.where(o, true); // visits every match, like a count
-    return this.db.prepare(`SELECT t.tag AS tag, count(DISTINCT t.video_id) AS count FROM tags t
+    return this.db
+      .prepare(
+        `SELECT t.tag AS tag, count(DISTINCT t.video_id) AS count FROM tags t
       WHERE t.video_id IN (SELECT v.id FROM videos v ${w.sql}) AND ${EFFECTIVE('t', '?')}
-      GROUP BY t.tag ORDER BY count DESC, t.tag LIMIT 200`).all(...w.args, o.threshold) as { tag: string; count: number }[];
+      GROUP BY t.tag ORDER BY count DESC, t.tag LIMIT 200`,
+      )
+      .all(...w.args, o.threshold) as { tag: string; count: number }[];
   }
 
   /** Folders that directly hold videos, most populated first. */
   folders(sep: string): string[] {
-    const rows = this.db.prepare(`SELECT rtrim(path, replace(path, ?, '')) AS dir, count(*) AS n FROM videos
-      GROUP BY dir ORDER BY n DESC, dir LIMIT 200`).all(sep) as { dir: string }[];
+    const rows = this.db
+      .prepare(
+        `SELECT rtrim(path, replace(path, ?, '')) AS dir, count(*) AS n FROM videos
+      GROUP BY dir ORDER BY n DESC, dir LIMIT 200`,
+      )
+      .all(sep) as { dir: string }[];
     return rows.map((r) => (r.dir.length > 1 && r.dir.endsWith(sep) ? r.dir.slice(0, -1) : r.dir)).sort();
   }
 
@@ -131,22 +166,34 @@ export class BrowseRepo {
   knownTags(): Set<string> {
     // A skip-scan over tags_tag_nocase: one index seek per distinct tag (~0.1 ms) instead of reading every tag
     // row (~15 ms at 100k videos), and this runs on every search.
-    return new Set((this.db.prepare(`WITH RECURSIVE k(tag) AS (
+    return new Set(
+      (
+        this.db
+          .prepare(
+            `WITH RECURSIVE k(tag) AS (
         SELECT (SELECT tag FROM tags ORDER BY tag COLLATE NOCASE LIMIT 1)
         UNION ALL
         SELECT (SELECT t.tag FROM tags t WHERE t.tag > k.tag COLLATE NOCASE ORDER BY t.tag COLLATE NOCASE LIMIT 1) FROM k WHERE k.tag IS NOT NULL
-      ) SELECT lower(tag) AS tag FROM k WHERE tag IS NOT NULL`).all() as { tag: string }[]).map((r) => r.tag));
+      ) SELECT lower(tag) AS tag FROM k WHERE tag IS NOT NULL`,
+          )
+          .all() as { tag: string }[]
+      ).map((r) => r.tag),
+    );
   }
 
   /** Videos that effectively carry `tag`. */
   videosWithTag(tag: string, threshold: number): number[] {
-    return (this.db.prepare(`SELECT DISTINCT t.video_id AS id FROM tags t WHERE t.tag = ? AND ${EFFECTIVE('t', '?')}`)
-      .all(tag, threshold) as { id: number }[]).map((r) => r.id);
+    return (
+      this.db.prepare(`SELECT DISTINCT t.video_id AS id FROM tags t WHERE t.tag = ? AND ${EFFECTIVE('t', '?')}`).all(tag, threshold) as {
+        id: number;
+      }[]
+    ).map((r) => r.id);
   }
 
   /** The human row for (video, tag): its score, or null when there is none. */
   humanScore(videoId: number, tag: string): number | null {
-    const r = this.db.prepare(`SELECT score FROM tags WHERE video_id = ? AND tag = ? AND source = 'human'`).get(videoId, tag) as { score: number } | undefined;
+    const r = this.db.prepare(`SELECT score FROM tags WHERE video_id = ? AND tag = ? AND source = 'human'`).get(videoId, tag) as
+      { score: number } | undefined;
     return r ? r.score : null;
   }
 
@@ -165,20 +212,30 @@ export class BrowseRepo {
 
   /** Every human tag row with its video's path (labels for training; score HUMAN_YES or HUMAN_NO). */
   humanTagRows(): { video_id: number; path: string; tag: string; score: number }[] {
-    return this.db.prepare(`SELECT t.video_id, v.path, t.tag, t.score FROM tags t JOIN videos v ON v.id = t.video_id
-      WHERE t.source = 'human' ORDER BY t.video_id, t.tag`).all() as { video_id: number; path: string; tag: string; score: number }[];
+    return this.db
+      .prepare(
+        `SELECT t.video_id, v.path, t.tag, t.score FROM tags t JOIN videos v ON v.id = t.video_id
+      WHERE t.source = 'human' ORDER BY t.video_id, t.tag`,
+      )
+      .all() as { video_id: number; path: string; tag: string; score: number }[];
   }
 
   /** Videos a labels file can match (not missing), by id, path and name. */
   labelTargets(): { id: number; path: string; name: string }[] {
-    return this.db.prepare(`SELECT id, path, name FROM videos WHERE status != 'missing'`).all() as { id: number; path: string; name: string }[];
+    return this.db.prepare(`SELECT id, path, name FROM videos WHERE status != 'missing'`).all() as {
+      id: number;
+      path: string;
+      name: string;
+    }[];
   }
 
   /** Human "yes" labels in one transaction (an import never half-applies). */
   addHumanYes(rows: { videoId: number; tag: string }[]): void {
     const put = this.db.prepare(`INSERT INTO tags(video_id, tag, source, score) VALUES (?, ?, 'human', ${HUMAN_YES})
       ON CONFLICT(video_id, source, tag) DO UPDATE SET score = ${HUMAN_YES}`);
-    this.db.transaction(() => { for (const r of rows) put.run(r.videoId, r.tag); })();
+    this.db.transaction(() => {
+      for (const r of rows) put.run(r.videoId, r.tag);
+    })();
   }
 
   videoExists(ids: number[]): number[] {
@@ -188,9 +245,12 @@ export class BrowseRepo {
 
   /** Effective tags of every video, for export. */
   exportRows(threshold: number): { video_id: number; path: string; tag: string; score: number; source: string }[] {
-    return this.db.prepare(`SELECT t.video_id, v.path, t.tag, t.score, t.source FROM tags t JOIN videos v ON v.id = t.video_id
-      WHERE ${EFFECTIVE('t', '?')} ORDER BY v.path, t.score DESC, t.tag`).all(threshold) as
-      { video_id: number; path: string; tag: string; score: number; source: string }[];
+    return this.db
+      .prepare(
+        `SELECT t.video_id, v.path, t.tag, t.score, t.source FROM tags t JOIN videos v ON v.id = t.video_id
+      WHERE ${EFFECTIVE('t', '?')} ORDER BY v.path, t.score DESC, t.tag`,
+      )
+      .all(threshold) as { video_id: number; path: string; tag: string; score: number; source: string }[];
   }
 
   rootPaths(): string[] {
@@ -202,34 +262,49 @@ export class BrowseRepo {
   }
 
   studentFrame(videoId: number, index: number): { time_s: number; scan_id: number } | undefined {
-    return this.db.prepare(`SELECT f.time_s, f.scan_id FROM frames f JOIN scans s ON s.id = f.scan_id
-      WHERE s.video_id = ? AND s.kind = 'student' AND f.idx = ? ORDER BY s.id DESC LIMIT 1`).get(videoId, index) as
-      { time_s: number; scan_id: number } | undefined;
+    return this.db
+      .prepare(
+        `SELECT f.time_s, f.scan_id FROM frames f JOIN scans s ON s.id = f.scan_id
+      WHERE s.video_id = ? AND s.kind = 'student' AND f.idx = ? ORDER BY s.id DESC LIMIT 1`,
+      )
+      .get(videoId, index) as { time_s: number; scan_id: number } | undefined;
   }
 
   /** Videos with both a student and a teacher scan, with both scans. */
   comparePairs(): ComparePair[] {
-    return this.db.prepare(`SELECT v.id AS video_id, v.name, s.id AS s_id, s.model AS s_model, s.seconds AS s_seconds, s.frame_count AS s_frames,
+    return this.db
+      .prepare(
+        `SELECT v.id AS video_id, v.name, s.id AS s_id, s.model AS s_model, s.seconds AS s_seconds, s.frame_count AS s_frames,
         s.decode_seconds AS s_decode, s.cnn_seconds AS s_cnn, s.model_seconds AS s_vm, s.model_flops AS s_vm_flops,
         t.id AS t_id, t.seconds AS t_seconds, t.frame_count AS t_frames,
         t.decode_seconds AS t_decode, t.cnn_seconds AS t_cnn, t.model_seconds AS t_vm, t.model_flops AS t_vm_flops
       FROM videos v JOIN scans s ON s.video_id = v.id AND s.kind = 'student' JOIN scans t ON t.video_id = v.id AND t.kind = 'teacher'
-      ORDER BY v.name COLLATE NOCASE, v.id`).all() as ComparePair[];
+      ORDER BY v.name COLLATE NOCASE, v.id`,
+      )
+      .all() as ComparePair[];
   }
 
   tagRows(videoId: number): { tag: string; source: 'student' | 'teacher' | 'human'; score: number }[] {
-    return this.db.prepare('SELECT tag, source, score FROM tags WHERE video_id = ?').all(videoId) as
-      { tag: string; source: 'student' | 'teacher' | 'human'; score: number }[];
+    return this.db.prepare('SELECT tag, source, score FROM tags WHERE video_id = ?').all(videoId) as {
+      tag: string;
+      source: 'student' | 'teacher' | 'human';
+      score: number;
+    }[];
   }
 
   /** Each frame's full cached vector [embedding | class scores], what a video model reads. */
   frameVectors(scanId: number): Float32Array[] {
-    return (this.db.prepare('SELECT embedding, class_scores FROM frames WHERE scan_id = ? ORDER BY idx').all(scanId) as
-      { embedding: Buffer; class_scores: Buffer }[]).map((r) => joinFrameVector(f32FromBlob(r.embedding), f32FromBlob(r.class_scores)));
+    return (
+      this.db.prepare('SELECT embedding, class_scores FROM frames WHERE scan_id = ? ORDER BY idx').all(scanId) as {
+        embedding: Buffer;
+        class_scores: Buffer;
+      }[]
+    ).map((r) => joinFrameVector(f32FromBlob(r.embedding), f32FromBlob(r.class_scores)));
   }
 
   frameScores(scanId: number): Float32Array[] {
-    return (this.db.prepare('SELECT class_scores FROM frames WHERE scan_id = ? ORDER BY idx').all(scanId) as { class_scores: Buffer }[])
-      .map((r) => f32FromBlob(r.class_scores));
+    return (
+      this.db.prepare('SELECT class_scores FROM frames WHERE scan_id = ? ORDER BY idx').all(scanId) as { class_scores: Buffer }[]
+    ).map((r) => f32FromBlob(r.class_scores));
   }
 }

@@ -3,31 +3,60 @@ import type { Db } from './db.ts';
 import type { VideoRow } from './library-repo.ts';
 
 export interface IndexedRow {
-  id: number; root_id: number; path: string; size_bytes: number; mtime_ms: number; status: VideoRow['status'];
-  fingerprint: string | null; duration_s: number | null;
+  id: number;
+  root_id: number;
+  path: string;
+  size_bytes: number;
+  mtime_ms: number;
+  status: VideoRow['status'];
+  fingerprint: string | null;
+  duration_s: number | null;
 }
 
-export interface NewFile { rootId: number; path: string; name: string; sizeBytes: number; mtimeMs: number; fingerprint: string }
+export interface NewFile {
+  rootId: number;
+  path: string;
+  name: string;
+  sizeBytes: number;
+  mtimeMs: number;
+  fingerprint: string;
+}
 
-export interface IndexError { path: string; error: string; kind: 'video' | 'walk'; videoId: number | null }
+export interface IndexError {
+  path: string;
+  error: string;
+  kind: 'video' | 'walk';
+  videoId: number | null;
+}
 
 export class IndexRepo {
   constructor(private db: Db) {}
 
   rowsOfRoot(rootId: number): IndexedRow[] {
-    return this.db.prepare(`SELECT id, root_id, path, size_bytes, mtime_ms, status, fingerprint, duration_s
-      FROM videos WHERE root_id = ?`).all(rootId) as IndexedRow[];
+    return this.db
+      .prepare(
+        `SELECT id, root_id, path, size_bytes, mtime_ms, status, fingerprint, duration_s
+      FROM videos WHERE root_id = ?`,
+      )
+      .all(rootId) as IndexedRow[];
   }
 
   /** Rows that could be the old identity of a newly seen file: same content, and no longer at their path. */
   candidatesByFingerprint(fingerprint: string): IndexedRow[] {
-    return this.db.prepare(`SELECT id, root_id, path, size_bytes, mtime_ms, status, fingerprint, duration_s
-      FROM videos WHERE fingerprint = ? ORDER BY status = 'missing' DESC, id`).all(fingerprint) as IndexedRow[];
+    return this.db
+      .prepare(
+        `SELECT id, root_id, path, size_bytes, mtime_ms, status, fingerprint, duration_s
+      FROM videos WHERE fingerprint = ? ORDER BY status = 'missing' DESC, id`,
+      )
+      .all(fingerprint) as IndexedRow[];
   }
 
   insert(f: NewFile): number {
-    return Number(this.db.prepare(`INSERT INTO videos(root_id, path, name, size_bytes, mtime_ms, fingerprint) VALUES (?, ?, ?, ?, ?, ?)`)
-      .run(f.rootId, f.path, f.name, f.sizeBytes, Math.round(f.mtimeMs), f.fingerprint).lastInsertRowid);
+    return Number(
+      this.db
+        .prepare(`INSERT INTO videos(root_id, path, name, size_bytes, mtime_ms, fingerprint) VALUES (?, ?, ?, ?, ?, ?)`)
+        .run(f.rootId, f.path, f.name, f.sizeBytes, Math.round(f.mtimeMs), f.fingerprint).lastInsertRowid,
+    );
   }
 
   /**
@@ -35,25 +64,36 @@ export class IndexRepo {
    * tagged before goes straight back to 'ok'; anything else is looked at again.
    */
   relocate(id: number, f: NewFile): void {
-    this.db.prepare(`UPDATE videos SET root_id = ?, path = ?, name = ?, size_bytes = ?, mtime_ms = ?, missing_since = NULL,
+    this.db
+      .prepare(
+        `UPDATE videos SET root_id = ?, path = ?, name = ?, size_bytes = ?, mtime_ms = ?, missing_since = NULL,
         status = CASE WHEN EXISTS (SELECT 1 FROM scans s WHERE s.video_id = videos.id AND s.kind = 'student') THEN 'ok' ELSE 'pending' END,
         error = NULL
-      WHERE id = ?`).run(f.rootId, f.path, f.name, f.sizeBytes, Math.round(f.mtimeMs), id);
+      WHERE id = ?`,
+      )
+      .run(f.rootId, f.path, f.name, f.sizeBytes, Math.round(f.mtimeMs), id);
   }
 
   /** Same content, new mtime (a `touch`, a copy that kept bytes): nothing to redo. */
   touch(id: number, mtimeMs: number): void {
-    this.db.prepare(`UPDATE videos SET mtime_ms = ?, missing_since = NULL,
+    this.db
+      .prepare(
+        `UPDATE videos SET mtime_ms = ?, missing_since = NULL,
         status = CASE WHEN status = 'missing' THEN
           CASE WHEN EXISTS (SELECT 1 FROM scans s WHERE s.video_id = videos.id AND s.kind = 'student') THEN 'ok' ELSE 'pending' END
         ELSE status END
-      WHERE id = ?`).run(Math.round(mtimeMs), id);
+      WHERE id = ?`,
+      )
+      .run(Math.round(mtimeMs), id);
   }
 
   /** New content under an old path: forget the probe and queue it for scanning. Old scans stay until replaced. */
   markChanged(id: number, sizeBytes: number, mtimeMs: number, fingerprint: string): void {
-    this.db.prepare(`UPDATE videos SET size_bytes = ?, mtime_ms = ?, fingerprint = ?, status = 'pending', error = NULL,
-        missing_since = NULL, duration_s = NULL, width = NULL, height = NULL, fps = NULL, codec = NULL WHERE id = ?`)
+    this.db
+      .prepare(
+        `UPDATE videos SET size_bytes = ?, mtime_ms = ?, fingerprint = ?, status = 'pending', error = NULL,
+        missing_since = NULL, duration_s = NULL, width = NULL, height = NULL, fps = NULL, codec = NULL WHERE id = ?`,
+      )
       .run(sizeBytes, Math.round(mtimeMs), fingerprint, id);
   }
 
@@ -66,8 +106,12 @@ export class IndexRepo {
   /** Pending rows never probed (new or changed); also what a killed index run left behind. */
   unprobed(rootIds: number[]): { id: number; path: string }[] {
     if (!rootIds.length) return [];
-    return this.db.prepare(`SELECT id, path FROM videos WHERE status = 'pending' AND duration_s IS NULL
-      AND root_id IN (${rootIds.map(() => '?').join(',')}) ORDER BY path`).all(...rootIds) as { id: number; path: string }[];
+    return this.db
+      .prepare(
+        `SELECT id, path FROM videos WHERE status = 'pending' AND duration_s IS NULL
+      AND root_id IN (${rootIds.map(() => '?').join(',')}) ORDER BY path`,
+      )
+      .all(...rootIds) as { id: number; path: string }[];
   }
 
   replaceWalkErrors(rootId: number, errors: { path: string; error: string }[]): void {
@@ -77,8 +121,11 @@ export class IndexRepo {
   }
 
   errors(): IndexError[] {
-    const videos = this.db.prepare(`SELECT id, path, error FROM videos WHERE status = 'error' ORDER BY path`).all() as
-      { id: number; path: string; error: string | null }[];
+    const videos = this.db.prepare(`SELECT id, path, error FROM videos WHERE status = 'error' ORDER BY path`).all() as {
+      id: number;
+      path: string;
+      error: string | null;
+    }[];
     const walk = this.db.prepare('SELECT path, error FROM walk_errors ORDER BY path').all() as { path: string; error: string }[];
     return [
       ...videos.map((v) => ({ path: v.path, error: v.error ?? 'unknown error', kind: 'video' as const, videoId: v.id })),
@@ -88,14 +135,19 @@ export class IndexRepo {
 
   /** Forget missing videos for good (their scans and tags go by cascade). */
   pruneMissing(): { id: number; path: string }[] {
-    const rows = this.db.prepare(`SELECT id, path FROM videos WHERE status = 'missing' ORDER BY path`).all() as { id: number; path: string }[];
+    const rows = this.db.prepare(`SELECT id, path FROM videos WHERE status = 'missing' ORDER BY path`).all() as {
+      id: number;
+      path: string;
+    }[];
     this.db.prepare(`DELETE FROM videos WHERE status = 'missing'`).run();
     return rows;
   }
 
   videoIds(): number[] {
-    return (this.db.prepare('SELECT id FROM videos').pluck().all() as number[]);
+    return this.db.prepare('SELECT id FROM videos').pluck().all() as number[];
   }
 
-    transaction<T>(fn: () => T): T { return this.db.transaction(fn)(); }
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
 }

@@ -1,16 +1,37 @@
 /** Roots and videos: the rows the library owns. All SQL about them lives here (services over repositories). */
 import type { Db } from './db.ts';
 
-export interface RootRow { id: number; path: string; added_at: string }
-
-export interface VideoRow {
-  id: number; root_id: number; path: string; name: string; size_bytes: number; mtime_ms: number;
-  duration_s: number | null; width: number | null; height: number | null; fps: number | null; codec: string | null;
-  has_audio: number; status: 'pending' | 'ok' | 'error' | 'missing'; error: string | null; thumbnail: string | null;
+export interface RootRow {
+  id: number;
+  path: string;
   added_at: string;
 }
 
-export interface FileStat { path: string; name: string; sizeBytes: number; mtimeMs: number }
+export interface VideoRow {
+  id: number;
+  root_id: number;
+  path: string;
+  name: string;
+  size_bytes: number;
+  mtime_ms: number;
+  duration_s: number | null;
+  width: number | null;
+  height: number | null;
+  fps: number | null;
+  codec: string | null;
+  has_audio: number;
+  status: 'pending' | 'ok' | 'error' | 'missing';
+  error: string | null;
+  thumbnail: string | null;
+  added_at: string;
+}
+
+export interface FileStat {
+  path: string;
+  name: string;
+  sizeBytes: number;
+  mtimeMs: number;
+}
 
 export class LibraryRepo {
   constructor(private db: Db) {}
@@ -25,8 +46,12 @@ export class LibraryRepo {
   }
 
   roots(): (RootRow & { video_count: number })[] {
-    return this.db.prepare(`SELECT r.*, (SELECT COUNT(*) FROM videos v WHERE v.root_id = r.id) AS video_count
-      FROM roots r ORDER BY r.path`).all() as (RootRow & { video_count: number })[];
+    return this.db
+      .prepare(
+        `SELECT r.*, (SELECT COUNT(*) FROM videos v WHERE v.root_id = r.id) AS video_count
+      FROM roots r ORDER BY r.path`,
+      )
+      .all() as (RootRow & { video_count: number })[];
   }
 
   /** Insert new files and reset changed ones to pending; unchanged files keep their scans and tags. */
@@ -34,13 +59,17 @@ export class LibraryRepo {
     const get = this.db.prepare('SELECT id, size_bytes, mtime_ms, status FROM videos WHERE path = ?');
     const ins = this.db.prepare('INSERT INTO videos(root_id, path, name, size_bytes, mtime_ms) VALUES (?, ?, ?, ?, ?)');
     const upd = this.db.prepare(`UPDATE videos SET size_bytes = ?, mtime_ms = ?, status = 'pending', error = NULL WHERE id = ?`);
-    let added = 0, changed = 0;
+    let added = 0,
+      changed = 0;
     this.db.transaction(() => {
       for (const f of files) {
         const row = get.get(f.path) as Pick<VideoRow, 'id' | 'size_bytes' | 'mtime_ms' | 'status'> | undefined;
-        if (!row) { ins.run(rootId, f.path, f.name, f.sizeBytes, Math.round(f.mtimeMs)); added++; }
-        else if (row.size_bytes !== f.sizeBytes || row.mtime_ms !== Math.round(f.mtimeMs) || row.status === 'missing') {
-          upd.run(f.sizeBytes, Math.round(f.mtimeMs), row.id); changed++;
+        if (!row) {
+          ins.run(rootId, f.path, f.name, f.sizeBytes, Math.round(f.mtimeMs));
+          added++;
+        } else if (row.size_bytes !== f.sizeBytes || row.mtime_ms !== Math.round(f.mtimeMs) || row.status === 'missing') {
+          upd.run(f.sizeBytes, Math.round(f.mtimeMs), row.id);
+          changed++;
         }
       }
     })();
@@ -62,9 +91,12 @@ export class LibraryRepo {
    * with `withEmbedding`, none whose frames carry the MobileNetV2 embedding (the tfjs video-model families need it).
    */
   videosWithoutScan(kind: 'student' | 'teacher', o: { pipeline: string; withEmbedding?: boolean }): VideoRow[] {
-    return this.db.prepare(`SELECT * FROM videos v WHERE v.status = 'ok'
+    return this.db
+      .prepare(
+        `SELECT * FROM videos v WHERE v.status = 'ok'
       AND NOT EXISTS (SELECT 1 FROM scans s WHERE s.video_id = v.id AND s.kind = ? AND s.pipeline = ?
-        AND (? = 0 OR EXISTS (SELECT 1 FROM frames f WHERE f.scan_id = s.id AND length(f.embedding) > 0))) ORDER BY v.path`)
+        AND (? = 0 OR EXISTS (SELECT 1 FROM frames f WHERE f.scan_id = s.id AND length(f.embedding) > 0))) ORDER BY v.path`,
+      )
       .all(kind, o.pipeline, o.withEmbedding ? 1 : 0) as VideoRow[];
   }
 
@@ -77,8 +109,12 @@ export class LibraryRepo {
     return this.db.prepare(`SELECT * FROM videos WHERE status = 'pending' ORDER BY path`).all() as VideoRow[];
   }
 
-  setProbe(id: number, p: { durationS: number; width: number; height: number; fps: number | null; codec: string; hasAudio: boolean }): void {
-    this.db.prepare(`UPDATE videos SET duration_s = ?, width = ?, height = ?, fps = ?, codec = ?, has_audio = ? WHERE id = ?`)
+  setProbe(
+    id: number,
+    p: { durationS: number; width: number; height: number; fps: number | null; codec: string; hasAudio: boolean },
+  ): void {
+    this.db
+      .prepare(`UPDATE videos SET duration_s = ?, width = ?, height = ?, fps = ?, codec = ?, has_audio = ? WHERE id = ?`)
       .run(p.durationS, p.width, p.height, p.fps, p.codec, p.hasAudio ? 1 : 0, id);
   }
 
@@ -94,7 +130,8 @@ export class LibraryRepo {
   /** Every video by name (no filters: searching by tag or text is BrowseRepo.search, the one query path). */
   list(opts: { limit: number; offset: number }): { total: number; rows: VideoRow[] } {
     const total = (this.db.prepare('SELECT COUNT(*) AS n FROM videos').get() as { n: number }).n;
-    const rows = this.db.prepare('SELECT v.* FROM videos v ORDER BY v.name COLLATE NOCASE, v.id LIMIT ? OFFSET ?')
+    const rows = this.db
+      .prepare('SELECT v.* FROM videos v ORDER BY v.name COLLATE NOCASE, v.id LIMIT ? OFFSET ?')
       .all(opts.limit, opts.offset) as VideoRow[];
     return { total, rows };
   }

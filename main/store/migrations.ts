@@ -5,13 +5,18 @@
 import type { Database } from 'better-sqlite3';
 import { libraryIndexV2 } from './migration-v2-library-index.ts';
 
-export interface Migration { version: number; name: string; up: (db: Database) => void }
+export interface Migration {
+  version: number;
+  name: string;
+  up: (db: Database) => void;
+}
 
 export const migrations: Migration[] = [
   {
     version: 1,
     name: 'initial library, scans, frames, tags',
-    up: (db) => db.exec(`
+    up: (db) =>
+      db.exec(`
       CREATE TABLE roots (
         id INTEGER PRIMARY KEY,
         path TEXT NOT NULL UNIQUE,
@@ -74,7 +79,8 @@ export const migrations: Migration[] = [
   {
     version: 4,
     name: 'video-model stage of a scan: seconds and FLOPs (decode / CNN / video model split)',
-    up: (db) => db.exec(`
+    up: (db) =>
+      db.exec(`
       ALTER TABLE scans ADD COLUMN model_seconds REAL NOT NULL DEFAULT 0;
       ALTER TABLE scans ADD COLUMN model_flops REAL NOT NULL DEFAULT 0;
     `),
@@ -85,7 +91,8 @@ export const migrations: Migration[] = [
     // Counting "tag X" used to probe for a human row once per predicted row (~30k probes for `person`); a stored
     // flag lets the count read one index range. Updates only touch rows whose flag really changes, because every
     // UPDATE of tags also re-indexes the video's full-text row (video_search_tag_upd).
-    up: (db) => db.exec(`
+    up: (db) =>
+      db.exec(`
       ALTER TABLE tags ADD COLUMN overridden INTEGER NOT NULL DEFAULT 0;
       UPDATE tags SET overridden = 1 WHERE source != 'human' AND EXISTS (
         SELECT 1 FROM tags h WHERE h.video_id = tags.video_id AND h.tag = tags.tag AND h.source = 'human');
@@ -118,7 +125,8 @@ export const migrations: Migration[] = [
     name: 'scans.pipeline: the frame pipeline that produced the cached features',
     // Features from another preprocessing (v1 squashed frames to 512×512; v2 letterboxes) must never be mixed into
     // training, Compare or the benchmark: readers filter on this column. Older scans were all made by v1.
-    up: (db) => db.exec(`
+    up: (db) =>
+      db.exec(`
       ALTER TABLE scans ADD COLUMN pipeline TEXT;
       UPDATE scans SET pipeline = 'sq512-v1';
     `),
@@ -128,7 +136,8 @@ export const migrations: Migration[] = [
     name: 'settings and the undo stack of tag edits live in the database',
     // Both used to live outside it (settings.json in the cache folder, undo in memory): clearing the cache reset the
     // settings and a restart forgot what could be undone. The engine imports an old settings.json once.
-    up: (db) => db.exec(`
+    up: (db) =>
+      db.exec(`
       CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE tag_undo (
         id INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -5,18 +5,39 @@ import type { Db } from './db.ts';
 export type TagSource = 'student' | 'teacher' | 'human';
 
 export interface ScanRow {
-  id: number; video_id: number; kind: 'student' | 'teacher'; model: string; frame_count: number;
-  seconds: number; decode_seconds: number; cnn_seconds: number; model_seconds: number; model_flops: number; pipeline: string | null; created_at: string;
+  id: number;
+  video_id: number;
+  kind: 'student' | 'teacher';
+  model: string;
+  frame_count: number;
+  seconds: number;
+  decode_seconds: number;
+  cnn_seconds: number;
+  model_seconds: number;
+  model_flops: number;
+  pipeline: string | null;
+  created_at: string;
 }
 
-export interface FrameRow { idx: number; time_s: number; embedding: Float32Array; class_scores: Float32Array }
+export interface FrameRow {
+  idx: number;
+  time_s: number;
+  embedding: Float32Array;
+  class_scores: Float32Array;
+}
 
 export interface NewScan {
-  videoId: number; kind: 'student' | 'teacher'; model: string; seconds: number; decodeSeconds: number; cnnSeconds: number;
+  videoId: number;
+  kind: 'student' | 'teacher';
+  model: string;
+  seconds: number;
+  decodeSeconds: number;
+  cnnSeconds: number;
   /** version of the frame pipeline that made the features (FRAME_PIPELINE in main/ml/frame-cnn.ts) */
   pipeline?: string;
   /** video-model stage: wall time and FLOPs (0 when the detector's max-pooling stood in for a model) */
-  modelSeconds?: number; modelFlops?: number;
+  modelSeconds?: number;
+  modelFlops?: number;
   frames: { timeS: number; embedding: Float32Array; classScores: Float32Array }[];
   tags: { tag: string; score: number }[];
 }
@@ -32,9 +53,25 @@ export class ScansRepo {
     return this.db.transaction(() => {
       // A newer scan of the same kind replaces the old one (its frames go with it by cascade).
       this.db.prepare('DELETE FROM scans WHERE video_id = ? AND kind = ?').run(s.videoId, s.kind);
-      const id = Number(this.db.prepare(`INSERT INTO scans(video_id, kind, model, frame_count, seconds, decode_seconds, cnn_seconds, model_seconds, model_flops, pipeline)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(s.videoId, s.kind, s.model, s.frames.length, s.seconds, s.decodeSeconds, s.cnnSeconds,
-        s.modelSeconds ?? 0, s.modelFlops ?? 0, s.pipeline ?? null).lastInsertRowid);
+      const id = Number(
+        this.db
+          .prepare(
+            `INSERT INTO scans(video_id, kind, model, frame_count, seconds, decode_seconds, cnn_seconds, model_seconds, model_flops, pipeline)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(
+            s.videoId,
+            s.kind,
+            s.model,
+            s.frames.length,
+            s.seconds,
+            s.decodeSeconds,
+            s.cnnSeconds,
+            s.modelSeconds ?? 0,
+            s.modelFlops ?? 0,
+            s.pipeline ?? null,
+          ).lastInsertRowid,
+      );
       const fr = this.db.prepare('INSERT INTO frames(scan_id, idx, time_s, embedding, class_scores) VALUES (?, ?, ?, ?, ?)');
       s.frames.forEach((f, i) => fr.run(id, i, f.timeS, blobFromF32(f.embedding), blobFromF32(f.classScores)));
       this.db.prepare('DELETE FROM tags WHERE video_id = ? AND source = ?').run(s.videoId, s.kind);
@@ -53,20 +90,36 @@ export class ScansRepo {
    * The latest scan of `kind` made by frame `pipeline` of every readable video (optionally only `videoIds`), with
    * its frames: the cached features training, Compare and the benchmark read.
    */
-  scanFeatures(kind: 'student' | 'teacher', pipeline: string, videoIds?: number[]):
-    { videoId: number; path: string; durationS: number | null; frames: FrameRow[] }[] {
-    const scans = this.db.prepare(`SELECT s.id, s.video_id, v.path, v.duration_s FROM scans s JOIN videos v ON v.id = s.video_id
-      WHERE s.kind = ? AND v.status = 'ok' AND s.pipeline = ? ORDER BY v.path`).all(kind, pipeline) as
-      { id: number; video_id: number; path: string; duration_s: number | null }[];
+  scanFeatures(
+    kind: 'student' | 'teacher',
+    pipeline: string,
+    videoIds?: number[],
+  ): { videoId: number; path: string; durationS: number | null; frames: FrameRow[] }[] {
+    const scans = this.db
+      .prepare(
+        `SELECT s.id, s.video_id, v.path, v.duration_s FROM scans s JOIN videos v ON v.id = s.video_id
+      WHERE s.kind = ? AND v.status = 'ok' AND s.pipeline = ? ORDER BY v.path`,
+      )
+      .all(kind, pipeline) as { id: number; video_id: number; path: string; duration_s: number | null }[];
     const want = videoIds ? new Set(videoIds) : null;
-    return scans.filter((s) => !want || want.has(s.video_id))
+    return scans
+      .filter((s) => !want || want.has(s.video_id))
       .map((s) => ({ videoId: s.video_id, path: s.path, durationS: s.duration_s, frames: this.frames(s.id) }));
   }
 
   frames(scanId: number): FrameRow[] {
-    const rows = this.db.prepare('SELECT idx, time_s, embedding, class_scores FROM frames WHERE scan_id = ? ORDER BY idx').all(scanId) as
-      { idx: number; time_s: number; embedding: Buffer; class_scores: Buffer }[];
-    return rows.map((r) => ({ idx: r.idx, time_s: r.time_s, embedding: f32FromBlob(r.embedding), class_scores: f32FromBlob(r.class_scores) }));
+    const rows = this.db.prepare('SELECT idx, time_s, embedding, class_scores FROM frames WHERE scan_id = ? ORDER BY idx').all(scanId) as {
+      idx: number;
+      time_s: number;
+      embedding: Buffer;
+      class_scores: Buffer;
+    }[];
+    return rows.map((r) => ({
+      idx: r.idx,
+      time_s: r.time_s,
+      embedding: f32FromBlob(r.embedding),
+      class_scores: f32FromBlob(r.class_scores),
+    }));
   }
 
   tagsOf(videoIds: number[]): Map<number, { tag: string; score: number; source: TagSource }[]> {
@@ -74,7 +127,10 @@ export class ScansRepo {
     if (!videoIds.length) return out;
     const stmt = this.db.prepare('SELECT video_id, tag, source, score FROM tags WHERE video_id = ? ORDER BY score DESC');
     for (const id of videoIds) {
-      out.set(id, (stmt.all(id) as { tag: string; source: TagSource; score: number }[]).map(({ tag, source, score }) => ({ tag, source, score })));
+      out.set(
+        id,
+        (stmt.all(id) as { tag: string; source: TagSource; score: number }[]).map(({ tag, source, score }) => ({ tag, source, score })),
+      );
     }
     return out;
   }

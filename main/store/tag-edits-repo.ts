@@ -6,7 +6,11 @@ import { BrowseRepo } from './browse-repo.ts';
 import type { Db } from './db.ts';
 
 /** A human row to write: a score, or null to delete the row. */
-export interface HumanChange { videoId: number; tag: string; score: number | null }
+export interface HumanChange {
+  videoId: number;
+  tag: string;
+  score: number | null;
+}
 
 /** How many edits can be undone; older ones are forgotten. */
 export const UNDO_DEPTH = 100;
@@ -34,8 +38,7 @@ export class TagEditsRepo {
   undo(): string | null {
     return this.db.transaction(() => {
       const last = this.db.prepare('SELECT id, label, changes FROM tag_undo ORDER BY id DESC LIMIT 1').get() as
-        | { id: number; label: string; changes: string }
-        | undefined;
+        { id: number; label: string; changes: string } | undefined;
       if (!last) return null;
       const changes = JSON.parse(last.changes) as HumanChange[];
       const alive = new Set(this.browse.videoExists([...new Set(changes.map((c) => c.videoId))]));

@@ -24,7 +24,16 @@ import { locateData, readLabelsCsv } from '../../main/ml/dataset.ts';
 import { clipsFromDb } from '../../main/ml/evidence/clips.ts';
 import { trainableForShipping } from '../../main/ml/licence.ts';
 import {
-  CLASS_THRESHOLD_PRIOR, type Clip, crossValidate, groupedFolds, MIN_PRECISION, METHODS, type MethodName, perClassRecall, score, type Scores,
+  CLASS_THRESHOLD_PRIOR,
+  type Clip,
+  crossValidate,
+  groupedFolds,
+  MIN_PRECISION,
+  METHODS,
+  type MethodName,
+  perClassRecall,
+  score,
+  type Scores,
 } from '../../main/ml/evidence/protocol.ts';
 import { FRAME_PIPELINE } from '../../main/ml/frame-cnn.ts';
 import { keyframeTimes, sceneCuts } from '../../main/media/ffmpeg.ts';
@@ -71,16 +80,21 @@ if (!a['cache-only']) await ensureFeatureDb(loc.clipsRoot, a.db!, log);
 const db = openDb(a.db!);
 const { labels } = readLabelsCsv(loc.labelsCsv);
 const clips = clipsFromDb(db, labels).filter((c) => c.labels);
-const cost = db.prepare(`SELECT SUM(decode_seconds) d, SUM(cnn_seconds) c, SUM(frame_count) n FROM scans WHERE kind = 'teacher' AND pipeline = ?`)
+const cost = db
+  .prepare(`SELECT SUM(decode_seconds) d, SUM(cnn_seconds) c, SUM(frame_count) n FROM scans WHERE kind = 'teacher' AND pipeline = ?`)
   .get(FRAME_PIPELINE) as { d: number; c: number; n: number };
 db.close();
 if (clips.length < 10) throw new Error(`only ${clips.length} labelled clips have features in ${a.db}`);
 const C = COCO80.length;
 const ks = a.k!.split(',').map(Number);
 const mainK = ks.includes(10) ? 10 : ks[0];
-const nFolds = Number(a.folds), inner = Number(a.inner), seed = Number(a.seed);
+const nFolds = Number(a.folds),
+  inner = Number(a.inner),
+  seed = Number(a.seed);
 const Y = clips.map((c) => c.labels!);
-log(`bench:accuracy: ${clips.length} labelled clips, ${new Set(clips.map((c) => c.group)).size} groups, ${nFolds} folds, k = ${ks.join(', ')}`);
+log(
+  `bench:accuracy: ${clips.length} labelled clips, ${new Set(clips.map((c) => c.group)).size} groups, ${nFolds} folds, k = ${ks.join(', ')}`,
+);
 
 const NAMES: Record<MethodName, string> = {
   teacher: 'Teacher (every frame)',
@@ -90,7 +104,14 @@ const NAMES: Record<MethodName, string> = {
   detectorAll: 'Naive detector, max over every frame',
 };
 
-interface Row { method: MethodName; name: string; k: number; thresholds: number[]; scores: Scores; frames: number }
+interface Row {
+  method: MethodName;
+  name: string;
+  k: number;
+  thresholds: number[];
+  scores: Scores;
+  frames: number;
+}
 const rows: Row[] = [];
 const fixedRows: Row[] = [];
 let perClass: ReturnType<typeof perClassRecall> = [];
@@ -105,7 +126,8 @@ const strategyRows: Row[] = [];
 async function mediaInfo(list: Clip[]): Promise<Map<string, { keyframes: number[]; cuts: number[] }>> {
   const file = path.join(path.dirname(path.resolve(a.db!)), 'media-info.json');
   const cache = new Map<string, { key: string; keyframes: number[]; cuts: number[] }>(
-    fs.existsSync(file) ? Object.entries(JSON.parse(fs.readFileSync(file, 'utf8'))) : []);
+    fs.existsSync(file) ? Object.entries(JSON.parse(fs.readFileSync(file, 'utf8'))) : [],
+  );
   const todo = list.filter((c) => cache.get(c.path)?.key !== keyOf(c.path));
   let next = 0;
   const worker = async () => {
@@ -113,7 +135,10 @@ async function mediaInfo(list: Clip[]): Promise<Map<string, { keyframes: number[
       const c = todo[next++];
       try {
         cache.set(c.path, { key: keyOf(c.path), keyframes: await keyframeTimes(c.path), cuts: await sceneCuts(c.path) });
-      } catch (e) { log(`  media info of ${c.path}: ${(e as Error).message}`); cache.set(c.path, { key: keyOf(c.path), keyframes: [], cuts: [] }); }
+      } catch (e) {
+        log(`  media info of ${c.path}: ${(e as Error).message}`);
+        cache.set(c.path, { key: keyOf(c.path), keyframes: [], cuts: [] });
+      }
     }
   };
   if (todo.length) log(`  keyframes and scene cuts of ${todo.length} clips…`);
@@ -121,28 +146,64 @@ async function mediaInfo(list: Clip[]): Promise<Map<string, { keyframes: number[
   fs.writeFileSync(file, JSON.stringify(Object.fromEntries(cache)));
   return new Map([...cache].map(([k, v]) => [k, v]));
 }
-function keyOf(p: string): string { const st = fs.statSync(p); return `${st.size}:${st.mtimeMs}`; }
+function keyOf(p: string): string {
+  const st = fs.statSync(p);
+  return `${st.size}:${st.mtimeMs}`;
+}
 
 for (const k of ks) {
   const spec = { k, classes: C };
-  const cv = crossValidate(clips, spec, { folds: nFolds, inner, seed, onFold: (f, thr) =>
-    log(`  k=${k} fold ${f + 1}/${nFolds}: thresholds ${METHODS.map((m) => `${m} ${thr[m]}`).join(', ')} (${((performance.now() - t0) / 1000).toFixed(0)} s)`) });
+  const cv = crossValidate(clips, spec, {
+    folds: nFolds,
+    inner,
+    seed,
+    onFold: (f, thr) =>
+      log(
+        `  k=${k} fold ${f + 1}/${nFolds}: thresholds ${METHODS.map((m) => `${m} ${thr[m]}`).join(', ')} (${((performance.now() - t0) / 1000).toFixed(0)} s)`,
+      ),
+  });
   paramCount = cv.parameters;
   for (const m of METHODS) {
     if (k !== ks[0] && (m === 'teacher' || m === 'detectorAll')) continue; // the same at every k
-    rows.push({ method: m, name: NAMES[m], k, thresholds: cv.thresholds[m], scores: score(cv.tags[m], Y, cv.support[m]), frames: cv.frames[m] });
+    rows.push({
+      method: m,
+      name: NAMES[m],
+      k,
+      thresholds: cv.thresholds[m],
+      scores: score(cv.tags[m], Y, cv.support[m]),
+      frames: cv.frames[m],
+    });
   }
   // the detector as the app used it before (fixed 0.5 on raw max scores), for reference
-  fixedRows.push({ method: 'detector', name: `${NAMES.detector} at a fixed 0.5`, k, thresholds: [0.5], scores: score(cv.raw.detector, Y, cv.support.detector), frames: cv.frames.detector });
+  fixedRows.push({
+    method: 'detector',
+    name: `${NAMES.detector} at a fixed 0.5`,
+    k,
+    thresholds: [0.5],
+    scores: score(cv.raw.detector, Y, cv.support.detector),
+    frames: cv.frames.detector,
+  });
   if (k === mainK) {
     perClass = perClassRecall(cv.tags.student, Y, COCO80);
     // The shipped recipe: the same, but only licence-cleared clips of each training split may train (tests: every clip).
     const sh = crossValidate(clips, spec, { folds: nFolds, inner, seed, trainable: shippable });
-    shippedRow = { method: 'student', name: 'Distilled student, trained on licence-cleared clips only (the shipped recipe)', k,
-      thresholds: sh.thresholds.student, scores: score(sh.tags.student, Y, sh.support.student), frames: sh.frames.student };
+    shippedRow = {
+      method: 'student',
+      name: 'Distilled student, trained on licence-cleared clips only (the shipped recipe)',
+      k,
+      thresholds: sh.thresholds.student,
+      scores: score(sh.tags.student, Y, sh.support.student),
+      frames: sh.frames.student,
+    };
     const pc = crossValidate(clips, spec, { folds: nFolds, inner, seed, perClass: true });
-    strategyRows.push({ method: 'student', name: `${NAMES.student}, per-class thresholds (shrunk to the global one, prior ${CLASS_THRESHOLD_PRIOR})`, k,
-      thresholds: pc.thresholds.student, scores: score(pc.tags.student, Y, pc.support.student), frames: pc.frames.student });
+    strategyRows.push({
+      method: 'student',
+      name: `${NAMES.student}, per-class thresholds (shrunk to the global one, prior ${CLASS_THRESHOLD_PRIOR})`,
+      k,
+      thresholds: pc.thresholds.student,
+      scores: score(pc.tags.student, Y, pc.support.student),
+      frames: pc.frames.student,
+    });
     if (!a['no-strategies']) {
       const info = await mediaInfo(clips);
       const variants: [string, (c: Clip) => number[]][] = [
@@ -152,7 +213,14 @@ for (const k of ks) {
       for (const [label, pick] of variants) {
         const v = crossValidate(clips, { ...spec, pick }, { folds: nFolds, inner, seed });
         for (const m of ['student', 'detector'] as const) {
-          strategyRows.push({ method: m, name: `${NAMES[m]}, ${label} frames`, k, thresholds: v.thresholds[m], scores: score(v.tags[m], Y, v.support[m]), frames: v.frames[m] });
+          strategyRows.push({
+            method: m,
+            name: `${NAMES[m]}, ${label} frames`,
+            k,
+            thresholds: v.thresholds[m],
+            scores: score(v.tags[m], Y, v.support[m]),
+            frames: v.frames[m],
+          });
         }
       }
     }
@@ -168,63 +236,101 @@ for (const k of ks) {
 const evidenceRows = perClass.slice(0, 12).map(({ tag }) => {
   const c = COCO80.indexOf(tag as (typeof COCO80)[number]);
   const best = clips.map((cl) => cl.scores.reduce((m, f) => Math.max(m, f[c]), 0));
-  const pos = best.filter((_, i) => Y[i][c]).sort((x, y) => x - y), neg = best.filter((_, i) => !Y[i][c]);
+  const pos = best.filter((_, i) => Y[i][c]).sort((x, y) => x - y),
+    neg = best.filter((_, i) => !Y[i][c]);
   const median = pos[Math.floor(pos.length / 2)] ?? 0;
-  return { tag, positives: pos.length, medianPositive: median, negativesAbove: neg.filter((x) => x >= median).length, negatives: neg.length };
+  return {
+    tag,
+    positives: pos.length,
+    medianPositive: median,
+    negativesAbove: neg.filter((x) => x >= median).length,
+    negatives: neg.length,
+  };
 });
 
 const seconds = (performance.now() - t0) / 1000;
 const find = (m: MethodName, k: number) => rows.find((r) => r.method === m && (r.k === k || m === 'teacher' || m === 'detectorAll'))!;
-const st = find('student', mainK), te = find('teacher', mainK), de = find('detector', mainK);
+const st = find('student', mainK),
+  te = find('teacher', mainK),
+  de = find('detector', mainK);
 const targets = {
-  microF1: { value: st.scores.pr.f1, precision: st.scores.pr.precision, recall: st.scores.pr.recall, met: st.scores.pr.f1 >= 0.75 && st.scores.pr.precision >= 0.85 },
+  microF1: {
+    value: st.scores.pr.f1,
+    precision: st.scores.pr.precision,
+    recall: st.scores.pr.recall,
+    met: st.scores.pr.f1 >= 0.75 && st.scores.pr.precision >= 0.85,
+  },
   gap: { value: st.scores.gap, met: st.scores.gap >= 0.78 },
-  studentVsDetector: { student: st.scores.gap, detector: de.scores.gap, margin: st.scores.gap - de.scores.gap, met: st.scores.gap - de.scores.gap >= 0.03 },
-  studentVsTeacher: { student: st.scores.gap, teacher: te.scores.gap, drop: te.scores.gap - st.scores.gap, met: te.scores.gap - st.scores.gap <= 0.02 },
+  studentVsDetector: {
+    student: st.scores.gap,
+    detector: de.scores.gap,
+    margin: st.scores.gap - de.scores.gap,
+    met: st.scores.gap - de.scores.gap >= 0.03,
+  },
+  studentVsTeacher: {
+    student: st.scores.gap,
+    teacher: te.scores.gap,
+    drop: te.scores.gap - st.scores.gap,
+    met: te.scores.gap - st.scores.gap <= 0.02,
+  },
   unsupported: { value: st.scores.unsupported, met: st.scores.unsupported < 0.02 },
 };
 const f3 = (x: number) => x.toFixed(3);
 /** Sentences computed from this run's rows (the doc is regenerated, so nothing here is typed by hand). */
 function readingLines(): string[] {
-  const u = find('uniform', mainK), sgn = (x: number) => `${x >= 0 ? '+' : ''}${f3(x)}`;
+  const u = find('uniform', mainK),
+    sgn = (x: number) => `${x >= 0 ? '+' : ''}${f3(x)}`;
   const pc = strategyRows.find((r) => r.name.includes('per-class'));
   const kf = strategyRows.find((r) => r.method === 'student' && r.name.includes('keyframe'));
   const sa = strategyRows.find((r) => r.method === 'student' && r.name.includes('shot-aware'));
   return [
-    `- Calibrating pooled evidence per class is what beats the naive detector (${sgn(st.scores.gap - de.scores.gap)} GAP at k = ${mainK}); `
-    + `distillation over the L_CE-only Uniform-k student adds ${sgn(st.scores.gap - u.scores.gap)} GAP and ${sgn(st.scores.pr.precision - u.scores.pr.precision)} precision.`,
-    `- The student loses nothing against the teacher (${sgn(st.scores.gap - te.scores.gap)} GAP) while looking at ${st.frames.toFixed(1)} instead of ${te.frames.toFixed(1)} frames: `
-    + 'the teacher\'s extra frames carry little evidence the student\'s do not (the clips are short and mostly one scene).',
-    ...(pc ? [`- Per-class thresholds (fixed rule: adopt only if both micro-F1 and GAP improve): F1 ${f3(pc.scores.pr.f1)} vs ${f3(st.scores.pr.f1)}, `
-      + `GAP ${f3(pc.scores.gap)} vs ${f3(st.scores.gap)}, precision ${f3(pc.scores.pr.precision)}: ${pc.scores.pr.f1 > st.scores.pr.f1 && pc.scores.gap > st.scores.gap ? 'adopted' : 'not adopted'}.`] : []),
-    ...(kf ? [`- Keyframe-nearest frames: only ${kf.frames.toFixed(1)} distinct frames per clip (short clips have few keyframes), GAP ${f3(kf.scores.gap)}: `
-      + 'cheaper to decode but fewer frames; scans keep exact uniform frames.'] : []),
-    '- nanodet as a second detector (`tests/bench/nanodet-trial.ts`, run separately: it needs the vendor package unpacked): it costs as '
-    + 'much per frame as centernet and lowered GAP in every combination tried (alone, per-frame max, per-frame mean), so it is not used.',
-    ...(sa ? [`- Shot-aware frames (ffmpeg scene cuts > 0.3): GAP ${f3(sa.scores.gap)} vs uniform ${f3(st.scores.gap)}; on clips this short, most have one shot.`] : []),
+    `- Calibrating pooled evidence per class is what beats the naive detector (${sgn(st.scores.gap - de.scores.gap)} GAP at k = ${mainK}); ` +
+      `distillation over the L_CE-only Uniform-k student adds ${sgn(st.scores.gap - u.scores.gap)} GAP and ${sgn(st.scores.pr.precision - u.scores.pr.precision)} precision.`,
+    `- The student loses nothing against the teacher (${sgn(st.scores.gap - te.scores.gap)} GAP) while looking at ${st.frames.toFixed(1)} instead of ${te.frames.toFixed(1)} frames: ` +
+      "the teacher's extra frames carry little evidence the student's do not (the clips are short and mostly one scene).",
+    ...(pc
+      ? [
+          `- Per-class thresholds (fixed rule: adopt only if both micro-F1 and GAP improve): F1 ${f3(pc.scores.pr.f1)} vs ${f3(st.scores.pr.f1)}, ` +
+            `GAP ${f3(pc.scores.gap)} vs ${f3(st.scores.gap)}, precision ${f3(pc.scores.pr.precision)}: ${pc.scores.pr.f1 > st.scores.pr.f1 && pc.scores.gap > st.scores.gap ? 'adopted' : 'not adopted'}.`,
+        ]
+      : []),
+    ...(kf
+      ? [
+          `- Keyframe-nearest frames: only ${kf.frames.toFixed(1)} distinct frames per clip (short clips have few keyframes), GAP ${f3(kf.scores.gap)}: ` +
+            'cheaper to decode but fewer frames; scans keep exact uniform frames.',
+        ]
+      : []),
+    '- nanodet as a second detector (`tests/bench/nanodet-trial.ts`, run separately: it needs the vendor package unpacked): it costs as ' +
+      'much per frame as centernet and lowered GAP in every combination tried (alone, per-frame max, per-frame mean), so it is not used.',
+    ...(sa
+      ? [
+          `- Shot-aware frames (ffmpeg scene cuts > 0.3): GAP ${f3(sa.scores.gap)} vs uniform ${f3(st.scores.gap)}; on clips this short, most have one shot.`,
+        ]
+      : []),
   ];
 }
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-const line = (r: Row) => `| ${r.name} | ${r.method === 'teacher' || r.method === 'detectorAll' ? 'all' : r.k} | ${r.frames.toFixed(1)} | `
-  + `${f3(r.scores.pr.precision)} | ${f3(r.scores.pr.recall)} | ${f3(r.scores.pr.f1)} | ${f3(r.scores.gap)} | ${f3(r.scores.map)} | ${f3(r.scores.hit1)} | `
-  + `${pct(r.scores.unsupported)} | ${r.thresholds.join(', ')} |`;
+const line = (r: Row) =>
+  `| ${r.name} | ${r.method === 'teacher' || r.method === 'detectorAll' ? 'all' : r.k} | ${r.frames.toFixed(1)} | ` +
+  `${f3(r.scores.pr.precision)} | ${f3(r.scores.pr.recall)} | ${f3(r.scores.pr.f1)} | ${f3(r.scores.gap)} | ${f3(r.scores.map)} | ${f3(r.scores.hit1)} | ` +
+  `${pct(r.scores.unsupported)} | ${r.thresholds.join(', ')} |`;
 const mark = (m: boolean) => (m ? '✓ met' : '✗ missed');
 const spf = cost.n ? (cost.d + cost.c) / cost.n : 0;
 const md = [
   '# Accuracy on hand-labelled clips',
   '',
-  `Generated by \`npm run bench:accuracy -- --docs\` (${new Date().toISOString().slice(0, 10)}, ${seconds.toFixed(0)} s with cached features). `
-  + `${clips.length} clips from ${new Set(clips.map((c) => c.group)).size} source groups in \`../shared/data\`, ${nFolds} grouped folds `
-  + `(grouped by source repository: a source, its re-encodes, cuts and GIF copies, and the 20 near-duplicate ASL clips never straddle a split); every clip is predicted once, by `
-  + 'models that never saw it, and the metrics pool those predictions.',
+  `Generated by \`npm run bench:accuracy -- --docs\` (${new Date().toISOString().slice(0, 10)}, ${seconds.toFixed(0)} s with cached features). ` +
+    `${clips.length} clips from ${new Set(clips.map((c) => c.group)).size} source groups in \`../shared/data\`, ${nFolds} grouped folds ` +
+    `(grouped by source repository: a source, its re-encodes, cuts and GIF copies, and the 20 near-duplicate ASL clips never straddle a split); every clip is predicted once, by ` +
+    'models that never saw it, and the metrics pool those predictions.',
   '',
-  `Frame pipeline \`${FRAME_PIPELINE}\`: frames letterboxed into 512×512 (aspect ratio kept), centernet COCO-80 class scores per frame. `
-  + `The teacher sees every cached frame of a teacher scan (1 fps, at least 60 frames, at most 300); a k-frame method sees the cached frames `
-  + 'nearest to the centres of k equal segments (the definition in `main/media/sampling.ts`, the same the scans use).',
+  `Frame pipeline \`${FRAME_PIPELINE}\`: frames letterboxed into 512×512 (aspect ratio kept), centernet COCO-80 class scores per frame. ` +
+    `The teacher sees every cached frame of a teacher scan (1 fps, at least 60 frames, at most 300); a k-frame method sees the cached frames ` +
+    'nearest to the centres of k equal segments (the definition in `main/media/sampling.ts`, the same the scans use).',
   '',
-  `Thresholds: chosen inside each training split from out-of-fold predictions of a nested ${inner}-fold grouped CV: the best micro-F1 `
-  + `with precision ≥ ${MIN_PRECISION} (fixed in advance). The test fold never influences a threshold or a weight. Tag scores are shifted so `
-  + 'each method\'s threshold is at 0.5, the app\'s "tagged" line.',
+  `Thresholds: chosen inside each training split from out-of-fold predictions of a nested ${inner}-fold grouped CV: the best micro-F1 ` +
+    `with precision ≥ ${MIN_PRECISION} (fixed in advance). The test fold never influences a threshold or a weight. Tag scores are shifted so ` +
+    'each method\'s threshold is at 0.5, the app\'s "tagged" line.',
   '',
   '| Method | k | frames/video | precision | recall | micro-F1 | GAP@20 | mAP | hit@1 | unsupported tags | thresholds (per fold) |',
   '|---|---|---|---|---|---|---|---|---|---|---|',
@@ -253,7 +359,7 @@ const md = [
   '|---|---|---|',
   ...perClass.map((r) => `| ${r.tag} | ${r.positives} | ${f3(r.recall)} |`),
   '',
-  '## Why recall stops here: the detector\'s own evidence',
+  "## Why recall stops here: the detector's own evidence",
   '',
   'For each frequent class: the median over clips that have it of the best detector score in any cached frame, and how many clips',
   'without it score at least that high. Where clips without the class score as high as clips with it, no calibration or threshold',
@@ -265,12 +371,30 @@ const md = [
   '',
   '## Cost',
   '',
-  `- Measured in the feature cache's teacher scans: ${(spf).toFixed(3)} s per frame for decode + frame CNN (wall, ${cost.n} frames). `
-  + `A k = ${mainK} student looks at ${st.frames.toFixed(1)} frames per video, the teacher at ${te.frames.toFixed(1)}.`,
-  `- The evidence model has ${paramCount} parameters (5 shared weights + a bias, 5 + 1 per class shrunk towards 0, and a 5×5 adapter); `
-  + 'its time per video is negligible beside one CNN pass.',
+  `- Measured in the feature cache's teacher scans: ${spf.toFixed(3)} s per frame for decode + frame CNN (wall, ${cost.n} frames). ` +
+    `A k = ${mainK} student looks at ${st.frames.toFixed(1)} frames per video, the teacher at ${te.frames.toFixed(1)}.`,
+  `- The evidence model has ${paramCount} parameters (5 shared weights + a bias, 5 + 1 per class shrunk towards 0, and a 5×5 adapter); ` +
+    'its time per video is negligible beside one CNN pass.',
   '',
 ].join('\n');
-const json = { evidence: evidenceRows, shipped: shippedRow, strategies: strategyRows, date: new Date().toISOString(), pipeline: FRAME_PIPELINE, clips: clips.length, folds: nFolds, inner, seed, minPrecision: MIN_PRECISION, seconds, rows, fixedRows, perClass, targets };
+const json = {
+  evidence: evidenceRows,
+  shipped: shippedRow,
+  strategies: strategyRows,
+  date: new Date().toISOString(),
+  pipeline: FRAME_PIPELINE,
+  clips: clips.length,
+  folds: nFolds,
+  inner,
+  seed,
+  minPrecision: MIN_PRECISION,
+  seconds,
+  rows,
+  fixedRows,
+  perClass,
+  targets,
+};
 write(json, md);
-process.stdout.write(`${JSON.stringify({ targets, rows: rows.map((r) => ({ method: r.method, k: r.k, f1: r.scores.pr.f1, p: r.scores.pr.precision, r: r.scores.pr.recall, gap: r.scores.gap })) }, null, 2)}\n`);
+process.stdout.write(
+  `${JSON.stringify({ targets, rows: rows.map((r) => ({ method: r.method, k: r.k, f1: r.scores.pr.f1, p: r.scores.pr.precision, r: r.scores.pr.recall, gap: r.scores.gap })) }, null, 2)}\n`,
+);

@@ -14,9 +14,18 @@ const out: Record<string, unknown> = { date: new Date().toISOString() };
 let failed = false;
 for (const [name, file] of Object.entries(benches)) {
   process.stderr.write(`bench ${name}...\n`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', file, ...process.argv.slice(2)],
-    { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20 });
-  try { out[name] = JSON.parse(r.stdout); } catch { out[name] = { error: `exit ${r.status}`, stdout: r.stdout.slice(-2000) }; failed = true; }
+  const r = spawnSync(process.execPath, ['--import', 'tsx', file, ...process.argv.slice(2)], {
+    cwd: PROJECT_ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 << 20,
+  });
+  try {
+    out[name] = JSON.parse(r.stdout);
+  } catch {
+    out[name] = { error: `exit ${r.status}`, stdout: r.stdout.slice(-2000) };
+    failed = true;
+  }
 }
 const dir = path.join(PROJECT_ROOT, 'bench-output');
 fs.mkdirSync(dir, { recursive: true });

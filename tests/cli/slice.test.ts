@@ -9,7 +9,9 @@ const dir = tempDir();
 const db = path.join(dir, 'lib.db');
 let lib: ReturnType<typeof makeLibrary>;
 
-before(() => { lib = makeLibrary(path.join(dir, 'videos')); });
+before(() => {
+  lib = makeLibrary(path.join(dir, 'videos'));
+});
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 test('add indexes every video, tags them, and records the broken file without stopping', async () => {
@@ -27,7 +29,10 @@ test('search finds the clip with a person, and only it', async () => {
   const r = await runCli(['search', 'person', '--db', db, '--json']);
   assert.equal(r.code, 0, r.stderr);
   const { videos } = JSON.parse(r.stdout);
-  assert.deepEqual(videos.map((v: { name: string }) => v.name), ['person.mp4']);
+  assert.deepEqual(
+    videos.map((v: { name: string }) => v.name),
+    ['person.mp4'],
+  );
   assert.ok(videos[0].tags.some((t: { tag: string; score: number }) => t.tag === 'person' && t.score >= 0.4));
   assert.ok(videos[0].hasThumbnail);
 });
@@ -86,14 +91,23 @@ test('bad input gets a clear error and a non-zero exit', async () => {
 
 test('one query path: the CLI searches like the app (any case), and a tag a person removed finds nothing in either', async () => {
   const cli = async (...args: string[]) => JSON.parse((await runCli([...args, '--db', db, '--json'])).stdout);
-  assert.deepEqual((await cli('search', 'PERSON')).videos.map((v: { name: string }) => v.name), ['person.mp4']);
+  assert.deepEqual(
+    (await cli('search', 'PERSON')).videos.map((v: { name: string }) => v.name),
+    ['person.mp4'],
+  );
   const { Engine } = await import('../../main/engine/engine.ts');
   const engine = new Engine({ dbPath: db });
   try {
     const [video] = (await engine.call('library.search', { q: 'person' })).videos;
     await engine.call('tags.edit', { videoIds: [video.id], remove: ['person'] }); // what the app's "remove tag" does
     assert.equal((await engine.call('library.search', { q: 'person' })).total, 0, 'the app no longer finds it');
-  } finally { await engine.close(); }
+  } finally {
+    await engine.close();
+  }
   assert.deepEqual((await cli('search', 'person')).videos, [], 'nor does the CLI');
-  assert.equal((await cli('tags')).find((t: { tag: string }) => t.tag === 'person'), undefined, 'and the tag count agrees');
+  assert.equal(
+    (await cli('tags')).find((t: { tag: string }) => t.tag === 'person'),
+    undefined,
+    'and the tag count agrees',
+  );
 });

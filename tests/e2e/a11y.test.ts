@@ -7,15 +7,24 @@ import { screenshotPath } from '../helpers/browser.ts';
 import { openPage, startApp, type AppFixture } from './app.ts';
 
 let app: AppFixture;
-before(async () => { app = await startApp(); });
-after(async () => { await app?.close(); });
-
-const focused = (page: Page) => page.evaluate(() => {
-  const el = document.activeElement as HTMLElement;
-  const cs = getComputedStyle(el);
-  return { tag: el.tagName, text: (el.getAttribute('aria-label') ?? el.textContent ?? '').trim(), index: el.closest('[data-index]')?.getAttribute('data-index') ?? null,
-    outline: cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) >= 2 };
+before(async () => {
+  app = await startApp();
 });
+after(async () => {
+  await app?.close();
+});
+
+const focused = (page: Page) =>
+  page.evaluate(() => {
+    const el = document.activeElement as HTMLElement;
+    const cs = getComputedStyle(el);
+    return {
+      tag: el.tagName,
+      text: (el.getAttribute('aria-label') ?? el.textContent ?? '').trim(),
+      index: el.closest('[data-index]')?.getAttribute('data-index') ?? null,
+      outline: cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) >= 2,
+    };
+  });
 
 // The grid moves focus on the next animation frame (after scrolling the row into view).
 const focusIndex = (page: Page, i: number) =>
@@ -54,7 +63,10 @@ test('keyboard only: skip link, arrows through the grid, Enter opens, Space sele
     if (f.tag !== 'VIDEO') assert.ok(f.outline, `focus ring on ${f.tag} “${f.text}”`);
     seen.add(f.text);
   }
-  assert.ok([...seen].some((t) => /Run teacher scan/.test(t)), [...seen].join(' | '));
+  assert.ok(
+    [...seen].some((t) => /Run teacher scan/.test(t)),
+    [...seen].join(' | '),
+  );
   assert.ok([...seen].some((t) => /^Frame at/.test(t)));
   assert.deepEqual(errors, []);
   await page.close();
@@ -63,7 +75,9 @@ test('keyboard only: skip link, arrows through the grid, Enter opens, Space sele
 test('dark and light themes, the choice survives a reload', async () => {
   const { page, errors } = await openPage(app, '', { colorScheme: 'light' });
   await page.locator('[data-video-id]').first().waitFor();
-  await page.waitForFunction(() => [...document.querySelectorAll('.card img')].every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0));
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll('.card img')].every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0),
+  );
   const bg = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
   assert.equal(await bg(), 'rgb(246, 247, 249)', 'follows the system (light)');
   await page.screenshot({ path: screenshotPath('a11y-theme-light') });
@@ -78,14 +92,16 @@ test('dark and light themes, the choice survives a reload', async () => {
   assert.equal(await bg(), 'rgb(246, 247, 249)');
   // Text stays readable in both: muted text against the page has at least 4.5:1 contrast.
   for (const theme of ['light', 'dark']) {
-    await page.evaluate((t) => { document.documentElement.dataset.theme = t; }, theme);
+    await page.evaluate((t) => {
+      document.documentElement.dataset.theme = t;
+    }, theme);
     // A string, so the bundler's helpers never end up inside the page.
-    const ratio = await page.evaluate(`(() => {
+    const ratio = (await page.evaluate(`(() => {
       const rgb = (s) => s.match(/\\d+/g).slice(0, 3).map(Number);
       const lum = (c) => { const [r, g, b] = c.map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
       const fg = lum(rgb(getComputedStyle(document.querySelector('.muted')).color)), bgc = lum(rgb(getComputedStyle(document.body).backgroundColor));
       return (Math.max(fg, bgc) + 0.05) / (Math.min(fg, bgc) + 0.05);
-    })()`) as number;
+    })()`)) as number;
     assert.ok(ratio >= 4.5, `${theme}: muted text contrast ${ratio.toFixed(2)}`);
   }
   assert.deepEqual(errors, []);
@@ -104,7 +120,9 @@ test('no layout shift while the library and its thumbnails load; a notice does n
   });
   await page.goto(app.server.url);
   await page.locator('[data-video-id]').first().waitFor();
-  await page.waitForFunction(() => [...document.querySelectorAll('.card img')].every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0));
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll('.card img')].every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0),
+  );
   await page.waitForTimeout(500);
   const cls = await page.evaluate(() => (window as unknown as { __cls: number }).__cls);
   assert.ok(cls < 0.1, `cumulative layout shift ${cls}`);

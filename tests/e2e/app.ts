@@ -20,7 +20,11 @@ export async function buildRenderer(): Promise<string> {
 }
 
 export interface AppFixture {
-  dir: string; engine: Engine; server: ServerHandle; browser: Browser; lib: ReturnType<typeof makeLibrary> | null;
+  dir: string;
+  engine: Engine;
+  server: ServerHandle;
+  browser: Browser;
+  lib: ReturnType<typeof makeLibrary> | null;
   close(): Promise<void>;
 }
 
@@ -37,7 +41,11 @@ export async function startApp(opts: { index?: boolean; library?: boolean; scan?
   const server = await startServer(engine, { port: 0, staticDir: await buildRenderer() });
   const browser = await launchBrowser();
   return {
-    dir, engine, server, browser, lib,
+    dir,
+    engine,
+    server,
+    browser,
+    lib,
     async close() {
       await browser.close().catch(() => {});
       await server.close();
@@ -48,7 +56,11 @@ export async function startApp(opts: { index?: boolean; library?: boolean; scan?
 }
 
 /** A page that fails the test on any uncaught error or console error. */
-export async function openPage(app: AppFixture, hash = '', opts: { colorScheme?: 'dark' | 'light' } = {}): Promise<{ page: Page; errors: string[] }> {
+export async function openPage(
+  app: AppFixture,
+  hash = '',
+  opts: { colorScheme?: 'dark' | 'light' } = {},
+): Promise<{ page: Page; errors: string[] }> {
   const page = await app.browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: opts.colorScheme ?? 'dark' });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));

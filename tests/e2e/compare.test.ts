@@ -8,8 +8,12 @@ import { screenshotPath } from '../helpers/browser.ts';
 import { openPage, startApp, type AppFixture } from './app.ts';
 
 let app: AppFixture;
-before(async () => { app = await startApp({ scan: { teacherMinFrames: 8 } }); });
-after(async () => { await app?.close(); });
+before(async () => {
+  app = await startApp({ scan: { teacherMinFrames: 8 } });
+});
+after(async () => {
+  await app?.close();
+});
 
 test('before any teacher scan: the view explains why it is empty and runs the teacher on the library', async () => {
   const { page, errors } = await openPage(app, '#/compare');
@@ -35,17 +39,41 @@ test('library-wide metrics, stage split with FLOPs, accuracy vs time for several
   const s0 = await app.engine.call('compare.summary', {});
   assert.equal(s0.library.teacher, null);
   assert.ok(s0.library.student, 'the student is measured as agreement with the teacher');
-  const cells = async (label: string) => metrics.getByRole('row', { name: new RegExp(`^${label}`) }).locator('td').allInnerTexts();
-  for (const [key, label] of [['gap', 'GAP@20'], ['map', 'mAP'], ['hit1', 'hit@1'], ['precision', 'precision'], ['recall', 'recall']] as const) {
+  const cells = async (label: string) =>
+    metrics
+      .getByRole('row', { name: new RegExp(`^${label}`) })
+      .locator('td')
+      .allInnerTexts();
+  for (const [key, label] of [
+    ['gap', 'GAP@20'],
+    ['map', 'mAP'],
+    ['hit1', 'hit@1'],
+    ['precision', 'precision'],
+    ['recall', 'recall'],
+  ] as const) {
     assert.deepEqual(await cells(label), [pct(s0.library.student![key]), '–'], label);
   }
-  assert.deepEqual(await cells('frames / video'), [s0.library.studentFramesPerVideo.toFixed(1), s0.library.teacherFramesPerVideo.toFixed(1)]);
+  assert.deepEqual(await cells('frames / video'), [
+    s0.library.studentFramesPerVideo.toFixed(1),
+    s0.library.teacherFramesPerVideo.toFixed(1),
+  ]);
   assert.equal(s0.library.studentFramesPerVideo, 2, 'k = 2 frames per video');
   assert.ok(s0.library.teacherFramesPerVideo >= 8, 'the teacher sees every sampled frame (at least teacherMinFrames)');
-  assert.deepEqual(await cells('seconds / video'), [s0.library.studentSecondsPerVideo.toFixed(2), s0.library.teacherSecondsPerVideo.toFixed(2)]);
+  assert.deepEqual(await cells('seconds / video'), [
+    s0.library.studentSecondsPerVideo.toFixed(2),
+    s0.library.teacherSecondsPerVideo.toFixed(2),
+  ]);
 
   const stages = page.getByTestId('stages');
-  for (const label of ['decode (s)', 'frame CNNs (s)', 'video model (s)', 'total (s)', 'frame CNNs (FLOPs)', 'video model (FLOPs)', 'total (FLOPs)']) {
+  for (const label of [
+    'decode (s)',
+    'frame CNNs (s)',
+    'video model (s)',
+    'total (s)',
+    'frame CNNs (FLOPs)',
+    'video model (FLOPs)',
+    'total (FLOPs)',
+  ]) {
     await stages.getByRole('row', { name: new RegExp(`^${label.replace(/[()]/g, '\\$&')}`) }).waitFor();
   }
   // 2 frames × (MobileNetV2 0.6 + centernet 2.6 GFLOPs) ≈ 6.4 GFLOPs for the student; the teacher's 8+ frames cost several times more.
@@ -62,7 +90,10 @@ test('library-wide metrics, stage split with FLOPs, accuracy vs time for several
 
   const rows = page.locator('table.pv tbody tr');
   assert.equal(await rows.count(), 3);
-  assert.match(await rows.filter({ hasText: 'person.mp4' }).innerText(), /person \d+%[\s\S]*person \d+%[\s\S]*\d+%[\s\S]*GFLOPs \/ [\d.]+ GFLOPs/);
+  assert.match(
+    await rows.filter({ hasText: 'person.mp4' }).innerText(),
+    /person \d+%[\s\S]*person \d+%[\s\S]*\d+%[\s\S]*GFLOPs \/ [\d.]+ GFLOPs/,
+  );
   await page.screenshot({ path: screenshotPath('compare'), fullPage: true });
 
   // A human tag makes that video the only one scored, against the person's labels: a video a person tagged is

@@ -6,8 +6,12 @@ import { screenshotPath } from '../helpers/browser.ts';
 import { openPage, startApp, type AppFixture } from './app.ts';
 
 let app: AppFixture;
-before(async () => { app = await startApp(); });
-after(async () => { await app?.close(); });
+before(async () => {
+  app = await startApp();
+});
+after(async () => {
+  await app?.close();
+});
 
 const idOf = async (name: string) => (await app.engine.call('library.search', { q: `name:"${name}"` })).videos[0].id;
 const tagsOf = async (id: number) => (await app.engine.call('library.video', { id })).tags.map((t) => `${t.tag}:${t.source}`).sort();
@@ -33,7 +37,10 @@ test('add and remove tags by hand; a removal beats the prediction; undo', async 
   // Undo (header button) brings the prediction back; Ctrl+Z then removes the added tag.
   await page.getByRole('button', { name: 'Undo' }).click();
   await page.locator('.tags > li[data-tag="person"]').waitFor();
-  await page.getByRole('status').filter({ hasText: /Undid −person/ }).waitFor();
+  await page
+    .getByRole('status')
+    .filter({ hasText: /Undid −person/ })
+    .waitFor();
   await page.locator('h1').click(); // focus out of the tag field: Ctrl+Z in a text field stays the field's own undo
   await page.keyboard.press('Control+z');
   await added.waitFor({ state: 'detached' });
@@ -50,7 +57,10 @@ test('bulk-tag a selection, rename the tag, undo the rename', async () => {
   const bulk = page.getByRole('group', { name: 'Selection' });
   await bulk.getByLabel('Tag for the selection').fill('beach');
   await bulk.getByRole('button', { name: 'Add tag' }).click();
-  await page.locator('.facet[data-tag="beach"]').filter({ hasText: /beach\s*2$/ }).waitFor();
+  await page
+    .locator('.facet[data-tag="beach"]')
+    .filter({ hasText: /beach\s*2$/ })
+    .waitFor();
   await page.locator('.card .chip.human', { hasText: 'beach' }).first().waitFor();
   await page.screenshot({ path: screenshotPath('edit-bulk') });
   assert.equal((await app.engine.call('library.search', { q: 'beach' })).total, 2);
@@ -60,7 +70,10 @@ test('bulk-tag a selection, rename the tag, undo the rename', async () => {
   await page.getByLabel('Tag to rename').fill('beach');
   await page.getByLabel('New name').fill('seaside');
   await page.getByRole('button', { name: 'Rename tag' }).click();
-  await page.getByRole('status').filter({ hasText: /Renamed “beach” to “seaside” on 2 videos/ }).waitFor();
+  await page
+    .getByRole('status')
+    .filter({ hasText: /Renamed “beach” to “seaside” on 2 videos/ })
+    .waitFor();
   assert.equal((await app.engine.call('library.search', { q: 'tag:seaside' })).total, 2);
   assert.equal((await app.engine.call('library.search', { q: 'tag:beach' })).total, 0);
   // Renaming a tag nobody has is a readable error.
@@ -71,7 +84,10 @@ test('bulk-tag a selection, rename the tag, undo the rename', async () => {
   await page.screenshot({ path: screenshotPath('edit-rename') });
 
   await page.getByRole('button', { name: 'Undo' }).click();
-  await page.getByRole('status').filter({ hasText: /Undid rename beach → seaside/ }).waitFor();
+  await page
+    .getByRole('status')
+    .filter({ hasText: /Undid rename beach → seaside/ })
+    .waitFor();
   assert.equal((await app.engine.call('library.search', { q: 'tag:beach' })).total, 2);
   assert.equal((await app.engine.call('library.search', { q: 'tag:seaside' })).total, 0);
   assert.deepEqual(errors, []);

@@ -15,7 +15,9 @@ before(async () => {
   for (let i = 0; i < 4; i++) fs.copyFileSync(path.join(app.lib!.dir, 'pattern one.mp4'), path.join(app.lib!.dir, `copy ${i}.mp4`));
   makeVideo(path.join(app.lib!.dir, 'long one.mp4'), { seconds: 4 });
 });
-after(async () => { await app?.close(); });
+after(async () => {
+  await app?.close();
+});
 
 test('empty state → add folder → progress, pause, resume → tagged library', async () => {
   const { page, errors } = await openPage(app);
@@ -32,20 +34,27 @@ test('empty state → add folder → progress, pause, resume → tagged library'
   const job = page.getByTestId('job');
   await job.waitFor();
   assert.equal(await job.locator('progress').count(), 1);
-  await page.waitForFunction(() => /\d+\/\d+ \u00b7/.test(document.querySelector('[data-testid=job]')?.textContent ?? ''), undefined, { polling: 200 });
+  await page.waitForFunction(() => /\d+\/\d+ \u00b7/.test(document.querySelector('[data-testid=job]')?.textContent ?? ''), undefined, {
+    polling: 200,
+  });
   await page.screenshot({ path: screenshotPath('first-run-indexing') });
 
   await page.getByRole('button', { name: 'Pause' }).click();
   await page.getByRole('button', { name: 'Resume' }).waitFor({ timeout: 60_000 });
   const jobs = await app.engine.call('jobs.list', {});
-  assert.ok(jobs.some((j) => j.state === 'cancelled'), 'the index job was stopped');
+  assert.ok(
+    jobs.some((j) => j.state === 'cancelled'),
+    'the index job was stopped',
+  );
   await page.getByRole('button', { name: 'Resume' }).click();
 
   // Tags appear as videos finish; the job bar goes away at the end.
   await page.locator('[data-tag="person"]').waitFor({ timeout: 90_000 });
   await page.getByTestId('job').waitFor({ state: 'detached', timeout: 90_000 });
   await page.waitForFunction(() => document.querySelectorAll('[data-video-id]').length === 9, undefined, { polling: 200 });
-  await page.waitForFunction(() => [...document.querySelectorAll('.card img')].every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0));
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll('.card img')].every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0),
+  );
   const { videos } = await app.engine.call('library.search', { limit: 100 });
   assert.equal(videos.filter((v) => v.status === 'pending').length, 0, 'resume finished every video');
   await page.screenshot({ path: screenshotPath('first-run-done') });

@@ -15,20 +15,31 @@ import { seed } from '../server/seed.ts';
 import { buildRenderer, openPage, startApp, type AppFixture } from './app.ts';
 
 let app: AppFixture;
-before(async () => { app = await startApp(); });
-after(async () => { await app?.close(); });
+before(async () => {
+  app = await startApp();
+});
+after(async () => {
+  await app?.close();
+});
 
 const names = (page: Page) => page.locator('[data-video-id] .name').allInnerTexts();
 const waitNames = async (page: Page, want: string[]) => {
-  await page.waitForFunction((w) => JSON.stringify([...document.querySelectorAll('[data-video-id] .name')].map((e) => e.textContent)) === JSON.stringify(w),
-    want, { timeout: 10_000 }).catch(async () => assert.deepEqual(await names(page), want));
+  await page
+    .waitForFunction(
+      (w) => JSON.stringify([...document.querySelectorAll('[data-video-id] .name')].map((e) => e.textContent)) === JSON.stringify(w),
+      want,
+      { timeout: 10_000 },
+    )
+    .catch(async () => assert.deepEqual(await names(page), want));
 };
 
 test('sort, facets with counts, search language, filters; state survives a reload', async () => {
   const { page, errors } = await openPage(app);
   await page.locator('[data-video-id]').first().waitFor();
   await waitNames(page, ['broken.mp4', 'pattern one.mp4', 'person.mp4', 'ünïcode clip.webm']);
-  await page.waitForFunction(() => [...document.querySelectorAll('.card img')].every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0));
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll('.card img')].every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0),
+  );
   await page.screenshot({ path: screenshotPath('library-grid') });
 
   // Tag facets carry counts.
@@ -93,7 +104,9 @@ test('sort, facets with counts, search language, filters; state survives a reloa
   await search.fill('-dog');
   await search.press('Enter');
   await page.getByLabel('Sort by').selectOption('confidence');
-  await page.waitForFunction(() => location.hash.includes('attention=1') && location.hash.includes('sort=confidence') && location.hash.includes('q=-dog'));
+  await page.waitForFunction(
+    () => location.hash.includes('attention=1') && location.hash.includes('sort=confidence') && location.hash.includes('q=-dog'),
+  );
   const before = await names(page);
   await page.reload();
   await page.locator('[data-video-id]').first().waitFor();
@@ -125,10 +138,18 @@ test('50,000 videos: a window of cards in the DOM, scrolling to the very end wor
   await engine.call('library.addRoot', { path: root, scan: false });
   const real = fs.realpathSync(root);
   const tags = ['person', 'dog', 'car', 'cat', 'bicycle', 'boat'];
-  seed(dbPath, real, Array.from({ length: N }, (_, i) => ({
-    path: path.join(real, `folder ${i % 50}`, `clip ${String(i).padStart(5, '0')}.mp4`), durationS: 5 + (i % 600),
-    tags: [[tags[i % tags.length], 0.5 + (i % 50) / 100], [tags[(i + 1 + (i % 4)) % tags.length], 0.4]] as [string, number][],
-  })));
+  seed(
+    dbPath,
+    real,
+    Array.from({ length: N }, (_, i) => ({
+      path: path.join(real, `folder ${i % 50}`, `clip ${String(i).padStart(5, '0')}.mp4`),
+      durationS: 5 + (i % 600),
+      tags: [
+        [tags[i % tags.length], 0.5 + (i % 50) / 100],
+        [tags[(i + 1 + (i % 4)) % tags.length], 0.4],
+      ] as [string, number][],
+    })),
+  );
   const thumb = path.join(engine.cacheDir, 'thumbs', 'shared.jpg');
   fs.mkdirSync(path.dirname(thumb), { recursive: true });
   execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=320x180', '-frames:v', '1', thumb]);
@@ -152,12 +173,17 @@ test('50,000 videos: a window of cards in the DOM, scrolling to the very end wor
   // Scroll through the grid in steps (as a wheel would), counting frames and rendered cards, then jump to the end.
   const stats = await page.evaluate(async () => {
     const sc = document.querySelector('[data-testid=scroller]') as HTMLElement;
-    let maxCards = 0, frames = 0, longest = 0, last = performance.now();
+    let maxCards = 0,
+      frames = 0,
+      longest = 0,
+      last = performance.now();
     for (let i = 0; i < 120; i++) {
       sc.scrollTop += 600;
       await new Promise((r) => requestAnimationFrame(r));
       const now = performance.now();
-      longest = Math.max(longest, now - last); last = now; frames++;
+      longest = Math.max(longest, now - last);
+      last = now;
+      frames++;
       maxCards = Math.max(maxCards, document.querySelectorAll('.card').length);
     }
     return { maxCards, frames, longestFrameMs: Math.round(longest), scrollHeight: sc.scrollHeight };
@@ -166,19 +192,30 @@ test('50,000 videos: a window of cards in the DOM, scrolling to the very end wor
   assert.ok(stats.maxCards < 200, `DOM stays a window while scrolling (${stats.maxCards})`);
   assert.ok(stats.scrollHeight > 1_000_000, 'the spacer is as tall as 50,000 cards');
 
-  await page.evaluate(() => { const sc = document.querySelector('[data-testid=scroller]') as HTMLElement; sc.scrollTop = sc.scrollHeight; });
+  await page.evaluate(() => {
+    const sc = document.querySelector('[data-testid=scroller]') as HTMLElement;
+    sc.scrollTop = sc.scrollHeight;
+  });
   await page.locator('[data-video-id] .name', { hasText: 'clip 49999.mp4' }).waitFor({ timeout: 15_000 });
-  await page.waitForFunction(() => [...document.querySelectorAll('.card img')].length > 0
-    && [...document.querySelectorAll('.card img')].every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0));
-  assert.ok(await inDom() < 200);
+  await page.waitForFunction(
+    () =>
+      [...document.querySelectorAll('.card img')].length > 0 &&
+      [...document.querySelectorAll('.card img')].every(
+        (i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0,
+      ),
+  );
+  assert.ok((await inDom()) < 200);
   await page.screenshot({ path: screenshotPath('library-50k-end') });
 
   // A tag search over 50k with facet counts, then the keyboard reaches the last card with End-like paging.
   const search = page.getByLabel('Search tags and file names');
   await search.fill('person -dog');
   await search.press('Enter');
-  await page.waitForFunction(() => /^[\d,]+ videos$/.test(document.querySelector('[data-testid=total]')?.textContent ?? '')
-    && document.querySelector('[data-testid=total]')?.textContent !== '50,000 videos');
+  await page.waitForFunction(
+    () =>
+      /^[\d,]+ videos$/.test(document.querySelector('[data-testid=total]')?.textContent ?? '') &&
+      document.querySelector('[data-testid=total]')?.textContent !== '50,000 videos',
+  );
   const total = Number((await page.getByTestId('total').innerText()).replace(/\D/g, ''));
   const want = (await engine.call('library.search', { q: 'person -dog', limit: 1 })).total;
   assert.equal(total, want);

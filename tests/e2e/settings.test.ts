@@ -11,8 +11,12 @@ import { runCli } from '../helpers/fixtures.ts';
 import { openPage, startApp, type AppFixture } from './app.ts';
 
 let app: AppFixture;
-before(async () => { app = await startApp(); });
-after(async () => { await app?.close(); });
+before(async () => {
+  app = await startApp();
+});
+after(async () => {
+  await app?.close();
+});
 
 test('k, family, backend, ffmpeg, folders, cache', async () => {
   // A keyframe image in the cache, so there is something to clear.
@@ -59,7 +63,10 @@ test('k, family, backend, ffmpeg, folders, cache', async () => {
   assert.equal(before, fmtBytes(info.bytes));
   await page.screenshot({ path: screenshotPath('settings'), fullPage: true });
   await page.getByRole('button', { name: 'Clear frame cache' }).click();
-  await page.getByRole('status').filter({ hasText: /Freed [1-9][\d.]* KB/ }).waitFor();
+  await page
+    .getByRole('status')
+    .filter({ hasText: /Freed [1-9][\d.]* KB/ })
+    .waitFor();
   await page.waitForFunction((b) => document.querySelector('[data-testid=cache-size]')?.textContent !== b, before);
 
   await page.getByRole('button', { name: `Remove ${fs.realpathSync(extra)}` }).click();
@@ -84,7 +91,10 @@ test('export tags as CSV and JSON; the CLI exports the same', async () => {
   }
   const csv = exported.CSV.trim().split('\n');
   assert.equal(csv[0], 'video_id,path,tag,score,source');
-  assert.ok(csv.some((l) => /person\.mp4,person,0\.\d+,student$/.test(l)), exported.CSV);
+  assert.ok(
+    csv.some((l) => /person\.mp4,person,0\.\d+,student$/.test(l)),
+    exported.CSV,
+  );
   const json = JSON.parse(exported.JSON) as { videos: { path: string; tags: { tag: string }[] }[] };
   assert.ok(json.videos.some((v) => v.path.endsWith('person.mp4') && v.tags.some((t) => t.tag === 'person')));
 

@@ -30,7 +30,11 @@ test('the server refuses API calls without its token and binds to loopback', asy
   assert.equal(new URL(server.url).hostname, '127.0.0.1');
   const res = await fetch(`${server.origin}/api/library.tags`, { method: 'POST', body: '{}' });
   assert.equal(res.status, 401);
-  const ok = await fetch(`${server.origin}/api/library.tags`, { method: 'POST', body: '{}', headers: { Authorization: `Bearer ${server.token}` } });
+  const ok = await fetch(`${server.origin}/api/library.tags`, {
+    method: 'POST',
+    body: '{}',
+    headers: { Authorization: `Bearer ${server.token}` },
+  });
   assert.equal(ok.status, 200);
 });
 

@@ -13,11 +13,15 @@ before(async () => {
   app = await startApp({ index: false, scan: { teacherMinFrames: 8 } });
   makeVideo(path.join(app.lib!.dir, 'bars.mp4'), { source: 'smptehdbars=size=320x240:rate=25' });
   makeVideo(path.join(app.lib!.dir, 'life.mp4'), { source: 'life=size=320x240:rate=25:mold=10' });
-  makeVideo(path.join(app.lib!.dir, 'person again.mp4'), { source: `movie=${personImage()!.replace(/[\\:',]/g, (c) => `\\${c}`)},loop=loop=-1:size=1,scale=480:-2,setpts=N/25/TB` });
+  makeVideo(path.join(app.lib!.dir, 'person again.mp4'), {
+    source: `movie=${personImage()!.replace(/[\\:',]/g, (c) => `\\${c}`)},loop=loop=-1:size=1,scale=480:-2,setpts=N/25/TB`,
+  });
   const { jobId } = await app.engine.call('library.addRoot', { path: app.lib!.dir, scan: true });
   assert.equal((await app.engine.jobs.wait(jobId!)).state, 'done');
 });
-after(async () => { await app?.close(); });
+after(async () => {
+  await app?.close();
+});
 
 test('models in use, train with progress, before/after metrics', async () => {
   const { page, errors } = await openPage(app, '#/train');
@@ -38,9 +42,21 @@ test('models in use, train with progress, before/after metrics', async () => {
   await page.getByTestId('job').filter({ hasText: 'Training' }).waitFor();
   assert.equal(await page.getByTestId('job').getByRole('button', { name: 'Pause' }).count(), 0, 'training can be cancelled, not paused');
   await page.screenshot({ path: screenshotPath('train-running') });
-  await progress.filter({ hasText: /(Done|Failed|Cancelled) ·/ }).waitFor({ timeout: 300_000 })
-    .catch(async (e) => { await page.screenshot({ path: screenshotPath('train-timeout') }); throw e; });
-  assert.doesNotMatch(await progress.innerText(), /Failed/, await page.locator('.error').allInnerTexts().then((t) => t.join(' ')));
+  await progress
+    .filter({ hasText: /(Done|Failed|Cancelled) ·/ })
+    .waitFor({ timeout: 300_000 })
+    .catch(async (e) => {
+      await page.screenshot({ path: screenshotPath('train-timeout') });
+      throw e;
+    });
+  assert.doesNotMatch(
+    await progress.innerText(),
+    /Failed/,
+    await page
+      .locator('.error')
+      .allInnerTexts()
+      .then((t) => t.join(' ')),
+  );
 
   const table = page.getByTestId('before-after');
   await table.waitFor();

@@ -16,9 +16,15 @@ let handler: ReturnType<typeof makeCallHandler>;
 
 before(() => {
   engine = new Engine({ dbPath: path.join(dir, 'lib.db') });
-  handler = makeCallHandler(engine, makeSenderCheck((url) => isTrustedSender(url, entry)));
+  handler = makeCallHandler(
+    engine,
+    makeSenderCheck((url) => isTrustedSender(url, entry)),
+  );
 });
-after(async () => { await engine?.close(); fs.rmSync(dir, { recursive: true, force: true }); });
+after(async () => {
+  await engine?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
 
 const app = { senderFrame: { url: `${entry}#/library` } };
 
@@ -30,8 +36,16 @@ test('mocked Electron: IPC answers the app page and validates every argument', a
   assert.match(!bad.ok ? bad.error.error : '', /invalid request: limit/);
   assert.equal(!bad.ok && bad.error.code, 'invalid');
   // unknown or prototype-ish channels, wrong arity, non-string channels
-  for (const args of [['__proto__', {}], ['constructor', {}], ['fs.readFile', {}], [42, {}], [], ['library.roots'], ['library.roots', {}, 'extra'],
-    ['x'.repeat(65), {}]]) {
+  for (const args of [
+    ['__proto__', {}],
+    ['constructor', {}],
+    ['fs.readFile', {}],
+    [42, {}],
+    [],
+    ['library.roots'],
+    ['library.roots', {}, 'extra'],
+    ['x'.repeat(65), {}],
+  ]) {
     const r = await handler(app, ...args);
     assert.equal(r.ok, false, JSON.stringify(args));
   }
@@ -50,10 +64,16 @@ test('mocked Electron: IPC from any other frame is refused before the engine see
 
 test('mocked Electron: window.open is always denied; http(s) opens in the OS browser only after confirmation', async () => {
   const opened: string[] = [];
-  const open = async (u: string) => { opened.push(u); };
-  const yes = async () => true, no = async () => false;
+  const open = async (u: string) => {
+    opened.push(u);
+  };
+  const yes = async () => true,
+    no = async () => false;
   let asked = 0;
-  const counting = async () => { asked++; return true; };
+  const counting = async () => {
+    asked++;
+    return true;
+  };
   assert.equal(windowOpenPolicy('https://github.com/', no, open).action, 'deny');
   assert.equal(await windowOpenPolicy('https://github.com/', no, open).opened, false);
   assert.deepEqual(opened, []);

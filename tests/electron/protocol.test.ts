@@ -25,11 +25,16 @@ before(async () => {
   await engine.call('library.addRoot', { path: root, scan: false });
   const r = fs.realpathSync(root);
   const [clip, sneaky, traversal] = seed(db, r, [
-    { path: path.join(r, 'clip.mp4') }, { path: path.join(r, 'sneaky.mp4') }, { path: `${r}/../secret/passwords.txt` },
+    { path: path.join(r, 'clip.mp4') },
+    { path: path.join(r, 'sneaky.mp4') },
+    { path: `${r}/../secret/passwords.txt` },
   ]);
   ids = { clip, sneaky, traversal };
 });
-after(async () => { await engine?.close(); fs.rmSync(dir, { recursive: true, force: true }); });
+after(async () => {
+  await engine?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
 
 const get = (url: string, headers: Record<string, string> = {}) => glimpseProtocolResponse(engine, new Request(url, { headers }));
 
@@ -58,12 +63,23 @@ test('mocked Electron: glimpse://media cannot escape the library roots (.., syml
   await check(`glimpse://media/${ids.sneaky}`, [403]);
   await check(`glimpse://media/${ids.traversal}`, [403]);
   await check('glimpse://media/999999', [404]);
-  for (const u of ['glimpse://media/..%2F..%2Fetc%2Fpasswd', 'glimpse://media/../../etc/passwd', `glimpse://media/${ids.clip}%2F..%2Fsecret`,
-    'glimpse://media/%2e%2e/%2e%2e/etc/passwd', 'glimpse://media/-1', 'glimpse://frame/1/..%2F..', 'glimpse://file/etc/passwd',
-    `glimpse://media/${ids.clip}%00.mp4`, 'file:///etc/passwd']) {
+  for (const u of [
+    'glimpse://media/..%2F..%2Fetc%2Fpasswd',
+    'glimpse://media/../../etc/passwd',
+    `glimpse://media/${ids.clip}%2F..%2Fsecret`,
+    'glimpse://media/%2e%2e/%2e%2e/etc/passwd',
+    'glimpse://media/-1',
+    'glimpse://frame/1/..%2F..',
+    'glimpse://file/etc/passwd',
+    `glimpse://media/${ids.clip}%00.mp4`,
+    'file:///etc/passwd',
+  ]) {
     await check(u, [400, 404]);
   }
-  assert.equal((await glimpseProtocolResponse(engine, new Request(`glimpse://media/${ids.clip}`, { method: 'POST', body: 'x' }))).status, 405);
+  assert.equal(
+    (await glimpseProtocolResponse(engine, new Request(`glimpse://media/${ids.clip}`, { method: 'POST', body: 'x' }))).status,
+    405,
+  );
 });
 
 test('mocked Electron: thumbnails and frames are 404 until a scan wrote them', async () => {

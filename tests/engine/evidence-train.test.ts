@@ -19,7 +19,10 @@ before(async () => {
   const { jobId } = await engine.call('library.addRoot', { path: lib.dir, scan: true });
   assert.equal((await engine.jobs.wait(jobId!)).state, 'done');
 });
-after(async () => { await engine?.close(); fs.rmSync(dir, { recursive: true, force: true }); });
+after(async () => {
+  await engine?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
 
 test('the shipped evidence student tags the real person, and nothing on synthetic patterns', async () => {
   const info = await engine.call('models.info', {});
@@ -27,26 +30,41 @@ test('the shipped evidence student tags the real person, and nothing on syntheti
   assert.equal(info.student?.origin, 'default');
   const person = (await engine.call('library.search', { q: 'person.mp4' })).videos;
   assert.equal(person.length, 1, 'the fixture library has the person clip (its photo ships in @vladmandic/human)');
-  assert.ok(person[0].tags.some((t) => t.tag === 'person' && t.score >= 0.5), JSON.stringify(person[0].tags));
+  assert.ok(
+    person[0].tags.some((t) => t.tag === 'person' && t.score >= 0.5),
+    JSON.stringify(person[0].tags),
+  );
   for (const name of ['fractal.mp4', 'bars.mp4']) {
     const [v] = (await engine.call('library.search', { q: name })).videos;
-    assert.deepEqual(v.tags.filter((t) => t.score >= 0.5), [], `${name} shows no COCO object`);
+    assert.deepEqual(
+      v.tags.filter((t) => t.score >= 0.5),
+      [],
+      `${name} shows no COCO object`,
+    );
     const d = await engine.call('library.video', { id: v.id });
     // k = 2 frames looked at (the setting), by the shipped student trained at k = 10 (its name says so)
     assert.match(d.scans[0].model, /^uniform-2\+student:evidence@10$/);
   }
 });
 
-test('training distils the student from the teacher on the library, with the user\'s tags as labels', async () => {
+test("training distils the student from the teacher on the library, with the user's tags as labels", async () => {
   const [fractal] = (await engine.call('library.search', { q: 'fractal.mp4' })).videos;
   await engine.call('tags.edit', { videoIds: [fractal.id], add: ['kite'] });
   const seen: string[] = [];
-  engine.events.on('event', (e) => { if (e.type === 'job' && e.job.kind === 'train') seen.push(e.job.message); });
+  engine.events.on('event', (e) => {
+    if (e.type === 'job' && e.job.kind === 'train') seen.push(e.job.message);
+  });
   const { jobId } = await engine.call('train.start', {});
   const job = await engine.jobs.wait(jobId);
   assert.equal(job.state, 'done', job.error ?? '');
-  assert.ok(seen.some((m) => /teacher scan/.test(m)), 'the teacher scan ran first');
-  assert.ok(seen.some((m) => /distilling the student/.test(m)), JSON.stringify(seen));
+  assert.ok(
+    seen.some((m) => /teacher scan/.test(m)),
+    'the teacher scan ran first',
+  );
+  assert.ok(
+    seen.some((m) => /distilling the student/.test(m)),
+    JSON.stringify(seen),
+  );
 
   const info = await engine.call('models.info', {});
   assert.equal(info.student?.origin, 'library');
@@ -63,5 +81,8 @@ test('training distils the student from the teacher on the library, with the use
   const d = await engine.call('library.video', { id: fractal.id });
   assert.match(d.scans.find((s) => s.kind === 'student')!.model, /student:evidence@2/);
   // the refitted student still cannot invent a kite no frame shows: the person's tag stays, the model adds none
-  assert.deepEqual(d.tags.filter((x) => x.score >= 0.5).map((x) => x.tag), ['kite']);
+  assert.deepEqual(
+    d.tags.filter((x) => x.score >= 0.5).map((x) => x.tag),
+    ['kite'],
+  );
 });

@@ -15,12 +15,19 @@ before(async () => {
   makeVideo(path.join(lib.dir, 'more', 'fractal.mp4'), { source: 'mandelbrot=size=320x240:rate=10', seconds: 2 });
   makeVideo(path.join(lib.dir, 'more', 'bars.mp4'), { source: 'smptebars=size=320x240:rate=10', seconds: 2 });
   // An empty shipped-models folder: the library starts with no video model at all.
-  engine = new Engine({ dbPath: path.join(dir, 'lib.db'), modelsDir: path.join(dir, 'no-models'), scan: { k: 2, teacherMinFrames: 6, teacherMaxFrames: 8 } });
+  engine = new Engine({
+    dbPath: path.join(dir, 'lib.db'),
+    modelsDir: path.join(dir, 'no-models'),
+    scan: { k: 2, teacherMinFrames: 6, teacherMaxFrames: 8 },
+  });
   const { jobId } = await engine.call('library.addRoot', { path: lib.dir, scan: true });
   const job = await engine.jobs.wait(jobId!);
   assert.equal(job.state, 'done', job.error ?? '');
 });
-after(async () => { await engine?.close(); fs.rmSync(dir, { recursive: true, force: true }); });
+after(async () => {
+  await engine?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
 
 test('without a video model, models.info says so and scans fall back to the detector', async () => {
   const info = await engine.call('models.info', {});
@@ -33,30 +40,47 @@ test('without a video model, models.info says so and scans fall back to the dete
 
 test('labels import matches rows by path, then by unique file name, and reports the rest', async () => {
   const csv = path.join(dir, 'labels.csv');
-  fs.writeFileSync(csv, [
-    'file,tags,description',
-    `${path.join(lib.dir, 'person.mp4')},person;tv,"a person, on a tv"`,
-    'elsewhere/fractal.mp4,kite,matched by name',
-    'not-in-library.mp4,dog,',
-    `${path.join(lib.dir, 'pattern one.mp4')},unicorn,`,
-  ].join('\n'));
+  fs.writeFileSync(
+    csv,
+    [
+      'file,tags,description',
+      `${path.join(lib.dir, 'person.mp4')},person;tv,"a person, on a tv"`,
+      'elsewhere/fractal.mp4,kite,matched by name',
+      'not-in-library.mp4,dog,',
+      `${path.join(lib.dir, 'pattern one.mp4')},unicorn,`,
+    ].join('\n'),
+  );
   const r = await engine.call('labels.import', { csvPath: csv });
   assert.equal(r.matched, 3, 'person.mp4 by path, fractal.mp4 by name, pattern one.mp4 by path');
-  assert.deepEqual(r.unmatched.map((u) => path.basename(u)), ['not-in-library.mp4']);
+  assert.deepEqual(
+    r.unmatched.map((u) => path.basename(u)),
+    ['not-in-library.mp4'],
+  );
   assert.deepEqual(r.unknownTags, ['unicorn']);
   const kite = await engine.call('library.search', { q: 'kite', limit: 10 });
-  assert.deepEqual(kite.videos.map((v) => v.name), ['fractal.mp4']);
+  assert.deepEqual(
+    kite.videos.map((v) => v.name),
+    ['fractal.mp4'],
+  );
   await assert.rejects(engine.call('labels.import', { csvPath: path.join(dir, 'nope.csv') }), /labels file not found/);
 });
 
 test('training teacher-scans what lacks it, refits both models in a worker, and scans then use them', async () => {
   const seen: string[] = [];
-  engine.events.on('event', (e) => { if (e.type === 'job' && e.job.kind === 'train') seen.push(e.job.message); });
+  engine.events.on('event', (e) => {
+    if (e.type === 'job' && e.job.kind === 'train') seen.push(e.job.message);
+  });
   const { jobId } = await engine.call('train.start', { family: 'netvlad', epochs: 3 });
   const job = await engine.jobs.wait(jobId);
   assert.equal(job.state, 'done', job.error ?? '');
-  assert.ok(seen.some((m) => /teacher scan/.test(m)), 'the teacher scan ran first');
-  assert.ok(seen.some((m) => /student epoch/.test(m)), 'training reported epochs');
+  assert.ok(
+    seen.some((m) => /teacher scan/.test(m)),
+    'the teacher scan ran first',
+  );
+  assert.ok(
+    seen.some((m) => /student epoch/.test(m)),
+    'training reported epochs',
+  );
 
   const info = await engine.call('models.info', {});
   assert.equal(info.teacher?.origin, 'library');

@@ -19,9 +19,28 @@ export function tempDir(prefix = 'glimpse-test-'): string {
 export function makeVideo(file: string, opts: { source?: string; seconds?: number; args?: string[] } = {}): string {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const source = opts.source ?? 'testsrc2=size=320x240:rate=25';
-  execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', source, '-t', String(opts.seconds ?? 2),
-    ...(opts.args ?? (file.endsWith('.webm') ? ['-c:v', 'libvpx', '-b:v', '200k'] : file.endsWith('.gif') ? [] : ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p'])),
-    file], { stdio: 'pipe' });
+  execFileSync(
+    'ffmpeg',
+    [
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      source,
+      '-t',
+      String(opts.seconds ?? 2),
+      ...(opts.args ??
+        (file.endsWith('.webm')
+          ? ['-c:v', 'libvpx', '-b:v', '200k']
+          : file.endsWith('.gif')
+            ? []
+            : ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p'])),
+      file,
+    ],
+    { stdio: 'pipe' },
+  );
   return file;
 }
 
@@ -37,9 +56,12 @@ export function makeLibrary(dir: string): { dir: string; videos: string[]; broke
   ];
   const person = personImage();
   if (person) {
-    videos.push(makeVideo(path.join(dir, 'person.mp4'), {
-      source: `movie=${person.replace(/[\\:',]/g, (c) => `\\${c}`)},loop=loop=-1:size=1,scale=640:-2,setpts=N/25/TB`, seconds: 2,
-    }));
+    videos.push(
+      makeVideo(path.join(dir, 'person.mp4'), {
+        source: `movie=${person.replace(/[\\:',]/g, (c) => `\\${c}`)},loop=loop=-1:size=1,scale=640:-2,setpts=N/25/TB`,
+        seconds: 2,
+      }),
+    );
   }
   const broken = path.join(dir, 'broken.mp4');
   fs.writeFileSync(broken, 'this is text, not a video');
@@ -55,18 +77,35 @@ export function personImage(): string | null {
   return candidates.find((c) => fs.existsSync(c)) ?? null;
 }
 
-export interface CliResult { code: number; stdout: string; stderr: string }
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 /** Run the real `glimpse` bin in a child process. */
 export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'main', 'cli', 'bin.js'), ...args], {
-      cwd: PROJECT_ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let stdout = '', stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`glimpse ${args.join(' ')} timed out\n${stderr}`)); }, opts.timeoutMs ?? 300_000);
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? -1, stdout, stderr }); });
+    let stdout = '',
+      stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`glimpse ${args.join(' ')} timed out\n${stderr}`));
+    }, opts.timeoutMs ?? 300_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
   });
 }

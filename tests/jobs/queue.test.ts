@@ -21,7 +21,10 @@ function stepper(log: string[], name: string, n: number, ms = 5) {
 
 async function until(cond: () => boolean, ms = 5000) {
   const end = Date.now() + ms;
-  while (!cond()) { if (Date.now() > end) throw new Error('timed out'); await tick(2); }
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await tick(2);
+  }
 }
 
 test('one job at a time, higher priority first, FIFO among equals', async () => {
@@ -45,7 +48,10 @@ test('progress carries done/total and an ETA; the final state keeps the last mes
     q.on('job', (j) => seen.push(j));
     const id = q.enqueue('p', async (ctx) => {
       ctx.progress(0, 4, 'p start');
-      for (let i = 1; i <= 4; i++) { clock += 10_000; ctx.progress(i, 4, `p step ${i - 1}`); }
+      for (let i = 1; i <= 4; i++) {
+        clock += 10_000;
+        ctx.progress(i, 4, `p step ${i - 1}`);
+      }
     });
     const done = await q.wait(id);
     assert.equal(done.state, 'done');
@@ -53,12 +59,23 @@ test('progress carries done/total and an ETA; the final state keeps the last mes
     assert.equal(done.etaS, 0);
     const etas = seen.filter((j) => j.state === 'running' && j.total === 4 && j.done > 0).map((j) => j.etaS);
     assert.deepEqual(etas, [30, 20, 10, 0]); // 10 s per step × steps left
-  } finally { Date.now = realNow; }
+  } finally {
+    Date.now = realNow;
+  }
 });
 
 test('the final message: the error of a failure, the state of a cancel or of a job that said nothing', async () => {
   const q = new JobQueue();
-  assert.equal((await q.wait(q.enqueue('bad', async () => { throw new Error('boom'); }))).message, 'failed: boom');
+  assert.equal(
+    (
+      await q.wait(
+        q.enqueue('bad', async () => {
+          throw new Error('boom');
+        }),
+      )
+    ).message,
+    'failed: boom',
+  );
   assert.equal((await q.wait(q.enqueue('quiet', async () => {}))).message, 'done');
   const log: string[] = [];
   const running = q.enqueue('long', stepper(log, 'L', 50, 5));
@@ -88,7 +105,10 @@ test('pause stops a running job at its checkpoint, lets the next job run, and re
   assert.ok(q.resume(long));
   const j = await q.wait(long);
   assert.equal(j.state, 'done');
-  assert.deepEqual(log.filter((x) => x.startsWith('L')), ['L0', 'L1', 'L2', 'L3', 'L4', 'L5']);
+  assert.deepEqual(
+    log.filter((x) => x.startsWith('L')),
+    ['L0', 'L1', 'L2', 'L3', 'L4', 'L5'],
+  );
 });
 
 test('cancel is final: a running job stops and never resumes; a paused job can be cancelled; a queued one never starts', async () => {
@@ -129,7 +149,9 @@ test('a queued job can be paused: it is skipped until resumed', async () => {
 
 test('a failing job is recorded as failed and the queue goes on', async () => {
   const q = new JobQueue();
-  const bad = q.enqueue('bad', async () => { throw new Error('boom'); });
+  const bad = q.enqueue('bad', async () => {
+    throw new Error('boom');
+  });
   const good = q.enqueue('good', stepper([], 'g', 1));
   const j = await q.wait(bad);
   assert.equal(j.state, 'failed');
@@ -146,7 +168,10 @@ test('the ETA is of the current phase: a slow first phase does not inflate the n
     await tick(1500);
     ctx.progress(1, 1);
     ctx.progress(0, 10, 'scanning');
-    for (let i = 1; i <= 3; i++) { await tick(10); ctx.progress(i, 10); }
+    for (let i = 1; i <= 3; i++) {
+      await tick(10);
+      ctx.progress(i, 10);
+    }
   });
   await q.wait(id);
   const eta = seen.find((j) => j.message === 'scanning' && j.done === 3)!.etaS!;

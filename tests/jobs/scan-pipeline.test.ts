@@ -25,37 +25,71 @@ before(async () => {
   library = new LibraryRepo(db);
   scans = new ScansRepo(db);
   const root = library.addRoot(dir);
-  library.upsertFiles(root.id, files.map((f) => ({ path: f, name: path.basename(f), sizeBytes: fs.statSync(f).size, mtimeMs: 1 })));
+  library.upsertFiles(
+    root.id,
+    files.map((f) => ({ path: f, name: path.basename(f), sizeBytes: fs.statSync(f).size, mtimeMs: 1 })),
+  );
   // Observation only: log when each video's probe lands (ffmpeg stage) and when each inference starts/ends (CNN stage).
   const setProbe = library.setProbe.bind(library);
-  library.setProbe = (id, p) => { events.push({ what: 'probed', id, at: performance.now() }); setProbe(id, p); };
+  library.setProbe = (id, p) => {
+    events.push({ what: 'probed', id, at: performance.now() });
+    setProbe(id, p);
+  };
   const real = await CnnClient.start();
   const run = real.run.bind(real);
   real.run = async (frames) => {
     const id = events.filter((e) => e.what === 'cnn-start').length;
     events.push({ what: 'cnn-start', id, at: performance.now() });
-    try { return await run(frames); } finally { events.push({ what: 'cnn-end', id, at: performance.now() }); }
+    try {
+      return await run(frames);
+    } finally {
+      events.push({ what: 'cnn-end', id, at: performance.now() });
+    }
   };
   cnn = real;
 });
-after(async () => { await cnn?.close(); db?.close(); fs.rmSync(dir, { recursive: true, force: true }); });
+after(async () => {
+  await cnn?.close();
+  db?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
 
 test('ffmpeg runs ahead of the CNN; results commit in order; the broken file is recorded and skipped', { timeout: 180_000 }, async () => {
-  const service = new ScanService(library, scans, async () => cnn, path.join(dir, 'thumbs'), () => ({ ...DEFAULT_SCAN_SETTINGS, k: 3, decoders: 2 }));
+  const service = new ScanService(
+    library,
+    scans,
+    async () => cnn,
+    path.join(dir, 'thumbs'),
+    () => ({ ...DEFAULT_SCAN_SETTINGS, k: 3, decoders: 2 }),
+  );
   const q = new JobQueue();
   const todo = library.pendingVideos();
   const order: string[] = [];
-  const id = q.enqueue('scan', (ctx) => service.scanAll(todo, 'student', ctx, (v, out) => order.push(`${v.name}:${out.ok ? 'ok' : 'error'}`)));
+  const id = q.enqueue('scan', (ctx) =>
+    service.scanAll(todo, 'student', ctx, (v, out) => order.push(`${v.name}:${out.ok ? 'ok' : 'error'}`)),
+  );
   const job = await q.wait(id);
   assert.equal(job.state, 'done', job.error ?? '');
-  assert.deepEqual(order, todo.map((v) => `${v.name}:${v.name === 'broken.mp4' ? 'error' : 'ok'}`));
+  assert.deepEqual(
+    order,
+    todo.map((v) => `${v.name}:${v.name === 'broken.mp4' ? 'error' : 'ok'}`),
+  );
   // Overlap: some video was probed (its decode had started) while an inference was still running.
-  const cnnSpans = events.filter((e) => e.what === 'cnn-start').map((s) => [s.at, events.find((e) => e.what === 'cnn-end' && e.id === s.id)!.at]);
+  const cnnSpans = events
+    .filter((e) => e.what === 'cnn-start')
+    .map((s) => [s.at, events.find((e) => e.what === 'cnn-end' && e.id === s.id)!.at]);
   const probes = events.filter((e) => e.what === 'probed').map((e) => e.at);
-  assert.ok(probes.some((t) => cnnSpans.some(([a, b]) => t > a && t < b)), 'no decode overlapped an inference');
+  assert.ok(
+    probes.some((t) => cnnSpans.some(([a, b]) => t > a && t < b)),
+    'no decode overlapped an inference',
+  );
   for (const v of todo) {
     const row = library.video(v.id)!;
-    if (v.name === 'broken.mp4') { assert.equal(row.status, 'error'); assert.match(row.error ?? '', /not a readable video/); continue; }
+    if (v.name === 'broken.mp4') {
+      assert.equal(row.status, 'error');
+      assert.match(row.error ?? '', /not a readable video/);
+      continue;
+    }
     assert.equal(row.status, 'ok');
     const [scan] = scans.scansOf(v.id);
     assert.equal(scan.frame_count, 3);
@@ -64,25 +98,37 @@ test('ffmpeg runs ahead of the CNN; results commit in order; the broken file is 
   }
 });
 
-test('pause holds the pipeline between videos; resume finishes the rest; cancel stops it with every commit whole', { timeout: 180_000 }, async () => {
-  const service = new ScanService(library, scans, async () => cnn, path.join(dir, 'thumbs'), () => ({ ...DEFAULT_SCAN_SETTINGS, k: 2, decoders: 2 }));
-  const q = new JobQueue();
-  const todo = library.pendingVideos().length ? library.pendingVideos() : library.list({ limit: 100, offset: 0 }).rows;
-  const done: number[] = [];
-  const id = q.enqueue('scan', (ctx) => service.scanAll(todo, 'teacher', ctx, (v) => {
-    done.push(v.id);
-    if (done.length === 1) q.pause(id);
-  }));
-  const deadline = Date.now() + 60_000;
-  while (q.list().find((j) => j.id === id)?.state !== 'paused' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  await new Promise((r) => setTimeout(r, 500));
-  assert.equal(done.length, 1, 'nothing committed while paused');
-  q.resume(id);
-  while (done.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  q.cancel(id);
-  const job = await q.wait(id);
-  assert.equal(job.state, 'cancelled');
-  assert.ok(done.length >= 2 && done.length < todo.length, `done ${done.length}`);
-  const teacherScans = db.prepare(`SELECT COUNT(*) AS n FROM scans WHERE kind = 'teacher'`).get() as { n: number };
-  assert.equal(teacherScans.n, done.filter((vid) => library.video(vid)?.status !== 'error').length);
-});
+test(
+  'pause holds the pipeline between videos; resume finishes the rest; cancel stops it with every commit whole',
+  { timeout: 180_000 },
+  async () => {
+    const service = new ScanService(
+      library,
+      scans,
+      async () => cnn,
+      path.join(dir, 'thumbs'),
+      () => ({ ...DEFAULT_SCAN_SETTINGS, k: 2, decoders: 2 }),
+    );
+    const q = new JobQueue();
+    const todo = library.pendingVideos().length ? library.pendingVideos() : library.list({ limit: 100, offset: 0 }).rows;
+    const done: number[] = [];
+    const id = q.enqueue('scan', (ctx) =>
+      service.scanAll(todo, 'teacher', ctx, (v) => {
+        done.push(v.id);
+        if (done.length === 1) q.pause(id);
+      }),
+    );
+    const deadline = Date.now() + 60_000;
+    while (q.list().find((j) => j.id === id)?.state !== 'paused' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(done.length, 1, 'nothing committed while paused');
+    q.resume(id);
+    while (done.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    q.cancel(id);
+    const job = await q.wait(id);
+    assert.equal(job.state, 'cancelled');
+    assert.ok(done.length >= 2 && done.length < todo.length, `done ${done.length}`);
+    const teacherScans = db.prepare(`SELECT COUNT(*) AS n FROM scans WHERE kind = 'teacher'`).get() as { n: number };
+    assert.equal(teacherScans.n, done.filter((vid) => library.video(vid)?.status !== 'error').length);
+  },
+);

@@ -14,7 +14,10 @@ const dir = tempDir();
 const lib = path.join(dir, 'lib');
 let db: Db, library: LibraryRepo, repo: IndexRepo, scans: ScansRepo, indexer: IndexService;
 const ctx = (): IndexContext => ({ signal: new AbortController().signal, progress: () => {} });
-const past = (file: string) => { const t = new Date(Date.now() - 3600_000); fs.utimesSync(file, t, t); };
+const past = (file: string) => {
+  const t = new Date(Date.now() - 3600_000);
+  fs.utimesSync(file, t, t);
+};
 const byPath = () => new Map(library.list({ limit: 1000, offset: 0 }).rows.map((v) => [v.path, v]));
 
 before(() => {
@@ -26,16 +29,23 @@ before(() => {
   execFfmpeg(['-f', 'lavfi', '-i', 'sine=frequency=440', '-t', '1', path.join(lib, 'audio-only.mkv')]);
   for (const f of walkFiles(lib)) past(f);
   db = openDb(path.join(dir, 'lib.db'));
-  library = new LibraryRepo(db); repo = new IndexRepo(db); scans = new ScansRepo(db);
+  library = new LibraryRepo(db);
+  repo = new IndexRepo(db);
+  scans = new ScansRepo(db);
   indexer = new IndexService(repo, library, { settleMs: 3000, settleCheckMs: 300, probeConcurrency: 2, probe: true });
 });
-after(() => { db?.close(); fs.rmSync(dir, { recursive: true, force: true }); });
+after(() => {
+  db?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
 
 function execFfmpeg(args: string[]) {
   makeVideo(args[args.length - 1], { source: args[3], seconds: 1, args: ['-vn'] });
 }
 function walkFiles(d: string): string[] {
-  return fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => e.isDirectory() ? walkFiles(path.join(d, e.name)) : [path.join(d, e.name)]);
+  return fs
+    .readdirSync(d, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? walkFiles(path.join(d, e.name)) : [path.join(d, e.name)]));
 }
 
 test('first index: videos probed, broken files recorded with a clear error, nothing stops', async () => {
@@ -60,9 +70,19 @@ test('a second index of an unchanged tree costs nothing', async () => {
 
 test('a moved and renamed file keeps its row, scans and tags', async () => {
   const before = byPath().get(path.join(lib, 'a clip.mp4'))!;
-  scans.saveScan({ videoId: before.id, kind: 'student', model: 'm', seconds: 1, decodeSeconds: 0.5, cnnSeconds: 0.5,
-    frames: [{ timeS: 0.5, embedding: new Float32Array(4), classScores: new Float32Array(2) }], tags: [{ tag: 'dog', score: 0.9 }] },
-  () => library.setOk(before.id, null));
+  scans.saveScan(
+    {
+      videoId: before.id,
+      kind: 'student',
+      model: 'm',
+      seconds: 1,
+      decodeSeconds: 0.5,
+      cnnSeconds: 0.5,
+      frames: [{ timeS: 0.5, embedding: new Float32Array(4), classScores: new Float32Array(2) }],
+      tags: [{ tag: 'dog', score: 0.9 }],
+    },
+    () => library.setOk(before.id, null),
+  );
   const to = path.join(lib, 'deep', 'renamed clip.mp4');
   fs.renameSync(path.join(lib, 'a clip.mp4'), to);
   const r = await indexer.indexRoot(library.roots()[0], ctx());
@@ -73,7 +93,13 @@ test('a moved and renamed file keeps its row, scans and tags', async () => {
   assert.equal(after.id, before.id);
   assert.equal(after.status, 'ok');
   assert.equal(scans.scansOf(after.id).length, 1);
-  assert.deepEqual(scans.tagsOf([after.id]).get(after.id)?.map((t) => t.tag), ['dog']);
+  assert.deepEqual(
+    scans
+      .tagsOf([after.id])
+      .get(after.id)
+      ?.map((t) => t.tag),
+    ['dog'],
+  );
 });
 
 test('a file moved to another root while the old root was not rescanned is still recognised', async () => {
@@ -92,12 +118,18 @@ test('changed content is re-scanned; a touch alone is not', async () => {
   const id = byPath().get(file)!.id;
   const t = new Date(Date.now() - 1800_000);
   fs.utimesSync(file, t, t);
-  let r = await indexer.indexRoot(library.roots().find((x) => x.path === lib)!, ctx());
+  let r = await indexer.indexRoot(
+    library.roots().find((x) => x.path === lib)!,
+    ctx(),
+  );
   assert.equal(r.changed, 0);
   assert.equal(r.touched, 1);
   makeVideo(file, { seconds: 2, source: 'testsrc2=size=160x120:rate=25' });
   past(file);
-  r = await indexer.indexRoot(library.roots().find((x) => x.path === lib)!, ctx());
+  r = await indexer.indexRoot(
+    library.roots().find((x) => x.path === lib)!,
+    ctx(),
+  );
   assert.equal(r.changed, 1);
   const v = byPath().get(file)!;
   assert.equal(v.id, id);
@@ -108,11 +140,17 @@ test('changed content is re-scanned; a touch alone is not', async () => {
 test('a deleted file is marked missing, then pruned on request', async () => {
   const file = path.join(lib, 'text.mp4');
   fs.rmSync(file);
-  const r = await indexer.indexRoot(library.roots().find((x) => x.path === lib)!, ctx());
+  const r = await indexer.indexRoot(
+    library.roots().find((x) => x.path === lib)!,
+    ctx(),
+  );
   assert.equal(r.missing, 1);
   assert.equal(byPath().get(file)?.status, 'missing');
   const pruned = repo.pruneMissing();
-  assert.deepEqual(pruned.map((p) => p.path), [file]);
+  assert.deepEqual(
+    pruned.map((p) => p.path),
+    [file],
+  );
   assert.equal(byPath().get(file), undefined);
 });
 
@@ -122,7 +160,11 @@ test('a file still being written is deferred, and indexed once it settles', asyn
   const timer = setInterval(() => fs.appendFileSync(file, Buffer.alloc(1000)), 50);
   const root = library.roots().find((x) => x.path === lib)!;
   let r: Awaited<ReturnType<IndexService['indexRoot']>>;
-  try { r = await indexer.indexRoot(root, ctx()); } finally { clearInterval(timer); }
+  try {
+    r = await indexer.indexRoot(root, ctx());
+  } finally {
+    clearInterval(timer);
+  }
   assert.deepEqual(r.deferred, [file]);
   assert.equal(byPath().get(file), undefined);
   r = await indexer.indexRoot(root, ctx()); // stopped growing: a recent but stable file is taken

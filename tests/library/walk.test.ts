@@ -31,7 +31,10 @@ test('walks loops, deep trees and odd names once; skips hidden, non-media and sp
 
   const r = await walkVideos(root);
   const names = r.files.map((f) => path.relative(root, f.path)).sort();
-  assert.deepEqual(names, [path.relative(root, path.join(deep, 'bottom.mkv')), 'no-extension-video', path.join('sp ace', '日本語 ünï.mp4')].sort());
+  assert.deepEqual(
+    names,
+    [path.relative(root, path.join(deep, 'bottom.mkv')), 'no-extension-video', path.join('sp ace', '日本語 ünï.mp4')].sort(),
+  );
   assert.equal(r.errors.length, 1);
   assert.equal(r.errors[0].path, path.join(root, 'dangling.mp4'));
   assert.match(r.errors[0].error, /ENOENT/);
@@ -55,7 +58,9 @@ test('detection by name and by magic bytes', () => {
 });
 
 test('fingerprints: equal for equal content anywhere, different for different content', async () => {
-  const a = path.join(dir, 'fa.bin'), b = path.join(dir, 'fb.bin'), c = path.join(dir, 'fc.bin');
+  const a = path.join(dir, 'fa.bin'),
+    b = path.join(dir, 'fb.bin'),
+    c = path.join(dir, 'fc.bin');
   const data = Buffer.alloc(1_000_000, 7);
   fs.writeFileSync(a, data);
   fs.writeFileSync(b, data);

@@ -26,20 +26,27 @@ before(async () => {
   db = openDb(path.join(dir, 'w.db'));
   library = new LibraryRepo(db);
   jobs = new JobQueue();
-  jobs.on('job', (j) => { if (j.state === 'running' && j.message === 'starting') jobKinds.push(j.kind); });
+  jobs.on('job', (j) => {
+    if (j.state === 'running' && j.message === 'starting') jobKinds.push(j.kind);
+  });
   ops = new LibraryOps(db, library, jobs, async () => {}, { settleMs: 300, settleCheckMs: 150 });
   ops.watchScans = false;
   library.addRoot(lib);
   const w = ops.startWatching({ debounceMs: 150, maxDirs: 100, pollMs: 60_000 });
   await w.sync(library.roots());
 });
-after(() => { ops?.stopWatching(); db?.close(); fs.rmSync(dir, { recursive: true, force: true }); });
+after(() => {
+  ops?.stopWatching();
+  db?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
 
 const rows = () => new Map(library.list({ limit: 1000, offset: 0 }).rows.map((v) => [path.relative(lib, v.path), v]));
 async function until(what: string, cond: () => boolean, ms = 20_000) {
   const end = Date.now() + ms;
   while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; rows: ${[...rows().entries()].map(([p, v]) => `${p}=${v.status}`).join(', ')}`);
+    if (Date.now() > end)
+      throw new Error(`timed out waiting for ${what}; rows: ${[...rows().entries()].map(([p, v]) => `${p}=${v.status}`).join(', ')}`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }
@@ -56,7 +63,10 @@ test('a new file is indexed without any command; a burst of files is one rescan'
   const before = jobKinds.length;
   fs.renameSync(path.join(src, 'a.mp4'), path.join(lib, 'a.mp4'));
   fs.renameSync(path.join(src, 'b.mp4'), path.join(lib, 'sub', 'b.mp4'));
-  await until('a and b indexed', () => rows().get('a.mp4')?.duration_s != null && rows().get(path.join('sub', 'b.mp4'))?.duration_s != null);
+  await until(
+    'a and b indexed',
+    () => rows().get('a.mp4')?.duration_s != null && rows().get(path.join('sub', 'b.mp4'))?.duration_s != null,
+  );
   await new Promise((r) => setTimeout(r, 400));
   assert.equal(jobKinds.length - before, 1, `jobs: ${jobKinds.slice(before).join(', ')}`);
 });
@@ -105,7 +115,12 @@ test('at the system watch limit (ENOSPC simulated at the fs.watch edge) a root f
     if (++calls > 2) throw Object.assign(new Error('ENOSPC: System limit for number of file watchers reached'), { code: 'ENOSPC' });
     return fs.watch(d, { persistent: false }, l);
   };
-  const w = new LibraryWatcher((ids) => changes.push(ids), { debounceMs: 50, maxDirs: 1000, pollMs: 200 }, limited, (s) => statuses.push(s.reason ?? ''));
+  const w = new LibraryWatcher(
+    (ids) => changes.push(ids),
+    { debounceMs: 50, maxDirs: 1000, pollMs: 200 },
+    limited,
+    (s) => statuses.push(s.reason ?? ''),
+  );
   try {
     await w.sync([{ id: 7, path: lib }]);
     const s = w.status().roots[0];
@@ -115,7 +130,9 @@ test('at the system watch limit (ENOSPC simulated at the fs.watch edge) a root f
     assert.equal(statuses.length, 1);
     await until('a periodic rescan', () => changes.length >= 2, 3000);
     assert.deepEqual(changes[0], [7]);
-  } finally { w.close(); }
+  } finally {
+    w.close();
+  }
 });
 
 test('more folders than the cap: periodic rescans instead of partial watching', async () => {
@@ -124,5 +141,7 @@ test('more folders than the cap: periodic rescans instead of partial watching', 
     await w.sync([{ id: 1, path: lib }]);
     assert.equal(w.status().roots[0].mode, 'polling');
     assert.match(w.status().roots[0].reason ?? '', /more than 2 folders/);
-  } finally { w.close(); }
+  } finally {
+    w.close();
+  }
 });

@@ -24,33 +24,87 @@ const x264 = (pix = 'yuv420p') => ['-c:v', 'libx264', '-preset', 'ultrafast', '-
 type Case = { file: string; make: (f: string) => void; expect: 'frames' | RegExp; durationS?: number };
 const cases: Case[] = [
   { file: 'anim.gif', make: (f) => ff('-f', 'lavfi', '-i', src(), '-t', '2', f), expect: 'frames' },
-  { file: 'vp9.webm', make: (f) => ff('-f', 'lavfi', '-i', src(), '-t', '2', '-c:v', 'libvpx-vp9', '-b:v', '100k', '-deadline', 'realtime', f), expect: 'frames' },
+  {
+    file: 'vp9.webm',
+    make: (f) => ff('-f', 'lavfi', '-i', src(), '-t', '2', '-c:v', 'libvpx-vp9', '-b:v', '100k', '-deadline', 'realtime', f),
+    expect: 'frames',
+  },
   { file: 'h264.mkv', make: (f) => ff('-f', 'lavfi', '-i', src(), '-t', '2', ...x264(), f), expect: 'frames' },
   { file: 'mpeg4.avi', make: (f) => ff('-f', 'lavfi', '-i', src(), '-t', '2', '-c:v', 'mpeg4', f), expect: 'frames' },
-  { file: 'mjpeg yuvj422p.avi', make: (f) => ff('-f', 'lavfi', '-i', src(), '-t', '2', '-c:v', 'mjpeg', '-pix_fmt', 'yuvj422p', f), expect: 'frames' },
+  {
+    file: 'mjpeg yuvj422p.avi',
+    make: (f) => ff('-f', 'lavfi', '-i', src(), '-t', '2', '-c:v', 'mjpeg', '-pix_fmt', 'yuvj422p', f),
+    expect: 'frames',
+  },
   { file: 'clip.mov', make: (f) => ff('-f', 'lavfi', '-i', src(), '-t', '2', ...x264(), f), expect: 'frames' },
   { file: 'mpeg2.ts', make: (f) => ff('-f', 'lavfi', '-i', src(), '-t', '2', '-c:v', 'mpeg2video', f), expect: 'frames' },
   { file: '10-bit.mkv', make: (f) => ff('-f', 'lavfi', '-i', src(), '-t', '2', ...x264('yuv420p10le'), f), expect: 'frames' },
   { file: 'yuv444.mp4', make: (f) => ff('-f', 'lavfi', '-i', src(), '-t', '2', ...x264('yuv444p'), f), expect: 'frames' },
   { file: 'gray.mkv', make: (f) => ff('-f', 'lavfi', '-i', src(), '-t', '2', ...x264('gray'), f), expect: 'frames' },
   { file: 'rgb ffv1.mkv', make: (f) => ff('-f', 'lavfi', '-i', src(), '-t', '2', '-c:v', 'ffv1', '-pix_fmt', 'bgr0', f), expect: 'frames' },
-  { file: 'odd size 97x61.mp4', make: (f) => ff('-f', 'lavfi', '-i', src('97x61'), '-t', '2', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv444p', f), expect: 'frames' },
-  { file: 'huge 8K.mp4', make: (f) => ff('-f', 'lavfi', '-i', 'color=c=blue:size=7680x4320:rate=2', '-t', '2', ...x264(), f), expect: 'frames' },
   {
-    file: 'vfr.mkv', durationS: 5.5,
+    file: 'odd size 97x61.mp4',
+    make: (f) => ff('-f', 'lavfi', '-i', src('97x61'), '-t', '2', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv444p', f),
+    expect: 'frames',
+  },
+  {
+    file: 'huge 8K.mp4',
+    make: (f) => ff('-f', 'lavfi', '-i', 'color=c=blue:size=7680x4320:rate=2', '-t', '2', ...x264(), f),
+    expect: 'frames',
+  },
+  {
+    file: 'vfr.mkv',
+    durationS: 5.5,
     // 30 fps for 1 s, then 5 fps for 3 s, then 30 fps again: the timestamps, not the frame count, say where we are.
-    make: (f) => ff('-f', 'lavfi', '-t', '3', '-i', src('96x64', 30), '-vf', "setpts='if(lt(N,30),N/30,if(lt(N,45),1+(N-30)/5,4+(N-45)/30))/TB'",
-      '-fps_mode', 'vfr', ...x264(), f),
+    make: (f) =>
+      ff(
+        '-f',
+        'lavfi',
+        '-t',
+        '3',
+        '-i',
+        src('96x64', 30),
+        '-vf',
+        "setpts='if(lt(N,30),N/30,if(lt(N,45),1+(N-30)/5,4+(N-45)/30))/TB'",
+        '-fps_mode',
+        'vfr',
+        ...x264(),
+        f,
+      ),
     expect: 'frames',
   },
   { file: 'one frame.mp4', make: (f) => ff('-f', 'lavfi', '-i', src(), '-frames:v', '1', ...x264(), f), expect: 'frames' },
-  { file: 'audio only.mkv', make: (f) => ff('-f', 'lavfi', '-i', 'sine=frequency=440', '-t', '1', f), expect: /no video stream \(audio-only/ },
+  {
+    file: 'audio only.mkv',
+    make: (f) => ff('-f', 'lavfi', '-i', 'sine=frequency=440', '-t', '1', f),
+    expect: /no video stream \(audio-only/,
+  },
   {
     file: 'cover art only.mp4',
     make: (f) => {
       const png = path.join(dir, 'cover.png');
       ff('-f', 'lavfi', '-i', 'color=red:size=64x64', '-frames:v', '1', png);
-      ff('-f', 'lavfi', '-t', '1', '-i', 'sine', '-i', png, '-map', '0', '-map', '1', '-c:a', 'aac', '-c:v', 'png', '-disposition:v:0', 'attached_pic', f);
+      ff(
+        '-f',
+        'lavfi',
+        '-t',
+        '1',
+        '-i',
+        'sine',
+        '-i',
+        png,
+        '-map',
+        '0',
+        '-map',
+        '1',
+        '-c:a',
+        'aac',
+        '-c:v',
+        'png',
+        '-disposition:v:0',
+        'attached_pic',
+        f,
+      );
     },
     expect: /no video stream/,
   },
@@ -58,18 +112,29 @@ const cases: Case[] = [
   { file: 'text renamed.mp4', make: (f) => fs.writeFileSync(f, 'This is a shopping list, not a video.\n'), expect: /not a readable video/ },
   {
     file: 'truncated moov-at-end.mp4',
-    make: (f) => { const full = path.join(dir, 'full.mp4'); ff('-f', 'lavfi', '-i', src(), '-t', '4', ...x264(), full); fs.writeFileSync(f, fs.readFileSync(full).subarray(0, 3000)); },
+    make: (f) => {
+      const full = path.join(dir, 'full.mp4');
+      ff('-f', 'lavfi', '-i', src(), '-t', '4', ...x264(), full);
+      fs.writeFileSync(f, fs.readFileSync(full).subarray(0, 3000));
+    },
     expect: /not a readable video: moov atom not found/,
   },
   {
     // The index is at the front, the data is cut: what can be decoded comes out, the timestamps say from where.
     file: 'truncated faststart.mp4',
-    make: (f) => { const full = path.join(dir, 'fs.mp4'); ff('-f', 'lavfi', '-i', src(), '-t', '4', ...x264(), '-movflags', '+faststart', full); const b = fs.readFileSync(full); fs.writeFileSync(f, b.subarray(0, Math.floor(b.length * 0.6))); },
+    make: (f) => {
+      const full = path.join(dir, 'fs.mp4');
+      ff('-f', 'lavfi', '-i', src(), '-t', '4', ...x264(), '-movflags', '+faststart', full);
+      const b = fs.readFileSync(full);
+      fs.writeFileSync(f, b.subarray(0, Math.floor(b.length * 0.6)));
+    },
     expect: 'frames',
   },
 ];
 
-before(() => { for (const c of cases) c.make(path.join(dir, c.file)); });
+before(() => {
+  for (const c of cases) c.make(path.join(dir, c.file));
+});
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function checkFrames(name: string, frames: RawFrame[], durationS: number, max: number) {
@@ -78,9 +143,15 @@ function checkFrames(name: string, frames: RawFrame[], durationS: number, max: n
     assert.equal(f.rgb.length, S * S * 3, name);
     assert.ok(f.timeS >= -0.05 && f.timeS <= durationS + 0.05, `${name}: frame at ${f.timeS} s of ${durationS}`);
   }
-  assert.ok(frames.every((f, i) => i === 0 || f.timeS >= frames[i - 1].timeS), `${name}: timestamps go forward`);
+  assert.ok(
+    frames.every((f, i) => i === 0 || f.timeS >= frames[i - 1].timeS),
+    `${name}: timestamps go forward`,
+  );
   // Not a black frame from a failed conversion: testsrc2 and the colours all have light pixels.
-  assert.ok(frames.some((f) => f.rgb.some((x) => x > 60)), `${name}: frames are not black`);
+  assert.ok(
+    frames.some((f) => f.rgb.some((x) => x > 60)),
+    `${name}: frames are not black`,
+  );
 }
 
 for (const c of cases) {
@@ -88,15 +159,27 @@ for (const c of cases) {
     const file = path.join(dir, c.file);
     if (c.expect !== 'frames') {
       const re = c.expect;
-      await assert.rejects(async () => sampleFrames(file, { kind: 'uniform', k: 5 }, S, await probe(file)),
-        (e: Error) => e instanceof MediaError && re.test(e.message), c.file);
+      await assert.rejects(
+        async () => sampleFrames(file, { kind: 'uniform', k: 5 }, S, await probe(file)),
+        (e: Error) => e instanceof MediaError && re.test(e.message),
+        c.file,
+      );
       return;
     }
     const p = await probe(file);
     assert.ok(p.width > 0 && p.height > 0 && p.durationS > 0, c.file);
     if (c.durationS) assert.ok(Math.abs(p.durationS - c.durationS) < 0.5, `${c.file}: duration ${p.durationS}`);
-    const strategies: Strategy[] = [{ kind: 'uniform', k: 5 }, { kind: 'rate', fps: 1 }];
-    for (const s of strategies) checkFrames(`${c.file} ${s.kind}`, await sampleFrames(file, s, S, p), p.durationS, s.kind === 'rate' ? Math.ceil(p.durationS) + 1 : 5);
+    const strategies: Strategy[] = [
+      { kind: 'uniform', k: 5 },
+      { kind: 'rate', fps: 1 },
+    ];
+    for (const s of strategies)
+      checkFrames(
+        `${c.file} ${s.kind}`,
+        await sampleFrames(file, s, S, p),
+        p.durationS,
+        s.kind === 'rate' ? Math.ceil(p.durationS) + 1 : 5,
+      );
   });
 }
 
@@ -117,23 +200,43 @@ test('8K: probed at full size, decoded straight to the requested size', async ()
   assert.deepEqual([p.width, p.height], [7680, 4320]);
 });
 
-test('indexing the whole matrix: every broken file is recorded with its error, every good one is probed', { timeout: 120_000 }, async () => {
-  const db = openDb(path.join(dir, 'matrix.db'));
-  try {
-    const library = new LibraryRepo(db);
-    const repo = new IndexRepo(db);
-    const root = library.addRoot(dir);
-    const old = new Date(Date.now() - 3600_000);
-    for (const c of cases) fs.utimesSync(path.join(dir, c.file), old, old);
-    await new IndexService(repo, library, { settleMs: 0, settleCheckMs: 0, probeConcurrency: 2, probe: true })
-      .indexRoot(root, { signal: new AbortController().signal, progress: () => {} });
-    const rows = new Map(library.list({ limit: 1000, offset: 0 }).rows.map((v) => [v.name, v]));
-    for (const c of cases) {
-      const v = rows.get(c.file);
-      assert.ok(v, `${c.file} was indexed`);
-      if (c.expect === 'frames') assert.ok(v.status === 'pending' && (v.duration_s ?? 0) > 0, `${c.file}: ${v.status} ${v.error}`);
-      else { assert.equal(v.status, 'error', c.file); assert.match(v.error ?? '', c.expect, c.file); }
+test(
+  'indexing the whole matrix: every broken file is recorded with its error, every good one is probed',
+  { timeout: 120_000 },
+  async () => {
+    const db = openDb(path.join(dir, 'matrix.db'));
+    try {
+      const library = new LibraryRepo(db);
+      const repo = new IndexRepo(db);
+      const root = library.addRoot(dir);
+      const old = new Date(Date.now() - 3600_000);
+      for (const c of cases) fs.utimesSync(path.join(dir, c.file), old, old);
+      await new IndexService(repo, library, { settleMs: 0, settleCheckMs: 0, probeConcurrency: 2, probe: true }).indexRoot(root, {
+        signal: new AbortController().signal,
+        progress: () => {},
+      });
+      const rows = new Map(library.list({ limit: 1000, offset: 0 }).rows.map((v) => [v.name, v]));
+      for (const c of cases) {
+        const v = rows.get(c.file);
+        assert.ok(v, `${c.file} was indexed`);
+        if (c.expect === 'frames') assert.ok(v.status === 'pending' && (v.duration_s ?? 0) > 0, `${c.file}: ${v.status} ${v.error}`);
+        else {
+          assert.equal(v.status, 'error', c.file);
+          assert.match(v.error ?? '', c.expect, c.file);
+        }
+      }
+      assert.deepEqual(
+        repo
+          .errors()
+          .map((e) => path.basename(e.path))
+          .sort(),
+        cases
+          .filter((c) => c.expect !== 'frames')
+          .map((c) => c.file)
+          .sort(),
+      );
+    } finally {
+      db.close();
     }
-    assert.deepEqual(repo.errors().map((e) => path.basename(e.path)).sort(), cases.filter((c) => c.expect !== 'frames').map((c) => c.file).sort());
-  } finally { db.close(); }
-});
+  },
+);

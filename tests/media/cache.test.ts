@@ -16,18 +16,27 @@ const dir = tempDir();
 let clip: string;
 before(() => {
   // 20 s, a keyframe every 2 s: 10 keyframes.
-  clip = makeVideo(path.join(dir, 'lib', 'clip.mp4'), { seconds: 20, source: 'testsrc2=size=160x120:rate=10',
-    args: ['-c:v', 'libx264', '-preset', 'ultrafast', '-g', '20', '-keyint_min', '20', '-sc_threshold', '0', '-pix_fmt', 'yuv420p'] });
+  clip = makeVideo(path.join(dir, 'lib', 'clip.mp4'), {
+    seconds: 20,
+    source: 'testsrc2=size=160x120:rate=10',
+    args: ['-c:v', 'libx264', '-preset', 'ultrafast', '-g', '20', '-keyint_min', '20', '-sc_threshold', '0', '-pix_fmt', 'yuv420p'],
+  });
 });
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 test('keyframe times come from the packet index; a file that is no video is a MediaError', async () => {
   const t = await keyframeTimes(clip);
   assert.equal(t.length, 10);
-  assert.ok(t.every((x, i) => Math.abs(x - i * 2) < 0.01), t.join(','));
+  assert.ok(
+    t.every((x, i) => Math.abs(x - i * 2) < 0.01),
+    t.join(','),
+  );
   const bad = path.join(dir, 'bad.mp4');
   fs.writeFileSync(bad, 'text');
-  await assert.rejects(keyframeTimes(bad), (e: Error) => e instanceof MediaError && /could not list keyframes: .*Invalid data/.test(e.message));
+  await assert.rejects(
+    keyframeTimes(bad),
+    (e: Error) => e instanceof MediaError && /could not list keyframes: .*Invalid data/.test(e.message),
+  );
 });
 
 test('dirSize counts the files under a folder, subfolders included; a missing folder is empty', () => {
@@ -87,5 +96,7 @@ test('through the library: frames are trimmed to the limit; prune removes the po
     db.prepare(`UPDATE videos SET status = 'missing'`).run();
     assert.equal(ops.prune().pruned, 1);
     assert.deepEqual(fs.readdirSync(path.join(ops.cacheDir, 'thumbs')), []);
-  } finally { db.close(); }
+  } finally {
+    db.close();
+  }
 });

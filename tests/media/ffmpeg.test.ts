@@ -9,7 +9,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import {
-  FfmpegAbortError, FfmpegError, framesAt, framesAtRate, KILL_GRACE_MS, MediaError, probe, runFfmpeg, sceneCuts, writeThumbnail,
+  FfmpegAbortError,
+  FfmpegError,
+  framesAt,
+  framesAtRate,
+  KILL_GRACE_MS,
+  MediaError,
+  probe,
+  runFfmpeg,
+  sceneCuts,
+  writeThumbnail,
 } from '../../main/media/ffmpeg.ts';
 import { sampleFrames } from '../../main/media/strategies.ts';
 import { DEFAULT_SCAN_SETTINGS, ScanService } from '../../main/engine/scan-service.ts';
@@ -32,69 +41,123 @@ after(() => fs.rmSync(dir, { recursive: true, force: true }));
 /** The process is gone (exited and reaped), not merely told to stop. */
 function gone(pid: number | undefined): boolean {
   assert.ok(pid, 'the error carries the pid');
-  try { process.kill(pid, 0); return false; } catch (e) { return (e as NodeJS.ErrnoException).code === 'ESRCH'; }
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ESRCH';
+  }
 }
 
 function withTimeoutEnv<T>(seconds: string, f: () => Promise<T>): Promise<T> {
   const before = process.env.GLIMPSE_FFMPEG_TIMEOUT_S;
   process.env.GLIMPSE_FFMPEG_TIMEOUT_S = seconds;
-  return f().finally(() => { if (before === undefined) delete process.env.GLIMPSE_FFMPEG_TIMEOUT_S; else process.env.GLIMPSE_FFMPEG_TIMEOUT_S = before; });
+  return f().finally(() => {
+    if (before === undefined) delete process.env.GLIMPSE_FFMPEG_TIMEOUT_S;
+    else process.env.GLIMPSE_FFMPEG_TIMEOUT_S = before;
+  });
 }
 
-test('timeout: a decode that cannot finish is killed after GLIMPSE_FFMPEG_TIMEOUT_S, the error says timeout and names the file', { timeout: 120_000 }, async () => {
-  // ffmpeg blocked opening a FIFO ignores SIGTERM: this is the SIGKILL path.
-  const t0 = performance.now();
-  let err: unknown;
-  await withTimeoutEnv('1', () => framesAt(fifo, [0.5], 64).catch((e: unknown) => { err = e; }));
-  assert.ok(err instanceof FfmpegError, String(err));
-  assert.equal(err.failure, 'timeout');
-  assert.ok(err instanceof MediaError, 'a stuck file is recorded as unreadable');
-  assert.match(err.message, /did not finish within 1 s \(GLIMPSE_FFMPEG_TIMEOUT_S\)/);
-  assert.match(err.message, /timeout, process killed/);
-  assert.ok(err.message.includes(fifo), err.message);
-  assert.ok(gone(err.pid), 'ffmpeg is not running any more');
-  assert.ok(performance.now() - t0 < 60_000, 'killed, not waited out');
-});
+test(
+  'timeout: a decode that cannot finish is killed after GLIMPSE_FFMPEG_TIMEOUT_S, the error says timeout and names the file',
+  { timeout: 120_000 },
+  async () => {
+    // ffmpeg blocked opening a FIFO ignores SIGTERM: this is the SIGKILL path.
+    const t0 = performance.now();
+    let err: unknown;
+    await withTimeoutEnv('1', () =>
+      framesAt(fifo, [0.5], 64).catch((e: unknown) => {
+        err = e;
+      }),
+    );
+    assert.ok(err instanceof FfmpegError, String(err));
+    assert.equal(err.failure, 'timeout');
+    assert.ok(err instanceof MediaError, 'a stuck file is recorded as unreadable');
+    assert.match(err.message, /did not finish within 1 s \(GLIMPSE_FFMPEG_TIMEOUT_S\)/);
+    assert.match(err.message, /timeout, process killed/);
+    assert.ok(err.message.includes(fifo), err.message);
+    assert.ok(gone(err.pid), 'ffmpeg is not running any more');
+    assert.ok(performance.now() - t0 < 60_000, 'killed, not waited out');
+  },
+);
 
-test('timeout: a run that would go on for ever (-re on an endless lavfi source) is stopped at its limit', { timeout: 120_000 }, async () => {
-  // This one stops on SIGTERM; the limit is tiny on purpose, only the failure path uses it.
-  await assert.rejects(
-    runFfmpeg(['-re', '-f', 'lavfi', '-i', 'testsrc2=size=64x64:rate=10', '-f', 'null', '-'], { file: 'lavfi:testsrc2', timeoutMs: 300, stdout: 'ignore' }),
-    (e: unknown) => e instanceof FfmpegError && e.failure === 'timeout' && /within 0\.3 s on lavfi:testsrc2: timeout/.test(e.message) && gone(e.pid));
-});
+test(
+  'timeout: a run that would go on for ever (-re on an endless lavfi source) is stopped at its limit',
+  { timeout: 120_000 },
+  async () => {
+    // This one stops on SIGTERM; the limit is tiny on purpose, only the failure path uses it.
+    await assert.rejects(
+      runFfmpeg(['-re', '-f', 'lavfi', '-i', 'testsrc2=size=64x64:rate=10', '-f', 'null', '-'], {
+        file: 'lavfi:testsrc2',
+        timeoutMs: 300,
+        stdout: 'ignore',
+      }),
+      (e: unknown) =>
+        e instanceof FfmpegError && e.failure === 'timeout' && /within 0\.3 s on lavfi:testsrc2: timeout/.test(e.message) && gone(e.pid),
+    );
+  },
+);
 
-test('abort: aborting a running decode kills ffmpeg and rejects promptly with "aborted", not as a broken file', { timeout: 120_000 }, async () => {
-  // A decode that is really producing frames: abort on the first one.
-  const ac = new AbortController();
-  let abortedAt = 0;
-  const run = runFfmpeg(['-re', '-f', 'lavfi', '-i', 'testsrc2=size=64x64:rate=10', '-vf', 'showinfo', '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1'], {
-    file: 'lavfi:endless', timeoutMs: 600_000, signal: ac.signal,
-    onStderrLine: (line) => { if (!abortedAt && /pts_time/.test(line)) { abortedAt = performance.now(); ac.abort(); } },
-  });
-  const err = await run.then(() => null, (e: unknown) => e);
-  assert.ok(err instanceof FfmpegAbortError, String(err));
-  assert.ok(!(err instanceof MediaError), 'an abort says nothing about the file');
-  assert.match(err.message, /^ffmpeg aborted on lavfi:endless/);
-  assert.ok(gone(err.pid));
-  // SIGTERM is enough here; SIGKILL follows after KILL_GRACE_MS at the latest. Generous for a busy machine, far
-  // below the 600 s limit the run had.
-  assert.ok(performance.now() - abortedAt < KILL_GRACE_MS + 15_000, `rejected ${performance.now() - abortedAt} ms after the abort`);
+test(
+  'abort: aborting a running decode kills ffmpeg and rejects promptly with "aborted", not as a broken file',
+  { timeout: 120_000 },
+  async () => {
+    // A decode that is really producing frames: abort on the first one.
+    const ac = new AbortController();
+    let abortedAt = 0;
+    const run = runFfmpeg(
+      ['-re', '-f', 'lavfi', '-i', 'testsrc2=size=64x64:rate=10', '-vf', 'showinfo', '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1'],
+      {
+        file: 'lavfi:endless',
+        timeoutMs: 600_000,
+        signal: ac.signal,
+        onStderrLine: (line) => {
+          if (!abortedAt && /pts_time/.test(line)) {
+            abortedAt = performance.now();
+            ac.abort();
+          }
+        },
+      },
+    );
+    const err = await run.then(
+      () => null,
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof FfmpegAbortError, String(err));
+    assert.ok(!(err instanceof MediaError), 'an abort says nothing about the file');
+    assert.match(err.message, /^ffmpeg aborted on lavfi:endless/);
+    assert.ok(gone(err.pid));
+    // SIGTERM is enough here; SIGKILL follows after KILL_GRACE_MS at the latest. Generous for a busy machine, far
+    // below the 600 s limit the run had.
+    assert.ok(performance.now() - abortedAt < KILL_GRACE_MS + 15_000, `rejected ${performance.now() - abortedAt} ms after the abort`);
 
-  // Through the public API, on a decode that is stuck (SIGTERM is ignored there, so this takes the SIGKILL path).
-  const ac2 = new AbortController();
-  const stuck = framesAt(fifo, [0.5], 64, { signal: ac2.signal });
-  setTimeout(() => ac2.abort(), 200);
-  await assert.rejects(stuck, (e: unknown) => e instanceof FfmpegAbortError && e.file === fifo && gone(e.pid));
+    // Through the public API, on a decode that is stuck (SIGTERM is ignored there, so this takes the SIGKILL path).
+    const ac2 = new AbortController();
+    const stuck = framesAt(fifo, [0.5], 64, { signal: ac2.signal });
+    setTimeout(() => ac2.abort(), 200);
+    await assert.rejects(stuck, (e: unknown) => e instanceof FfmpegAbortError && e.file === fifo && gone(e.pid));
 
-  // Already aborted: nothing is started.
-  await assert.rejects(probe(clip, { signal: AbortSignal.abort() }), (e: unknown) => e instanceof FfmpegAbortError && e.pid === undefined);
-});
+    // Already aborted: nothing is started.
+    await assert.rejects(
+      probe(clip, { signal: AbortSignal.abort() }),
+      (e: unknown) => e instanceof FfmpegAbortError && e.pid === undefined,
+    );
+  },
+);
 
 /** Processes whose command line mentions `file` (Linux /proc). */
 function processesOn(file: string): number[] {
-  return fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
-    try { return fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(file); } catch { return false; }
-  }).map(Number);
+  return fs
+    .readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        return fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(file);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
 test('cancelling a scan job kills its ffmpeg/ffprobe at once; the video stays pending, not broken', { timeout: 120_000 }, async () => {
@@ -103,8 +166,14 @@ test('cancelling a scan job kills its ffmpeg/ffprobe at once; the video stays pe
     const library = new LibraryRepo(db);
     const root = library.addRoot(dir);
     library.upsertFiles(root.id, [{ path: fifo, name: path.basename(fifo), sizeBytes: 0, mtimeMs: 1 }]);
-    const cnn = async (): Promise<CnnClient> => { throw new Error('the CNN is never reached'); };
-    const service = new ScanService(library, new ScansRepo(db), cnn, path.join(dir, 'scan-thumbs'), () => ({ ...DEFAULT_SCAN_SETTINGS, k: 3, decoders: 1 }));
+    const cnn = async (): Promise<CnnClient> => {
+      throw new Error('the CNN is never reached');
+    };
+    const service = new ScanService(library, new ScansRepo(db), cnn, path.join(dir, 'scan-thumbs'), () => ({
+      ...DEFAULT_SCAN_SETTINGS,
+      k: 3,
+      decoders: 1,
+    }));
     const q = new JobQueue();
     const todo = library.pendingVideos();
     const id = q.enqueue('scan', (ctx) => service.scanAll(todo, 'student', ctx, () => assert.fail('no video finishes')));
@@ -120,32 +189,42 @@ test('cancelling a scan job kills its ffmpeg/ffprobe at once; the video stays pe
     const row = library.video(todo[0].id)!;
     assert.equal(row.status, 'pending');
     assert.equal(row.error, null);
-  } finally { db.close(); }
+  } finally {
+    db.close();
+  }
 });
 
 test('a failed run names the file, the exit code and the last stderr lines; callers turn it into a clear MediaError', async () => {
   const bad = path.join(dir, 'text.mp4');
   fs.writeFileSync(bad, 'a shopping list, not a video\n');
-  await assert.rejects(runFfmpeg(['-v', 'error', '-i', bad, '-f', 'null', '-'], { file: bad, timeoutMs: 600_000, stdout: 'ignore' }), (e: unknown) => {
-    assert.ok(e instanceof FfmpegError);
-    assert.equal(e.failure, 'exit');
-    assert.match(e.message, /^ffmpeg exited with code 1 on .*text\.mp4: .*Invalid data found when processing input/);
-    assert.match(e.stderrTail, /Invalid data/);
-    return true;
-  });
-  await assert.rejects(framesAt(bad, [0.5], 32), (e: unknown) => e instanceof MediaError && /^could not decode frames: .*Invalid data found/.test(e.message)
-    && e.cause instanceof FfmpegError);
+  await assert.rejects(
+    runFfmpeg(['-v', 'error', '-i', bad, '-f', 'null', '-'], { file: bad, timeoutMs: 600_000, stdout: 'ignore' }),
+    (e: unknown) => {
+      assert.ok(e instanceof FfmpegError);
+      assert.equal(e.failure, 'exit');
+      assert.match(e.message, /^ffmpeg exited with code 1 on .*text\.mp4: .*Invalid data found when processing input/);
+      assert.match(e.stderrTail, /Invalid data/);
+      return true;
+    },
+  );
+  await assert.rejects(
+    framesAt(bad, [0.5], 32),
+    (e: unknown) =>
+      e instanceof MediaError && /^could not decode frames: .*Invalid data found/.test(e.message) && e.cause instanceof FfmpegError,
+  );
 });
 
 test('under load: many concurrent decodes of a valid video all succeed with the right frames', { timeout: 600_000 }, async () => {
   // Far more ffmpeg processes than cores (the machine is busy), default limits. Every decode must come back whole:
   // a finished decode whose exit is seen after its output closed is still a success.
   const p = await probe(clip);
-  const jobs = Array.from({ length: 24 }, (_, i) => (i % 3 === 0
-    ? framesAtRate(clip, 5, 100, 32).then((f) => ({ f, want: 10 }))
-    : i % 3 === 1
-      ? framesAt(clip, [0.25, 0.75, 1.25, 1.75], 32).then((f) => ({ f, want: 4 }))
-      : sampleFrames(clip, { kind: 'uniform', k: 5 }, 64, p).then((f) => ({ f, want: 5 }))));
+  const jobs = Array.from({ length: 24 }, (_, i) =>
+    i % 3 === 0
+      ? framesAtRate(clip, 5, 100, 32).then((f) => ({ f, want: 10 }))
+      : i % 3 === 1
+        ? framesAt(clip, [0.25, 0.75, 1.25, 1.75], 32).then((f) => ({ f, want: 4 }))
+        : sampleFrames(clip, { kind: 'uniform', k: 5 }, 64, p).then((f) => ({ f, want: 5 })),
+  );
   const results = await Promise.allSettled(jobs);
   const failed = results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason));
   assert.deepEqual(failed, [], 'no false failure');
@@ -153,24 +232,38 @@ test('under load: many concurrent decodes of a valid video all succeed with the 
     const { f, want } = (r as PromiseFulfilledResult<{ f: { timeS: number; rgb: Uint8Array }[]; want: number }>).value;
     assert.equal(f.length, want);
     assert.ok(f.every((x, i) => x.timeS >= 0 && x.timeS < 2 && (i === 0 || x.timeS > f[i - 1].timeS)));
-    assert.ok(f.every((x) => x.rgb.some((v) => v > 60)), 'real pictures, not black');
+    assert.ok(
+      f.every((x) => x.rgb.some((v) => v > 60)),
+      'real pictures, not black',
+    );
   }
 });
 
 test('thumbnails: a JPEG of the requested width, written atomically; a bad file or a time past the end is a MediaError', async () => {
   const out = path.join(dir, 'thumbs', 'clip.jpg');
   await writeThumbnail(clip, 1, out, 80);
-  const size = execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=width,height,codec_name', '-of', 'csv=p=0', out], { encoding: 'utf8' }).trim();
+  const size = execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=width,height,codec_name', '-of', 'csv=p=0', out], {
+    encoding: 'utf8',
+  }).trim();
   assert.equal(size, 'mjpeg,80,60');
   const bad = path.join(dir, 'bad.mp4');
   fs.writeFileSync(bad, 'text');
-  await assert.rejects(writeThumbnail(bad, 0, path.join(dir, 'thumbs', 'bad.jpg')), (e: unknown) => e instanceof MediaError && /^thumbnail failed: /.test(e.message));
-  await assert.rejects(writeThumbnail(clip, 50, path.join(dir, 'thumbs', 'late.jpg')), (e: unknown) => e instanceof MediaError && /no frame at 50/.test(e.message));
+  await assert.rejects(
+    writeThumbnail(bad, 0, path.join(dir, 'thumbs', 'bad.jpg')),
+    (e: unknown) => e instanceof MediaError && /^thumbnail failed: /.test(e.message),
+  );
+  await assert.rejects(
+    writeThumbnail(clip, 50, path.join(dir, 'thumbs', 'late.jpg')),
+    (e: unknown) => e instanceof MediaError && /no frame at 50/.test(e.message),
+  );
   assert.deepEqual(fs.readdirSync(path.join(dir, 'thumbs')), ['clip.jpg'], 'no half-written or temp file left behind');
 });
 
 test('scene cuts: a hard cut from red to blue is found where it is', async () => {
-  const cut = makeVideo(path.join(dir, 'cut.mp4'), { seconds: 2, source: 'color=red:size=64x64:rate=10:d=1[a];color=blue:size=64x64:rate=10:d=1[b];[a][b]concat' });
+  const cut = makeVideo(path.join(dir, 'cut.mp4'), {
+    seconds: 2,
+    source: 'color=red:size=64x64:rate=10:d=1[a];color=blue:size=64x64:rate=10:d=1[b];[a][b]concat',
+  });
   const cuts = await sceneCuts(cut);
   assert.equal(cuts.length, 1, cuts.join(','));
   assert.ok(Math.abs(cuts[0] - 1) < 0.11, `cut at ${cuts[0]}`);

@@ -14,13 +14,18 @@ const S = 32;
 let short: string, long: string, rotated: string;
 before(() => {
   short = makeVideo(path.join(dir, 'short.mp4'), { seconds: 3, source: 'testsrc2=size=160x120:rate=10' });
-  long = makeVideo(path.join(dir, 'long.mp4'), { seconds: 40, source: 'testsrc2=size=96x64:rate=5',
-    args: ['-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25', '-pix_fmt', 'yuv420p'] });
+  long = makeVideo(path.join(dir, 'long.mp4'), {
+    seconds: 40,
+    source: 'testsrc2=size=96x64:rate=5',
+    args: ['-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25', '-pix_fmt', 'yuv420p'],
+  });
   // Left half red, right half blue, stored with a 90° rotation flag: decoded frames must come out upright.
   // (ffmpeg 5.1 only turns the rotate tag into a display matrix on a stream copy, hence two steps.)
-  const upright = makeVideo(path.join(dir, 'upright.mp4'), { seconds: 1,
+  const upright = makeVideo(path.join(dir, 'upright.mp4'), {
+    seconds: 1,
     source: 'color=red:size=64x64:rate=10[a];color=blue:size=64x64:rate=10[b];[a][b]hstack',
-    args: ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv444p'] });
+    args: ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv444p'],
+  });
   rotated = path.join(dir, 'rotated.mp4');
   execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', upright, '-c', 'copy', '-metadata:s:v:0', 'rotate=90', rotated]);
 });
@@ -60,7 +65,10 @@ test('long videos use per-timestamp seeking at the uniform times', async () => {
   const p = await probe(long);
   const frames = await sampleFrames(long, { kind: 'uniform', k: 4 }, S, p);
   assert.equal(frames.length, 4);
-  assert.deepEqual(frames.map((f) => Math.round(f.timeS)), [5, 15, 25, 35]);
+  assert.deepEqual(
+    frames.map((f) => Math.round(f.timeS)),
+    [5, 15, 25, 35],
+  );
 });
 
 test('rotation metadata is applied: the red half ends up on top', async () => {
@@ -69,7 +77,8 @@ test('rotation metadata is applied: the red half ends up on top', async () => {
   // ffmpeg's autorotate applies it when decoding, which is what the CNN sees.
   const [f] = await sampleFrames(rotated, { kind: 'uniform', k: 1 }, S, p);
   const px = (x: number, y: number) => [...f.rgb.subarray((y * S + x) * 3, (y * S + x) * 3 + 3)];
-  const top = px(S / 2, 2), bottom = px(S / 2, S - 3);
+  const top = px(S / 2, 2),
+    bottom = px(S / 2, S - 3);
   assert.ok((top[0] > 150 && top[2] < 100) !== (bottom[0] > 150 && bottom[2] < 100), `top ${top} bottom ${bottom}`);
 });
 

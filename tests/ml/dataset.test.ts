@@ -10,7 +10,10 @@ import { ScansRepo } from '../../main/store/scans-repo.ts';
 import { tempDir } from '../helpers/fixtures.ts';
 
 test('CSV parsing handles quotes, commas and newlines inside fields', () => {
-  assert.deepEqual(parseCsv('a,b\n"x, y","say ""hi""\nthere"\n'), [['a', 'b'], ['x, y', 'say "hi"\nthere']]);
+  assert.deepEqual(parseCsv('a,b\n"x, y","say ""hi""\nthere"\n'), [
+    ['a', 'b'],
+    ['x, y', 'say "hi"\nthere'],
+  ]);
 });
 
 test('labels CSV resolves files next to it and reports unknown tags', () => {
@@ -27,7 +30,10 @@ test('multi-hot follows COCO order', () => {
   const y = multiHot(['dog', 'person']);
   assert.equal(y[0], 1);
   assert.equal(y[16], 1);
-  assert.equal(y.reduce((a, b) => a + b), 2);
+  assert.equal(
+    y.reduce((a, b) => a + b),
+    2,
+  );
 });
 
 test('without a known source, numbered copies and re-encodes in one folder share a split group', () => {
@@ -41,8 +47,10 @@ test('without a known source, numbered copies and re-encodes in one folder share
 
 test('a labelled clip is grouped by its source repository, whatever its file name', () => {
   const g = (file: string, source: string) => sourceGroup({ file, source });
-  assert.equal(g('/d/a/asl_gestures_bird.mkv', 'intel-iot-devkit/sample-videos:asl_bird.mkv'),
-    g('/d/b/totally-different.gif', 'Intel-IoT-Devkit/sample-videos:x.gif'));
+  assert.equal(
+    g('/d/a/asl_gestures_bird.mkv', 'intel-iot-devkit/sample-videos:asl_bird.mkv'),
+    g('/d/b/totally-different.gif', 'Intel-IoT-Devkit/sample-videos:x.gif'),
+  );
   assert.notEqual(g('/d/a/x.mp4', 'a/b:x.mp4'), g('/d/a/x.mp4', 'c/d:x.mp4'));
   assert.equal(g('/v/trip 1.mp4', ''), groupOf('/v/trip 1.mp4'), 'no source: the file-name grouping');
 });
@@ -54,8 +62,20 @@ test('scan features come back as [embedding | scores] per frame in time order', 
   const root = lib.addRoot('/v');
   lib.upsertFiles(root.id, [{ path: '/v/a.mp4', name: 'a.mp4', sizeBytes: 1, mtimeMs: 1 }]);
   const v = lib.pendingVideos()[0];
-  new ScansRepo(db).saveScan({ videoId: v.id, kind: 'teacher', model: 't', pipeline: FRAME_PIPELINE, seconds: 1, decodeSeconds: 0, cnnSeconds: 0, tags: [],
-    frames: [0, 1].map((t) => ({ timeS: t, embedding: new Float32Array([t, t]), classScores: new Float32Array([9]) })) }, () => lib.setOk(v.id, null));
+  new ScansRepo(db).saveScan(
+    {
+      videoId: v.id,
+      kind: 'teacher',
+      model: 't',
+      pipeline: FRAME_PIPELINE,
+      seconds: 1,
+      decodeSeconds: 0,
+      cnnSeconds: 0,
+      tags: [],
+      frames: [0, 1].map((t) => ({ timeS: t, embedding: new Float32Array([t, t]), classScores: new Float32Array([9]) })),
+    },
+    () => lib.setOk(v.id, null),
+  );
   const [f] = loadScanFeatures(db);
   assert.deepEqual(f.times, [0, 1]);
   assert.deepEqual([...f.frames[1]], [1, 1, 9]);

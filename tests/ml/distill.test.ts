@@ -14,7 +14,10 @@ import { selectFrames } from '../../main/ml/train/frames.ts';
 import { trainBaseline, trainJoint, trainStudent, trainTeacher, type EpochReport } from '../../main/ml/train/train.ts';
 import { syntheticVideos } from './synthetic.ts';
 
-const D = 16, C = 6, T = 30, k = 3;
+const D = 16,
+  C = 6,
+  T = 30,
+  k = 3;
 const features: FeatureSpec = { parts: 'both', embedDim: D, scoreDim: 0, norm: 'none' };
 const config = { clusters: 8, hidden: 32, dropout: 0.1 };
 const train = syntheticVideos({ videos: 100, frames: T, dim: D, classes: C, seed: 101 });
@@ -34,7 +37,9 @@ test('distilled student (serial, L_CE + L_rep + L_pred) beats the no-teacher stu
   // seed 1 measured: teacher 0.979, distilled 0.567, baseline 0.480
   assert.ok(gT > gKd, `teacher ${gT} should beat the student ${gKd}`);
   assert.ok(gKd > gBase + 0.03, `distilled ${gKd.toFixed(3)} vs baseline ${gBase.toFixed(3)}`);
-  teacher.dispose(); kd.dispose(); base.dispose();
+  teacher.dispose();
+  kd.dispose();
+  base.dispose();
 });
 
 test('parallel mode, early stopping, progress and determinism', async () => {
@@ -42,7 +47,12 @@ test('parallel mode, early stopping, progress and determinism', async () => {
   const small = { ...train, features: train.features.slice(0, 40), labels: train.labels.slice(0, 40) };
   const reports: EpochReport[] = [];
   const opts = {
-    seed: 3, epochs: 6, patience: 2, valFraction: 0.2, k: 5, strategy: 'random' as const,
+    seed: 3,
+    epochs: 6,
+    patience: 2,
+    valFraction: 0.2,
+    k: 5,
+    strategy: 'random' as const,
     teacher: { family: 'hrnn' as const, features, config: { hidden: 8, upperHidden: 8, blocks: 3 } },
   };
   const a = await trainJoint(small, { ...opts, onEpoch: (r) => reports.push(r) });

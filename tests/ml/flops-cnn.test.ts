@@ -14,5 +14,6 @@ test('MobileNetV2 embedder and centernet FLOPs from the loaded graphs', async ()
   assert.ok(Math.abs(MOBILENET_V2_224_FLOPS / 2 / 300e6 - 1) < 0.01); // published ≈300 M MACs
   const g = await tf.loadGraphModel(tf.io.fromMemory(humanArtifacts('centernet')));
   assert.equal(graphModelFlops(g, [1, 512, 512, 3]).total, CENTERNET_512_FLOPS);
-  m.dispose(); g.dispose();
+  m.dispose();
+  g.dispose();
 });

@@ -1,8 +1,20 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  contextGatingFlops, conv2dFlops, denseFlops, depthwiseConv2dFlops, gruFlops, lstmFlops, moeFlops, netvladFlops,
-  nextvladFlops, seGatingFlops, videoModelFlops, videoPipelineFlops, MOBILENET_V2_224_FLOPS, CENTERNET_512_FLOPS,
+  contextGatingFlops,
+  conv2dFlops,
+  denseFlops,
+  depthwiseConv2dFlops,
+  gruFlops,
+  lstmFlops,
+  moeFlops,
+  netvladFlops,
+  nextvladFlops,
+  seGatingFlops,
+  videoModelFlops,
+  videoPipelineFlops,
+  MOBILENET_V2_224_FLOPS,
+  CENTERNET_512_FLOPS,
 } from '../../main/ml/flops.ts';
 import { makeConfig } from '../../main/ml/video/config.ts';
 
@@ -42,6 +54,7 @@ test('pipeline: CNN cost dominates and scales with frames (the paper’s ≈90% 
   assert.ok(t.parts.frameCnn / t.total > 0.99, `CNN share ${t.parts.frameCnn / t.total}`);
   // scans for the evidence models skip MobileNetV2: only the detector is paid for
   assert.equal(videoPipelineFlops(c, 30, { embedding: false, scores: true }).parts.frameCnn, 30 * CENTERNET_512_FLOPS);
-  const teacher = t.total, student = videoPipelineFlops(c, 3).total;
+  const teacher = t.total,
+    student = videoPipelineFlops(c, 3).total;
   assert.ok(student / teacher < 0.12, `ratio ${student / teacher}`);
 });

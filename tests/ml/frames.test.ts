@@ -16,16 +16,24 @@ test('frame selection strategies', () => {
   assert.deepEqual(selectFrames(30, 6, 'fml'), [0, 1, 14, 15, 28, 29]);
   assert.deepEqual(selectFrames(7, 6, 'fml'), [0, 1, 2, 3, 5, 6]);
   assert.deepEqual(selectFrames(3, 5, 'uniform'), [0, 1, 2]);
-  const a = selectFrames(100, 10, 'random', makeRng(9)), b = selectFrames(100, 10, 'random', makeRng(9));
+  const a = selectFrames(100, 10, 'random', makeRng(9)),
+    b = selectFrames(100, 10, 'random', makeRng(9));
   assert.deepEqual(a, b);
   assert.equal(new Set(a).size, 10);
-  assert.deepEqual(a, [...a].sort((x, y) => x - y));
+  assert.deepEqual(
+    a,
+    [...a].sort((x, y) => x - y),
+  );
   assert.throws(() => selectFrames(10, 2, 'random'));
   assert.equal(kForFraction(45, 0.1), 5);
 });
 
 test('pseudo-labels: score ≥ τ in ≥ m frames', () => {
-  const s = [[0.9, 0.2, 0.5], [0.8, 0.9, 0.1], [0.1, 0.3, 0.6]];
+  const s = [
+    [0.9, 0.2, 0.5],
+    [0.8, 0.9, 0.1],
+    [0.1, 0.3, 0.6],
+  ];
   assert.deepEqual(pseudoLabels(s, { tau: 0.5, minFrames: 2 }), [1, 0, 1]);
   assert.deepEqual(pseudoLabels(s, { tau: 0.5, minFrames: 1 }), [1, 1, 1]);
   assert.deepEqual(pseudoLabels(s, { tau: 0.85, minFrames: 1 }), [1, 1, 0]);
@@ -34,7 +42,11 @@ test('pseudo-labels: score ≥ τ in ≥ m frames', () => {
 test('montage: concatenated segments, union labels, deterministic', () => {
   const data = {
     features: [0, 1, 2].map((v) => Array.from({ length: 10 }, (_, t) => [v, t])),
-    labels: [[1, 0, 0], [0, 1, 0], [0, 0, 1]],
+    labels: [
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+    ],
   };
   const a = montage(data, makeRng(1), { count: 5, segments: [2, 2] });
   const b = montage(data, makeRng(1), { count: 5, segments: [2, 2] });
@@ -42,7 +54,10 @@ test('montage: concatenated segments, union labels, deterministic', () => {
   a.features.forEach((frames, i) => {
     const sources = [...new Set(frames.map((f) => f[0]))];
     assert.equal(sources.length, 2);
-    assert.deepEqual(a.labels[i], [0, 1, 2].map((c) => (sources.includes(c) ? 1 : 0)));
+    assert.deepEqual(
+      a.labels[i],
+      [0, 1, 2].map((c) => (sources.includes(c) ? 1 : 0)),
+    );
   });
 });
 
@@ -59,7 +74,10 @@ test('group-aware split and feature normalisation', () => {
   const ramp = Array.from({ length: 1360 }, (_, i) => (i < 1280 ? 3 : i - 1280));
   const e = frameVector(ramp, { ...DEFAULT_FEATURES, parts: 'scores' });
   const norm = Math.sqrt(Array.from({ length: 80 }, (_, c) => c * c).reduce((a, b) => a + b));
-  assert.deepEqual(Array.from(e, (x) => Math.round(x * norm * 1e4) / 1e4), Array.from({ length: 80 }, (_, c) => c));
+  assert.deepEqual(
+    Array.from(e, (x) => Math.round(x * norm * 1e4) / 1e4),
+    Array.from({ length: 80 }, (_, c) => c),
+  );
   // …and the same from a scan that skipped the embedding (only the 80 scores cached)
   assert.deepEqual(frameVector(ramp.slice(1280), { ...DEFAULT_FEATURES, parts: 'scores' }), e);
   const p = frameVector(raw, { ...DEFAULT_FEATURES, norm: 'l2-per-part' });

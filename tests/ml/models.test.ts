@@ -21,10 +21,19 @@ const SMALL = {
 const rng = makeRng(5);
 // variable lengths, including a 1-frame video (empty H-RNN blocks) to exercise the masks
 const videos = [7, 1, 4].map((n) => Array.from({ length: n }, () => Array.from({ length: 16 }, () => rng.next())));
-const labels = tf.tensor2d([[1, 0, 0, 1, 0], [0, 1, 0, 0, 0], [0, 0, 1, 1, 0]]);
+const labels = tf.tensor2d([
+  [1, 0, 0, 1, 0],
+  [0, 1, 0, 0, 0],
+  [0, 0, 1, 1, 0],
+]);
 
 const cases: [Family, 'logistic' | 'moe', ('gru' | 'lstm')?][] = [
-  ['hrnn', 'logistic', 'gru'], ['hrnn', 'moe', 'lstm'], ['netvlad', 'logistic'], ['netvlad', 'moe'], ['nextvlad', 'logistic'], ['nextvlad', 'moe'],
+  ['hrnn', 'logistic', 'gru'],
+  ['hrnn', 'moe', 'lstm'],
+  ['netvlad', 'logistic'],
+  ['netvlad', 'moe'],
+  ['nextvlad', 'logistic'],
+  ['nextvlad', 'moe'],
 ];
 
 for (const [family, head, cell] of cases) {
@@ -42,8 +51,17 @@ for (const [family, head, cell] of cases) {
 
     // student loss with every term on: gradients must reach each variable
     const target = { E: tf.randomNormal([3, 6], 0, 1, 'float32', 1) as tf.Tensor2D, probs: tf.fill([3, 5], 0.3) as tf.Tensor2D };
-    const { grads } = tf.variableGrads(() => studentLoss(m.forward(batch, makeRng(1)), target, labels,
-      { alpha: 1, beta: 1, terms: ['ce', 'rep', 'pred'], rep: 'mse', pred: 'mse' }).total, m.variables());
+    const { grads } = tf.variableGrads(
+      () =>
+        studentLoss(m.forward(batch, makeRng(1)), target, labels, {
+          alpha: 1,
+          beta: 1,
+          terms: ['ce', 'rep', 'pred'],
+          rep: 'mse',
+          pred: 'mse',
+        }).total,
+      m.variables(),
+    );
     const names = [...m.params.vars.keys()];
     m.variables().forEach((v, i) => {
       const g = grads[v.name];
@@ -58,16 +76,21 @@ for (const [family, head, cell] of cases) {
     m.meta = { role: 'student', k: 4, strategy: 'uniform', labels: ['a', 'b', 'c', 'd', 'e'], metrics: { gap: 0.5 } };
     await saveModel(m, dir);
     const man = await readManifest(dir);
-    assert.equal(man.family, family); assert.equal(man.k, 4); assert.match(man.weights.sha256, /^[0-9a-f]{64}$/);
+    assert.equal(man.family, family);
+    assert.equal(man.k, 4);
+    assert.match(man.weights.sha256, /^[0-9a-f]{64}$/);
     const loaded = await loadModel(dir);
     const after = loaded.predict(videos);
     before.forEach((r, i) => r.forEach((x, j) => assert.ok(Math.abs(x - after[i][j]) < 1e-6)));
     assert.deepEqual(loaded.represent(videos), m.represent(videos));
     // a tampered weights file is refused
-    const bin = fs.readFileSync(path.join(dir, 'weights.bin')); bin[0] ^= 1; fs.writeFileSync(path.join(dir, 'weights.bin'), bin);
+    const bin = fs.readFileSync(path.join(dir, 'weights.bin'));
+    bin[0] ^= 1;
+    fs.writeFileSync(path.join(dir, 'weights.bin'), bin);
     await assert.rejects(loadModel(dir), /sha256/);
     fs.rmSync(dir, { recursive: true });
-    m.dispose(); loaded.dispose();
+    m.dispose();
+    loaded.dispose();
   });
 }
 

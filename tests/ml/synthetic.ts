@@ -6,14 +6,28 @@
  */
 import { makeRng } from '../../main/ml/rng.ts';
 
-export interface SyntheticOptions { videos: number; frames: number; dim: number; classes: number; seed: number; width?: number; amp?: number; noise?: number; pPresent?: number }
+export interface SyntheticOptions {
+  videos: number;
+  frames: number;
+  dim: number;
+  classes: number;
+  seed: number;
+  width?: number;
+  amp?: number;
+  noise?: number;
+  pPresent?: number;
+}
 
 export function syntheticVideos(o: SyntheticOptions): { features: Float32Array[][]; labels: number[][] } {
   const proto = makeRng(1234); // prototypes are shared by every split
   const protos = Array.from({ length: o.classes }, () => Float32Array.from({ length: o.dim }, () => proto.normal()));
   const rng = makeRng(o.seed);
-  const width = o.width ?? 2, amp = o.amp ?? 1.5, noise = o.noise ?? 1, pPresent = o.pPresent ?? 0.35;
-  const features: Float32Array[][] = [], labels: number[][] = [];
+  const width = o.width ?? 2,
+    amp = o.amp ?? 1.5,
+    noise = o.noise ?? 1,
+    pPresent = o.pPresent ?? 0.35;
+  const features: Float32Array[][] = [],
+    labels: number[][] = [];
   for (let v = 0; v < o.videos; v++) {
     const y = Array.from({ length: o.classes }, () => (rng.next() < pPresent ? 1 : 0));
     if (!y.some((x) => x)) y[rng.int(o.classes)] = 1;
@@ -27,7 +41,8 @@ export function syntheticVideos(o: SyntheticOptions): { features: Float32Array[]
       });
       return f;
     });
-    features.push(frames); labels.push(y);
+    features.push(frames);
+    labels.push(y);
   }
   return { features, labels };
 }

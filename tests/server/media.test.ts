@@ -47,7 +47,10 @@ const origin = () => `http://127.0.0.1:${server.port}`;
 const auth = () => ({ Authorization: `Bearer ${server.token}` });
 
 /** Raw request: lets a test send any path (no URL normalisation) and any Host header. */
-function raw(pathname: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+function raw(
+  pathname: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port: server.port, path: pathname, headers }, (res) => {
       const chunks: Buffer[] = [];
@@ -117,9 +120,20 @@ test('media cannot escape the library roots: .., encoded paths, symlinks', async
   assert.equal(await leaks(`/media/${ids.traversal}`), 403, 'a stored path with ..');
   assert.equal(await leaks(`/media/${ids.missing}`), 404);
   assert.equal(await leaks('/media/999999'), 404);
-  for (const p of ['/media/..%2F..%2F..%2Fetc%2Fpasswd', '/media/../../../etc/passwd', `/media/${ids.clip}%2F..%2F..%2Fsecret`,
-    `/media/${ids.clip}/../../secret/passwords.txt`, '/media/%2e%2e/%2e%2e/etc/passwd', '/media/-1', '/media/1e3', '/media/0x1',
-    '/..%2f..%2f..%2fetc%2fpasswd', '/%2e%2e/%2e%2e/etc/passwd', '/frame/1/..%2F..', `/media/${ids.clip}%00.mp4`]) {
+  for (const p of [
+    '/media/..%2F..%2F..%2Fetc%2Fpasswd',
+    '/media/../../../etc/passwd',
+    `/media/${ids.clip}%2F..%2F..%2Fsecret`,
+    `/media/${ids.clip}/../../secret/passwords.txt`,
+    '/media/%2e%2e/%2e%2e/etc/passwd',
+    '/media/-1',
+    '/media/1e3',
+    '/media/0x1',
+    '/..%2f..%2f..%2fetc%2fpasswd',
+    '/%2e%2e/%2e%2e/etc/passwd',
+    '/frame/1/..%2F..',
+    `/media/${ids.clip}%00.mp4`,
+  ]) {
     const status = await leaks(p);
     assert.ok(status === 404 || status === 400 || status === 401, `${p} → ${status}`);
   }

@@ -19,15 +19,32 @@ before(async () => {
   await engine.call('library.addRoot', { path: root, scan: false });
   const r = fs.realpathSync(root);
   ids = seed(db, r, [
-    { path: `${r}/beach/dog walk.mp4`, durationS: 30, tags: [['dog', 0.9], ['person', 0.7]] },
+    {
+      path: `${r}/beach/dog walk.mp4`,
+      durationS: 30,
+      tags: [
+        ['dog', 0.9],
+        ['person', 0.7],
+      ],
+    },
     { path: `${r}/beach/cat nap.mp4`, durationS: 5, tags: [['cat', 0.95]] },
-    { path: `${r}/party.mp4`, durationS: 120, tags: [['person', 0.52], ['cell phone', 0.55]] },
+    {
+      path: `${r}/party.mp4`,
+      durationS: 120,
+      tags: [
+        ['person', 0.52],
+        ['cell phone', 0.55],
+      ],
+    },
     { path: `${r}/=HYPERLINK("x").mp4`, durationS: 60, tags: [['person', 0.98]] },
     { path: `${r}/broken.mp4`, status: 'error', error: 'not a video' },
   ]);
 });
 
-after(async () => { await engine?.close(); fs.rmSync(dir, { recursive: true, force: true }); });
+after(async () => {
+  await engine?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
 
 const names = async (req: Record<string, unknown>) => (await engine.call('library.search', req)).videos.map((v) => v.name);
 
@@ -52,11 +69,18 @@ test('sort, folder, duration and needs-attention filters; facets count the filte
   const r = await engine.call('library.search', { q: 'person', facets: true, limit: 1 });
   assert.equal(r.total, 3);
   assert.equal(r.videos.length, 1);
-  assert.deepEqual(r.facets, [{ tag: 'person', count: 3 }, { tag: 'cell phone', count: 1 }, { tag: 'dog', count: 1 }]);
+  assert.deepEqual(r.facets, [
+    { tag: 'person', count: 3 },
+    { tag: 'cell phone', count: 1 },
+    { tag: 'dog', count: 1 },
+  ]);
   assert.ok(r.folders.includes(path.join(fs.realpathSync(root), 'beach')));
   const page2 = await engine.call('library.search', { limit: 2, offset: 2 });
   assert.equal(page2.total, 5);
-  assert.deepEqual(page2.videos.map((v) => v.name), ['cat nap.mp4', 'dog walk.mp4']);
+  assert.deepEqual(
+    page2.videos.map((v) => v.name),
+    ['cat nap.mp4', 'dog walk.mp4'],
+  );
 });
 
 test('human edits win over predictions and undo restores them', async () => {
@@ -66,7 +90,13 @@ test('human edits win over predictions and undo restores them', async () => {
   assert.deepEqual(await names({ q: 'dog' }), []);
   assert.deepEqual(await names({ q: 'tag:"beach day"' }), ['dog walk.mp4']);
   const v = await engine.call('library.video', { id: dogWalk });
-  assert.deepEqual(v.tags.map((t) => [t.tag, t.source]), [['beach day', 'human'], ['person', 'student']]);
+  assert.deepEqual(
+    v.tags.map((t) => [t.tag, t.source]),
+    [
+      ['beach day', 'human'],
+      ['person', 'student'],
+    ],
+  );
   r = await engine.call('tags.edit', { videoIds: [dogWalk, catNap], add: ['holiday'] });
   assert.equal(r.changed, 2);
   assert.deepEqual(await names({ q: 'tag:holiday' }), ['cat nap.mp4', 'dog walk.mp4']);

@@ -15,8 +15,19 @@ test('bare words become tags when the library knows them, else text', () => {
 
 test('AND, OR, NOT with the usual precedence', () => {
   assert.equal(q('person OR dog cat'), 'tag:person OR tag:dog AND tag:cat');
-  assert.deepEqual(parseQuery('a OR b c'), { type: 'or', items: [{ type: 'term', field: 'any', value: 'a' },
-    { type: 'and', items: [{ type: 'term', field: 'any', value: 'b' }, { type: 'term', field: 'any', value: 'c' }] }] });
+  assert.deepEqual(parseQuery('a OR b c'), {
+    type: 'or',
+    items: [
+      { type: 'term', field: 'any', value: 'a' },
+      {
+        type: 'and',
+        items: [
+          { type: 'term', field: 'any', value: 'b' },
+          { type: 'term', field: 'any', value: 'c' },
+        ],
+      },
+    ],
+  });
   assert.equal(q('(person OR dog) cat'), '(tag:person OR tag:dog) AND tag:cat');
   assert.equal(q('person -dog'), 'tag:person AND NOT tag:dog');
   assert.equal(q('person NOT dog'), 'tag:person AND NOT tag:dog');

@@ -24,15 +24,28 @@ test('a new database gets every migration, WAL and foreign keys', () => {
 test('reopening runs no migration twice and keeps the data', () => {
   const file = path.join(dir, 'b.db');
   const ran: number[] = [];
-  const counted = migrations.map((m) => ({ ...m, up: (db: Parameters<typeof m.up>[0]) => { ran.push(m.version); m.up(db); } }));
+  const counted = migrations.map((m) => ({
+    ...m,
+    up: (db: Parameters<typeof m.up>[0]) => {
+      ran.push(m.version);
+      m.up(db);
+    },
+  }));
   const first = openDb(file, counted);
-  assert.deepEqual(ran, migrations.map((m) => m.version), 'a new file gets each migration once, in order');
+  assert.deepEqual(
+    ran,
+    migrations.map((m) => m.version),
+    'a new file gets each migration once, in order',
+  );
   new LibraryRepo(first).addRoot('/videos');
   first.close();
   ran.length = 0;
   const db = openDb(file, counted);
   assert.deepEqual(ran, [], 'nothing re-runs on reopen');
-  assert.deepEqual(new LibraryRepo(db).roots().map((r) => r.path), ['/videos']);
+  assert.deepEqual(
+    new LibraryRepo(db).roots().map((r) => r.path),
+    ['/videos'],
+  );
   assert.equal(migrate(db, counted), Math.max(...migrations.map((m) => m.version)));
   assert.deepEqual(ran, [], 'nor on an explicit migrate of an up-to-date database');
   db.close();
@@ -54,21 +67,53 @@ test('a scan, its frames and tags land in one transaction; a failure leaves noth
   lib.upsertFiles(root.id, [{ path: '/videos/a.mp4', name: 'a.mp4', sizeBytes: 10, mtimeMs: 1 }]);
   const video = lib.pendingVideos()[0];
   const frame = { timeS: 0.5, embedding: new Float32Array([1, 2, 3]), classScores: new Float32Array([0.9, 0.1]) };
-  assert.throws(() => scans.saveScan({ videoId: video.id, kind: 'student', model: 'm', seconds: 1, decodeSeconds: 0.5, cnnSeconds: 0.5,
-    frames: [frame], tags: [{ tag: 'person', score: 0.9 }] }, () => { throw new Error('killed'); }));
+  assert.throws(() =>
+    scans.saveScan(
+      {
+        videoId: video.id,
+        kind: 'student',
+        model: 'm',
+        seconds: 1,
+        decodeSeconds: 0.5,
+        cnnSeconds: 0.5,
+        frames: [frame],
+        tags: [{ tag: 'person', score: 0.9 }],
+      },
+      () => {
+        throw new Error('killed');
+      },
+    ),
+  );
   assert.equal(scans.scansOf(video.id).length, 0);
   assert.equal(scans.tagsOf([video.id]).get(video.id)?.length, 0);
 
-  const id = scans.saveScan({ videoId: video.id, kind: 'student', model: 'm', seconds: 1, decodeSeconds: 0.5, cnnSeconds: 0.5,
-    frames: [frame], tags: [{ tag: 'person', score: 0.9 }] }, () => lib.setOk(video.id, null));
+  const id = scans.saveScan(
+    {
+      videoId: video.id,
+      kind: 'student',
+      model: 'm',
+      seconds: 1,
+      decodeSeconds: 0.5,
+      cnnSeconds: 0.5,
+      frames: [frame],
+      tags: [{ tag: 'person', score: 0.9 }],
+    },
+    () => lib.setOk(video.id, null),
+  );
   const frames = scans.frames(id);
   assert.deepEqual([...frames[0].embedding], [1, 2, 3]);
   assert.ok(Math.abs(frames[0].class_scores[0] - 0.9) < 1e-6);
   assert.equal(lib.video(video.id)?.status, 'ok');
   assert.deepEqual(scans.tagsOf([video.id]).get(video.id), [{ tag: 'person', score: 0.9, source: 'student' }]);
   // what Compare reads back: [embedding | class scores] per frame, and the class scores alone
-  assert.deepEqual(new BrowseRepo(db).frameVectors(id).map((v) => Array.from(v)), [[1, 2, 3, Math.fround(0.9), Math.fround(0.1)]]);
-  assert.deepEqual(new BrowseRepo(db).frameScores(id).map((v) => Array.from(v)), [[Math.fround(0.9), Math.fround(0.1)]]);
+  assert.deepEqual(
+    new BrowseRepo(db).frameVectors(id).map((v) => Array.from(v)),
+    [[1, 2, 3, Math.fround(0.9), Math.fround(0.1)]],
+  );
+  assert.deepEqual(
+    new BrowseRepo(db).frameScores(id).map((v) => Array.from(v)),
+    [[Math.fround(0.9), Math.fround(0.1)]],
+  );
   db.close();
 });
 

@@ -9,13 +9,23 @@ import type { Clip } from './protocol.ts';
  * videos without a row get `labels: null`. `group` defaults to the clip's source repository (sourceGroup) when the
  * labels name one, else the file-name grouping (groupOf).
  */
-export function clipsFromDb(db: Db, labels: Map<string, Pick<CsvLabel, 'tags' | 'source' | 'file'>> | null, group?: (path: string) => string): Clip[] {
-  return loadScanFeatures(db, { kind: 'teacher' }).filter((v) => v.frames.length > 0).map((v) => {
-    const l = labels?.get(v.path);
-    return {
-      path: v.path, group: group ? group(v.path) : l ? sourceGroup(l) : groupOf(v.path), durationS: v.durationS ?? (v.times[v.times.length - 1] ?? 0),
-      // class scores are the tail of each cached vector (the embedding may be absent)
-      times: v.times, scores: v.frames.map((f) => classScoresOf(f)), labels: l ? multiHot(l.tags) : null,
-    };
-  });
+export function clipsFromDb(
+  db: Db,
+  labels: Map<string, Pick<CsvLabel, 'tags' | 'source' | 'file'>> | null,
+  group?: (path: string) => string,
+): Clip[] {
+  return loadScanFeatures(db, { kind: 'teacher' })
+    .filter((v) => v.frames.length > 0)
+    .map((v) => {
+      const l = labels?.get(v.path);
+      return {
+        path: v.path,
+        group: group ? group(v.path) : l ? sourceGroup(l) : groupOf(v.path),
+        durationS: v.durationS ?? v.times[v.times.length - 1] ?? 0,
+        // class scores are the tail of each cached vector (the embedding may be absent)
+        times: v.times,
+        scores: v.frames.map((f) => classScoresOf(f)),
+        labels: l ? multiHot(l.tags) : null,
+      };
+    });
 }

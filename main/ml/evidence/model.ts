@@ -21,17 +21,31 @@ export interface EvidenceParams {
   classes: number;
   /** evidence statistics per class (NUM_EVIDENCE) */
   F: number;
-  w: number[]; b: number; u: number[]; beta: number[];
+  w: number[];
+  b: number;
+  u: number[];
+  beta: number[];
   /** adapter, F×F row-major, and shift (F) */
-  M: number[]; d: number[];
+  M: number[];
+  d: number[];
 }
 
 export function identityParams(classes: number, F = NUM_EVIDENCE): EvidenceParams {
   const M = new Array<number>(F * F).fill(0);
   for (let j = 0; j < F; j++) M[j * F + j] = 1;
   // start as "trust the best frame": z = logit(max) − 1
-  const w = new Array<number>(F).fill(0); w[0] = 1;
-  return { classes, F, w, b: -1, u: new Array<number>(classes * F).fill(0), beta: new Array<number>(classes).fill(0), M, d: new Array<number>(F).fill(0) };
+  const w = new Array<number>(F).fill(0);
+  w[0] = 1;
+  return {
+    classes,
+    F,
+    w,
+    b: -1,
+    u: new Array<number>(classes * F).fill(0),
+    beta: new Array<number>(classes).fill(0),
+    M,
+    d: new Array<number>(F).fill(0),
+  };
 }
 
 /** Adapted evidence h (classes × F) of one video. */
@@ -76,7 +90,9 @@ export interface FitExample {
 
 export interface FitOptions {
   /** weights of the loss terms; rep/pred need teacher targets on the examples */
-  ce: number; rep: number; pred: number;
+  ce: number;
+  rep: number;
+  pred: number;
   /** learn the adapter M, d (student) or keep it identity (teacher, baselines) */
   adapter: boolean;
   /** strength of the per-class offsets' shrinkage, in pseudo-videos */
@@ -93,14 +109,19 @@ export const STUDENT_FIT: FitOptions = { ce: 1, rep: 1, pred: 1, adapter: true, 
 /** Full-batch Adam on the mean loss per (video, class). Deterministic: no sampling at all. */
 export function fit(examples: FitExample[], classes: number, o: FitOptions): EvidenceParams {
   const p = structuredClone(o.init ?? identityParams(classes));
-  const F = p.F, C = classes, N = examples.length;
+  const F = p.F,
+    C = classes,
+    N = examples.length;
   if (!N) return p;
   // flat views: [w F | b 1 | u C·F | beta C | M F·F | d F]
   const sizes = [F, 1, C * F, C, F * F, F];
   const total = sizes.reduce((a, b) => a + b, 0);
-  const m1 = new Float64Array(total), m2 = new Float64Array(total);
-  const b1 = 0.9, b2 = 0.999;
-  const h = new Float64Array(C * F), dh = new Float64Array(F);
+  const m1 = new Float64Array(total),
+    m2 = new Float64Array(total);
+  const b1 = 0.9,
+    b2 = 0.999;
+  const h = new Float64Array(C * F),
+    dh = new Float64Array(F);
   for (let epoch = 1; epoch <= o.epochs; epoch++) {
     const g = new Float64Array(total);
     const [gw, gb, gu, gbeta, gM, gd] = split(g, sizes);
@@ -122,10 +143,12 @@ export function fit(examples: FitExample[], classes: number, o: FitOptions): Evi
         if (ex.y && o.ce) dz += o.ce * (q - ex.y[c]);
         if (ex.teacherP && o.pred) dz += o.pred * 2 * (q - ex.teacherP[c]) * q * (1 - q);
         dz *= scale;
-        gb[0] += dz; gbeta[c] += dz;
+        gb[0] += dz;
+        gbeta[c] += dz;
         for (let j = 0; j < F; j++) {
           const hv = h[c * F + j];
-          gw[j] += dz * hv; gu[c * F + j] += dz * hv;
+          gw[j] += dz * hv;
+          gu[c * F + j] += dz * hv;
           dh[j] = dz * (p.w[j] + p.u[c * F + j]);
           if (ex.teacherEv && o.rep) dh[j] += (o.rep * 2 * (hv - ex.teacherEv[c * F + j]) * scale) / F;
         }
@@ -162,7 +185,10 @@ export function fit(examples: FitExample[], classes: number, o: FitOptions): Evi
 function split(g: Float64Array, sizes: number[]): Float64Array[] {
   const out: Float64Array[] = [];
   let off = 0;
-  for (const s of sizes) { out.push(g.subarray(off, off + s)); off += s; }
+  for (const s of sizes) {
+    out.push(g.subarray(off, off + s));
+    off += s;
+  }
   return out;
 }
 

@@ -35,11 +35,28 @@ export interface EvidenceManifest {
 
 const sha = (p: EvidenceParams): string => createHash('sha256').update(JSON.stringify(p)).digest('hex');
 
-export function makeManifest(o: Pick<EvidenceManifest, 'role' | 'k' | 'labels' | 'threshold' | 'params' | 'metrics' | 'training'> & { classThresholds?: number[] | null }): EvidenceManifest {
+export function makeManifest(
+  o: Pick<EvidenceManifest, 'role' | 'k' | 'labels' | 'threshold' | 'params' | 'metrics' | 'training'> & {
+    classThresholds?: number[] | null;
+  },
+): EvidenceManifest {
   return {
-    format: 'glimpse-evidence-model', version: 1, family: 'evidence', role: o.role, k: o.k, strategy: o.k ? 'uniform' : null,
-    pipeline: FRAME_PIPELINE, labels: o.labels, threshold: o.threshold, classThresholds: o.classThresholds ?? null, supportScore: SUPPORT_SCORE, params: o.params,
-    paramsSha256: sha(o.params), metrics: o.metrics, training: o.training, created: new Date().toISOString(),
+    format: 'glimpse-evidence-model',
+    version: 1,
+    family: 'evidence',
+    role: o.role,
+    k: o.k,
+    strategy: o.k ? 'uniform' : null,
+    pipeline: FRAME_PIPELINE,
+    labels: o.labels,
+    threshold: o.threshold,
+    classThresholds: o.classThresholds ?? null,
+    supportScore: SUPPORT_SCORE,
+    params: o.params,
+    paramsSha256: sha(o.params),
+    metrics: o.metrics,
+    training: o.training,
+    created: new Date().toISOString(),
   };
 }
 
@@ -60,13 +77,22 @@ export function checkEvidenceManifest(m: EvidenceManifest, file: string): Eviden
   }
   const p = m.params;
   const C = m.labels?.length ?? 0;
-  const ok = p && p.classes === C && p.F === NUM_EVIDENCE && p.w?.length === p.F && p.u?.length === C * p.F && p.beta?.length === C
-    && p.M?.length === p.F * p.F && p.d?.length === p.F && [p.b, ...p.w, ...p.u, ...p.beta, ...p.M, ...p.d].every(Number.isFinite);
+  const ok =
+    p &&
+    p.classes === C &&
+    p.F === NUM_EVIDENCE &&
+    p.w?.length === p.F &&
+    p.u?.length === C * p.F &&
+    p.beta?.length === C &&
+    p.M?.length === p.F * p.F &&
+    p.d?.length === p.F &&
+    [p.b, ...p.w, ...p.u, ...p.beta, ...p.M, ...p.d].every(Number.isFinite);
   if (!ok) throw bad('parameters missing, mis-shaped or not finite');
   if (sha(p) !== m.paramsSha256) throw bad('parameters do not match their sha256 (the file was altered or damaged)');
   if (!(m.threshold > 0 && m.threshold < 1)) throw bad(`threshold ${m.threshold} is not a probability`);
   const ct = m.classThresholds ?? null;
-  if (ct !== null && (!Array.isArray(ct) || ct.length !== C || !ct.every((t) => t > 0 && t < 1))) throw bad('classThresholds must be one probability per class');
+  if (ct !== null && (!Array.isArray(ct) || ct.length !== C || !ct.every((t) => t > 0 && t < 1)))
+    throw bad('classThresholds must be one probability per class');
   m.classThresholds = ct;
   return m;
 }

@@ -28,12 +28,23 @@ export const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
 export function poolEvidence(frames: ArrayLike<number>[], classes: number): Float64Array {
   const out = new Float64Array(classes * NUM_EVIDENCE);
   const n = frames.length;
-  if (!n) { out.fill(logit(0)); for (let c = 0; c < classes; c++) out[c * NUM_EVIDENCE + 3] = 0; return out; }
+  if (!n) {
+    out.fill(logit(0));
+    for (let c = 0; c < classes; c++) out[c * NUM_EVIDENCE + 3] = 0;
+    return out;
+  }
   for (let c = 0; c < classes; c++) {
-    let max = 0, second = 0, sum = 0, above = 0, persist = n === 1 ? frames[0][c] : 0;
+    let max = 0,
+      second = 0,
+      sum = 0,
+      above = 0,
+      persist = n === 1 ? frames[0][c] : 0;
     for (let i = 0; i < n; i++) {
       const s = frames[i][c];
-      if (s > max) { second = max; max = s; } else if (s > second) second = s;
+      if (s > max) {
+        second = max;
+        max = s;
+      } else if (s > second) second = s;
       sum += s;
       if (s >= ABOVE) above++;
       if (i > 0) persist = Math.max(persist, Math.min(s, frames[i - 1][c]));

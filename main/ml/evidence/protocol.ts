@@ -6,7 +6,16 @@
 import { nearestFrames, uniformTimes } from '../../media/sampling.ts';
 import { gap, hitAt1, meanAP, precisionRecallAt, type PrecisionRecall } from '../metrics.ts';
 import { makeRng } from '../rng.ts';
-import { type EvidenceParams, fit, type FitExample, type FitOptions, parameterCount, probabilities, STUDENT_FIT, TEACHER_FIT } from './model.ts';
+import {
+  type EvidenceParams,
+  fit,
+  type FitExample,
+  type FitOptions,
+  parameterCount,
+  probabilities,
+  STUDENT_FIT,
+  TEACHER_FIT,
+} from './model.ts';
 import { maxPool } from '../pooling.ts';
 import { logit, poolEvidence, sigmoid, SUPPORT_SCORE } from './pool.ts';
 
@@ -64,11 +73,26 @@ export function trainAll(clips: Clip[], s: TrainSpec): Trained {
   const evAll = clips.map((c) => poolEvidence(c.scores, C));
   const pick = pickOf(s);
   const evK = clips.map((c) => poolEvidence(framesOf(c, pick(c)), C));
-  const teacher = fit(clips.flatMap((c, i) => (c.labels ? [{ ev: evAll[i], y: c.labels }] : [])), C, { ...TEACHER_FIT, ...s.teacherFit });
-  const ex: FitExample[] = clips.map((c, i) => ({ ev: evK[i], y: c.labels, teacherEv: evAll[i], teacherP: probabilities(teacher, evAll[i]) }));
+  const teacher = fit(
+    clips.flatMap((c, i) => (c.labels ? [{ ev: evAll[i], y: c.labels }] : [])),
+    C,
+    { ...TEACHER_FIT, ...s.teacherFit },
+  );
+  const ex: FitExample[] = clips.map((c, i) => ({
+    ev: evK[i],
+    y: c.labels,
+    teacherEv: evAll[i],
+    teacherP: probabilities(teacher, evAll[i]),
+  }));
   const student = fit(ex, C, { ...STUDENT_FIT, init: teacher, ...s.studentFit });
-  const uniform = s.baseline === false ? teacher
-    : fit(clips.flatMap((c, i) => (c.labels ? [{ ev: evK[i], y: c.labels }] : [])), C, { ...TEACHER_FIT, ...s.teacherFit });
+  const uniform =
+    s.baseline === false
+      ? teacher
+      : fit(
+          clips.flatMap((c, i) => (c.labels ? [{ ev: evK[i], y: c.labels }] : [])),
+          C,
+          { ...TEACHER_FIT, ...s.teacherFit },
+        );
   return { teacher, student, uniform };
 }
 
@@ -102,18 +126,33 @@ export const CLASS_THRESHOLD_PRIOR = 10;
  * towards the global one by n_c / (n_c + CLASS_THRESHOLD_PRIOR) (n_c = its positives). A class without
  * positives keeps the global threshold: one or two examples cannot place a threshold.
  */
-export function perClassThresholds(probs: ArrayLike<number>[], labels: ArrayLike<number>[], global: number, prior = CLASS_THRESHOLD_PRIOR): number[] {
+export function perClassThresholds(
+  probs: ArrayLike<number>[],
+  labels: ArrayLike<number>[],
+  global: number,
+  prior = CLASS_THRESHOLD_PRIOR,
+): number[] {
   const C = labels[0]?.length ?? 0;
   return Array.from({ length: C }, (_, c) => {
     const pos = labels.reduce((a, y) => a + (y[c] > 0.5 ? 1 : 0), 0);
     if (!pos) return global;
-    let best = global, bestF1 = -1;
+    let best = global,
+      bestF1 = -1;
     for (let i = 5; i <= 95; i++) {
       const t = i / 100;
-      let tp = 0, fp = 0;
-      probs.forEach((p, v) => { if (p[c] >= t) { if (labels[v][c] > 0.5) tp++; else fp++; } });
+      let tp = 0,
+        fp = 0;
+      probs.forEach((p, v) => {
+        if (p[c] >= t) {
+          if (labels[v][c] > 0.5) tp++;
+          else fp++;
+        }
+      });
       const f1 = (2 * tp) / (2 * tp + fp + (pos - tp));
-      if (f1 > bestF1 + 1e-12 || (Math.abs(f1 - bestF1) <= 1e-12 && Math.abs(t - global) < Math.abs(best - global))) { best = t; bestF1 = f1; }
+      if (f1 > bestF1 + 1e-12 || (Math.abs(f1 - bestF1) <= 1e-12 && Math.abs(t - global) < Math.abs(best - global))) {
+        best = t;
+        bestF1 = f1;
+      }
     }
     const w = pos / (pos + prior);
     return sigmoid(w * logit(best) + (1 - w) * logit(global));
@@ -140,7 +179,10 @@ export function toTagScores(probs: ArrayLike<number>, threshold: number | ArrayL
 export function groupedFolds(groups: string[], folds: number, seed = 1): number[][] {
   if (folds < 2) throw new Error('need at least 2 folds');
   const byGroup = new Map<string, number[]>();
-  groups.forEach((g, i) => { if (!byGroup.has(g)) byGroup.set(g, []); byGroup.get(g)!.push(i); });
+  groups.forEach((g, i) => {
+    if (!byGroup.has(g)) byGroup.set(g, []);
+    byGroup.get(g)!.push(i);
+  });
   if (byGroup.size < folds) throw new Error(`${byGroup.size} groups cannot fill ${folds} folds`);
   const keys = makeRng(seed).shuffle([...byGroup.keys()].sort());
   keys.sort((a, b) => byGroup.get(b)!.length - byGroup.get(a)!.length);
@@ -163,10 +205,15 @@ export const complement = (n: number, test: number[]): number[] => {
 export type MethodName = 'teacher' | 'student' | 'uniform' | 'detector' | 'detectorAll';
 
 /** Probabilities of each method on one clip (before thresholding), and the frames it looked at. */
-export function predictClip(t: Trained | null, clip: Clip, spec: TrainSpec): Record<MethodName, { p: Float64Array; frames: number[] | null }> {
+export function predictClip(
+  t: Trained | null,
+  clip: Clip,
+  spec: TrainSpec,
+): Record<MethodName, { p: Float64Array; frames: number[] | null }> {
   const C = spec.classes;
   const kIdx = pickOf(spec)(clip);
-  const evAll = poolEvidence(clip.scores, C), evK = poolEvidence(framesOf(clip, kIdx), C);
+  const evAll = poolEvidence(clip.scores, C),
+    evK = poolEvidence(framesOf(clip, kIdx), C);
   return {
     teacher: { p: t ? probabilities(t.teacher, evAll) : new Float64Array(C), frames: null },
     student: { p: t ? probabilities(t.student, evK) : new Float64Array(C), frames: kIdx },
@@ -182,16 +229,28 @@ export const METHODS: MethodName[] = ['teacher', 'student', 'uniform', 'detector
  * Out-of-fold predictions of `idx` clips by inner grouped CV (models never see the clip they predict), for
  * choosing thresholds inside a training split.
  */
-export function outOfFold(clips: Clip[], idx: number[], spec: TrainSpec, innerFolds: number, seed: number): Record<MethodName, Float64Array[]> {
+export function outOfFold(
+  clips: Clip[],
+  idx: number[],
+  spec: TrainSpec,
+  innerFolds: number,
+  seed: number,
+): Record<MethodName, Float64Array[]> {
   const out = Object.fromEntries(METHODS.map((m) => [m, new Array<Float64Array>(idx.length)])) as Record<MethodName, Float64Array[]>;
   const groups = idx.map((i) => clips[i].group);
   const nf = Math.min(innerFolds, new Set(groups).size);
   if (nf < 2) {
-    idx.forEach((i, j) => { const r = predictClip(null, clips[i], spec); for (const m of METHODS) out[m][j] = r[m].p; });
+    idx.forEach((i, j) => {
+      const r = predictClip(null, clips[i], spec);
+      for (const m of METHODS) out[m][j] = r[m].p;
+    });
     return out;
   }
   for (const test of groupedFolds(groups, nf, seed)) {
-    const trained = trainAll(complement(idx.length, test).map((j) => clips[idx[j]]), spec);
+    const trained = trainAll(
+      complement(idx.length, test).map((j) => clips[idx[j]]),
+      spec,
+    );
     for (const j of test) {
       const r = predictClip(trained, clips[idx[j]], spec);
       for (const m of METHODS) out[m][j] = r[m].p;
@@ -203,7 +262,9 @@ export function outOfFold(clips: Clip[], idx: number[], spec: TrainSpec, innerFo
 // --------------------------------------------------------------------------------------------- metrics
 
 export interface Scores {
-  gap: number; map: number; hit1: number;
+  gap: number;
+  map: number;
+  hit1: number;
   pr: PrecisionRecall;
   /** share of emitted tags (score ≥ 0.5) whose class no looked-at frame scores ≥ SUPPORT_SCORE */
   unsupported: number;
@@ -215,24 +276,48 @@ export interface Scores {
  * per class.
  */
 export function score(tagScores: ArrayLike<number>[], labels: number[][], support: ArrayLike<number>[]): Scores {
-  let emitted = 0, unsupported = 0;
+  let emitted = 0,
+    unsupported = 0;
   tagScores.forEach((s, v) => {
-    for (let c = 0; c < s.length; c++) if (s[c] >= 0.5) { emitted++; if (support[v][c] < SUPPORT_SCORE) unsupported++; }
+    for (let c = 0; c < s.length; c++)
+      if (s[c] >= 0.5) {
+        emitted++;
+        if (support[v][c] < SUPPORT_SCORE) unsupported++;
+      }
   });
   return {
-    gap: gap(tagScores, labels), map: meanAP(tagScores, labels), hit1: hitAt1(tagScores, labels),
-    pr: precisionRecallAt(tagScores, labels, 0.5), unsupported: emitted ? unsupported / emitted : 0, emitted,
+    gap: gap(tagScores, labels),
+    map: meanAP(tagScores, labels),
+    hit1: hitAt1(tagScores, labels),
+    pr: precisionRecallAt(tagScores, labels, 0.5),
+    unsupported: emitted ? unsupported / emitted : 0,
+    emitted,
   };
 }
 
 /** Recall per class over the clips, for the classes with the most positives. */
-export function perClassRecall(tagScores: ArrayLike<number>[], labels: number[][], names: readonly string[], top = 20):
-  { tag: string; positives: number; recall: number }[] {
+export function perClassRecall(
+  tagScores: ArrayLike<number>[],
+  labels: number[][],
+  names: readonly string[],
+  top = 20,
+): { tag: string; positives: number; recall: number }[] {
   const C = names.length;
-  const pos = new Array<number>(C).fill(0), hit = new Array<number>(C).fill(0);
-  labels.forEach((y, v) => y.forEach((x, c) => { if (x > 0.5) { pos[c]++; if (tagScores[v][c] >= 0.5) hit[c]++; } }));
-  return names.map((tag, c) => ({ tag, positives: pos[c], recall: pos[c] ? hit[c] / pos[c] : 0 }))
-    .filter((r) => r.positives > 0).sort((a, b) => b.positives - a.positives || a.tag.localeCompare(b.tag)).slice(0, top);
+  const pos = new Array<number>(C).fill(0),
+    hit = new Array<number>(C).fill(0);
+  labels.forEach((y, v) =>
+    y.forEach((x, c) => {
+      if (x > 0.5) {
+        pos[c]++;
+        if (tagScores[v][c] >= 0.5) hit[c]++;
+      }
+    }),
+  );
+  return names
+    .map((tag, c) => ({ tag, positives: pos[c], recall: pos[c] ? hit[c] / pos[c] : 0 }))
+    .filter((r) => r.positives > 0)
+    .sort((a, b) => b.positives - a.positives || a.tag.localeCompare(b.tag))
+    .slice(0, top);
 }
 
 // --------------------------------------------------------------------------------------------- cross-validation
@@ -258,21 +343,46 @@ const perMethod = <T>(make: () => T): Record<MethodName, T> => Object.fromEntrie
  * the other folds only. `trainable` restricts which training-fold clips may train (e.g. licence-cleared ones for
  * the shipped recipe); test folds always hold every clip. Clips must all be labelled.
  */
-export function crossValidate(clips: Clip[], spec: TrainSpec, o: { folds: number; inner: number; seed: number;
-  trainable?: (c: Clip) => boolean; perClass?: boolean; onFold?: (fold: number, thresholds: Record<MethodName, number>) => void }): CvResult {
-  const n = clips.length, C = spec.classes;
+export function crossValidate(
+  clips: Clip[],
+  spec: TrainSpec,
+  o: {
+    folds: number;
+    inner: number;
+    seed: number;
+    trainable?: (c: Clip) => boolean;
+    perClass?: boolean;
+    onFold?: (fold: number, thresholds: Record<MethodName, number>) => void;
+  },
+): CvResult {
+  const n = clips.length,
+    C = spec.classes;
   const r: CvResult = {
-    tags: perMethod(() => new Array<Float64Array>(n)), raw: perMethod(() => new Array<Float64Array>(n)),
-    support: perMethod(() => new Array<Float64Array>(n)), frames: perMethod(() => 0), thresholds: perMethod(() => [] as number[]), parameters: 0,
+    tags: perMethod(() => new Array<Float64Array>(n)),
+    raw: perMethod(() => new Array<Float64Array>(n)),
+    support: perMethod(() => new Array<Float64Array>(n)),
+    frames: perMethod(() => 0),
+    thresholds: perMethod(() => [] as number[]),
+    parameters: 0,
   };
-  groupedFolds(clips.map((c) => c.group), o.folds, o.seed).forEach((test, f) => {
+  groupedFolds(
+    clips.map((c) => c.group),
+    o.folds,
+    o.seed,
+  ).forEach((test, f) => {
     const train = complement(n, test).filter((i) => !o.trainable || o.trainable(clips[i]));
-    const trained = trainAll(train.map((i) => clips[i]), spec);
+    const trained = trainAll(
+      train.map((i) => clips[i]),
+      spec,
+    );
     r.parameters = parameterCount(trained.student);
     const oof = outOfFold(clips, train, spec, o.inner, o.seed);
     const thr = perMethod(() => 0.5);
     const yTrain = train.map((i) => clips[i].labels!);
-    for (const m of METHODS) { thr[m] = chooseThreshold(oof[m], yTrain); r.thresholds[m].push(thr[m]); }
+    for (const m of METHODS) {
+      thr[m] = chooseThreshold(oof[m], yTrain);
+      r.thresholds[m].push(thr[m]);
+    }
     const cls = o.perClass ? perMethod<number[] | null>(() => null) : null;
     if (cls) for (const m of METHODS) cls[m] = perClassThresholds(oof[m], yTrain, thr[m]);
     for (const i of test) {

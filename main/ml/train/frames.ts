@@ -19,18 +19,27 @@ export function selectFrames(n: number, k: number, strategy: Strategy, rng?: Rng
       return uniformIndices(n, k);
     case 'random': {
       if (!rng) throw new Error("strategy 'random' needs an rng (determinism)");
-      return rng.shuffle(range(0, n)).slice(0, k).sort((a, b) => a - b);
+      return rng
+        .shuffle(range(0, n))
+        .slice(0, k)
+        .sort((a, b) => a - b);
     }
-    case 'first': return range(0, k);
-    case 'last': return range(n - k, k);
-    case 'middle': return range(Math.floor((n - k) / 2), k);
+    case 'first':
+      return range(0, k);
+    case 'last':
+      return range(n - k, k);
+    case 'middle':
+      return range(Math.floor((n - k) / 2), k);
     case 'fml': {
       // the paper does not give the split; we take ~k/3 contiguous frames at the start, centre and end
-      const f = Math.round(k / 3), l = Math.round(k / 3), m = k - f - l;
+      const f = Math.round(k / 3),
+        l = Math.round(k / 3),
+        m = k - f - l;
       const mid = Math.min(Math.max(Math.floor((n - m) / 2), f), n - l - m);
       return [...range(0, f), ...range(mid, m), ...range(n - l, l)];
     }
-    default: throw new Error(`unknown frame strategy ${strategy as string}`);
+    default:
+      throw new Error(`unknown frame strategy ${strategy as string}`);
   }
 }
 

@@ -36,11 +36,9 @@ export function repLoss(eT: tf.Tensor2D, eS: tf.Tensor2D, kind: RepLoss = 'mse')
  */
 export function predLoss(pT: tf.Tensor2D, pS: tf.Tensor2D, kind: PredLoss = 'mse'): tf.Scalar {
   if (kind === 'mse') return tf.mean(tf.square(tf.sub(pT, pS))) as tf.Scalar;
-  const t = tf.clipByValue(pT, EPS, 1 - EPS), s = tf.clipByValue(pS, EPS, 1 - EPS);
-  const kl = tf.add(
-    tf.mul(t, tf.log(tf.div(t, s))),
-    tf.mul(tf.sub(1, t), tf.log(tf.div(tf.sub(1, t), tf.sub(1, s)))),
-  );
+  const t = tf.clipByValue(pT, EPS, 1 - EPS),
+    s = tf.clipByValue(pS, EPS, 1 - EPS);
+  const kl = tf.add(tf.mul(t, tf.log(tf.div(t, s))), tf.mul(tf.sub(1, t), tf.log(tf.div(tf.sub(1, t), tf.sub(1, s)))));
   return tf.mean(kl) as tf.Scalar;
 }
 
@@ -52,11 +50,18 @@ export interface StudentLossOptions {
   pred: PredLoss;
 }
 
-export interface LossParts { total: tf.Scalar; ce: tf.Scalar; rep: tf.Scalar; pred: tf.Scalar }
+export interface LossParts {
+  total: tf.Scalar;
+  ce: tf.Scalar;
+  rep: tf.Scalar;
+  pred: tf.Scalar;
+}
 
 /** L = L_CE + α·L_rep + β·L_pred, each term only if listed in `terms` (all three are returned for logging). */
 export function studentLoss(
-  s: { E: tf.Tensor2D; probs: tf.Tensor2D }, t: { E: tf.Tensor2D; probs: tf.Tensor2D }, labels: tf.Tensor2D,
+  s: { E: tf.Tensor2D; probs: tf.Tensor2D },
+  t: { E: tf.Tensor2D; probs: tf.Tensor2D },
+  labels: tf.Tensor2D,
   o: StudentLossOptions,
 ): LossParts {
   const ce = bce(s.probs, labels);

@@ -13,7 +13,10 @@ export interface MontageOptions {
   segmentFraction?: [number, number];
 }
 
-export interface FrameData { features: ArrayLike<number>[][]; labels: number[][] }
+export interface FrameData {
+  features: ArrayLike<number>[][];
+  labels: number[][];
+}
 
 export function montage(data: FrameData, rng: Rng, o: MontageOptions): FrameData {
   const n = data.features.length;
@@ -34,7 +37,9 @@ export function montage(data: FrameData, rng: Rng, o: MontageOptions): FrameData
       frames.push(...src.slice(start, start + len));
       // a segment is assumed to show its source's labels; short segments can miss an object, the price of
       // having no per-frame labels
-      data.labels[v].forEach((y, c) => { if (y > 0.5) labels[c] = 1; });
+      data.labels[v].forEach((y, c) => {
+        if (y > 0.5) labels[c] = 1;
+      });
     }
     out.features.push(frames);
     out.labels.push(labels);

@@ -89,7 +89,8 @@ export function splitIndices(n: number, rng: Rng, valFraction: number, groups?: 
     valKeys.add(g);
     count += keys.filter((k) => k === g).length;
   }
-  const train: number[] = [], val: number[] = [];
+  const train: number[] = [],
+    val: number[] = [];
   keys.forEach((k, i) => (valKeys.has(k) ? val : train).push(i));
   return { train, val };
 }
@@ -112,11 +113,20 @@ function prepare(model: VideoModel, data: TrainData, o: CommonOptions, rng: Rng)
   const split = o.valIndices
     ? { val: [...o.valIndices], train: [...Array(n).keys()].filter((i) => !o.valIndices!.includes(i)) }
     : splitIndices(n, rng.fork(), o.valFraction ?? DEFAULTS.valFraction, data.groups);
-  const feats = [...data.features], labels = [...data.labels];
+  const feats = [...data.features],
+    labels = [...data.labels];
   const train = [...split.train];
   if (o.montage?.count) {
-    const m = montage({ features: split.train.map((i) => data.features[i]), labels: split.train.map((i) => data.labels[i]) }, rng.fork(), o.montage);
-    m.features.forEach((f, j) => { train.push(feats.length); feats.push(f); labels.push(m.labels[j]); });
+    const m = montage(
+      { features: split.train.map((i) => data.features[i]), labels: split.train.map((i) => data.labels[i]) },
+      rng.fork(),
+      o.montage,
+    );
+    m.features.forEach((f, j) => {
+      train.push(feats.length);
+      feats.push(f);
+      labels.push(m.labels[j]);
+    });
   }
   const max = o.maxFrames ?? DEFAULTS.maxFrames;
   return { frames: model.prepare(feats.map((f) => cap(f, max))), labels, train, val: split.val };
@@ -139,7 +149,8 @@ class BestKeeper {
   constructor(private vars: tf.Variable[]) {}
   offer(loss: number, epoch: number): boolean {
     if (!(loss < this.best - 1e-6)) return false;
-    this.best = loss; this.bestEpoch = epoch;
+    this.best = loss;
+    this.bestEpoch = epoch;
     this.saved?.forEach((t) => t.dispose());
     this.saved = this.vars.map((v) => v.clone());
     return true;
@@ -153,12 +164,16 @@ class BestKeeper {
 }
 
 async function epochLoop(
-  o: CommonOptions, keeper: BestKeeper, hasVal: boolean,
+  o: CommonOptions,
+  keeper: BestKeeper,
+  hasVal: boolean,
   runEpoch: (epoch: number) => number,
   validate: () => { loss: number; parts?: EpochReport['parts'] },
 ): Promise<number> {
-  const epochs = o.epochs ?? DEFAULTS.epochs, patience = o.patience ?? DEFAULTS.patience;
-  let since = 0, ran = 0;
+  const epochs = o.epochs ?? DEFAULTS.epochs,
+    patience = o.patience ?? DEFAULTS.patience;
+  let since = 0,
+    ran = 0;
   for (let epoch = 1; epoch <= epochs; epoch++) {
     const t0 = performance.now();
     const trainLoss = runEpoch(epoch);
@@ -179,7 +194,9 @@ function teacherStep(model: VideoModel, opt: tf.Optimizer, frames: Float32Array[
   const y = t2(labels);
   const cost = opt.minimize(() => bce(model.forward(batch, rng).probs, y), true, model.variables());
   const v = cost!.dataSync()[0];
-  cost!.dispose(); y.dispose(); disposeBatch(batch);
+  cost!.dispose();
+  y.dispose();
+  disposeBatch(batch);
   return v;
 }
 
@@ -203,24 +220,48 @@ export async function trainTeacher(data: TrainData, o: TeacherOptions = {}): Pro
   const P = prepare(model, data, o, rng);
   const opt = tf.train.adam(o.learningRate ?? DEFAULTS.learningRate);
   const keeper = new BestKeeper(model.variables());
-  const shuffle = rng.fork(), drop = rng.fork();
+  const shuffle = rng.fork(),
+    drop = rng.fork();
   const bs = o.batchSize ?? DEFAULTS.batchSize;
   const t0 = performance.now();
-  const epochs = await epochLoop(o, keeper, P.val.length > 0,
+  const epochs = await epochLoop(
+    o,
+    keeper,
+    P.val.length > 0,
     () => {
-      let sum = 0; const bl = batches(shuffle.shuffle([...P.train]), bs);
+      let sum = 0;
+      const bl = batches(shuffle.shuffle([...P.train]), bs);
       for (const b of bl) sum += teacherStep(model, opt, rows(P.frames, b), rows(P.labels, b), drop);
       return sum / bl.length;
     },
-    () => ({ loss: meanLoss(model, rows(P.frames, P.val), rows(P.labels, P.val)) }));
+    () => ({ loss: meanLoss(model, rows(P.frames, P.val), rows(P.labels, P.val)) }),
+  );
   opt.dispose();
-  if (P.val.length) model.meta.metrics = { split: 'validation', videos: P.val.length, ...evaluate(model.run(rows(P.frames, P.val)).probs, rows(P.labels, P.val)) };
-  finishMeta(model, o, { seed, epochs, bestEpoch: keeper.bestEpoch, seconds: (performance.now() - t0) / 1000, trainVideos: P.train.length, maxFrames: o.maxFrames ?? DEFAULTS.maxFrames });
+  if (P.val.length)
+    model.meta.metrics = {
+      split: 'validation',
+      videos: P.val.length,
+      ...evaluate(model.run(rows(P.frames, P.val)).probs, rows(P.labels, P.val)),
+    };
+  finishMeta(model, o, {
+    seed,
+    epochs,
+    bestEpoch: keeper.bestEpoch,
+    seconds: (performance.now() - t0) / 1000,
+    trainVideos: P.train.length,
+    maxFrames: o.maxFrames ?? DEFAULTS.maxFrames,
+  });
   return model;
 }
 
 function lossOptions(o: StudentOptions): StudentLossOptions {
-  return { alpha: o.alpha ?? 1, beta: o.beta ?? 1, terms: o.lossTerms ?? ['ce', 'rep', 'pred'], rep: o.rep ?? 'mse', pred: o.pred ?? 'mse' };
+  return {
+    alpha: o.alpha ?? 1,
+    beta: o.beta ?? 1,
+    terms: o.lossTerms ?? ['ce', 'rep', 'pred'],
+    rep: o.rep ?? 'mse',
+    pred: o.pred ?? 'mse',
+  };
 }
 
 /**
@@ -236,26 +277,43 @@ export async function trainStudent(teacher: VideoModel, data: TrainData, o: Stud
 }
 
 /** Parallel mode returning both networks (the teacher trained by its own CE alongside the student). */
-export async function trainJoint(data: TrainData, o: StudentOptions & { teacher?: TeacherOptions }): Promise<{ teacher: VideoModel; student: VideoModel }> {
+export async function trainJoint(
+  data: TrainData,
+  o: StudentOptions & { teacher?: TeacherOptions },
+): Promise<{ teacher: VideoModel; student: VideoModel }> {
   const seed = o.seed ?? DEFAULTS.seed;
   const t = o.teacher ?? {};
-  const teacher = VideoModel.create(t.family ?? 'hrnn', t.features ?? DEFAULT_FEATURES, data.labels[0].length, seed + 7, t.config ?? {}, { role: 'teacher' });
+  const teacher = VideoModel.create(t.family ?? 'hrnn', t.features ?? DEFAULT_FEATURES, data.labels[0].length, seed + 7, t.config ?? {}, {
+    role: 'teacher',
+  });
   const r = await runStudent(teacher, true, data, { ...o, mode: 'parallel' });
   finishMeta(teacher, o, { seed, mode: 'parallel' });
   return r;
 }
 
-async function runStudent(teacher: VideoModel, joint: boolean, data: TrainData, o: StudentOptions): Promise<{ teacher: VideoModel; student: VideoModel }> {
+async function runStudent(
+  teacher: VideoModel,
+  joint: boolean,
+  data: TrainData,
+  o: StudentOptions,
+): Promise<{ teacher: VideoModel; student: VideoModel }> {
   const seed = o.seed ?? DEFAULTS.seed;
   const rng = makeRng(seed + 1);
   const strategy = o.strategy ?? 'uniform';
   const lo = lossOptions(o);
   const student = new VideoModel(
-    o.config ? { ...teacher.config, ...o.config, head: { ...teacher.config.head, ...(o.config.head ?? {}) } } as typeof teacher.config : teacher.config,
-    teacher.features, seed + 1, { role: 'student', k: o.k, strategy },
+    o.config
+      ? ({ ...teacher.config, ...o.config, head: { ...teacher.config.head, ...(o.config.head ?? {}) } } as typeof teacher.config)
+      : teacher.config,
+    teacher.features,
+    seed + 1,
+    { role: 'student', k: o.k, strategy },
   );
   const P = prepare(teacher, data, o, rng);
-  const shuffle = rng.fork(), drop = rng.fork(), pick = rng.fork(), dropT = rng.fork();
+  const shuffle = rng.fork(),
+    drop = rng.fork(),
+    pick = rng.fork(),
+    dropT = rng.fork();
   // random-k is redrawn every epoch (augmentation); validation uses one fixed draw
   const studentFrames = (i: number, r: Rng) => selectFrames(P.frames[i].length, o.k, strategy, r).map((j) => P.frames[i][j]);
   const valRng = makeRng(seed + 2);
@@ -269,9 +327,13 @@ async function runStudent(teacher: VideoModel, joint: boolean, data: TrainData, 
   const bs = o.batchSize ?? DEFAULTS.batchSize;
   const t0 = performance.now();
 
-  const epochs = await epochLoop(o, keeper, P.val.length > 0,
+  const epochs = await epochLoop(
+    o,
+    keeper,
+    P.val.length > 0,
     () => {
-      let sum = 0; const bl = batches(shuffle.shuffle([...P.train]), bs);
+      let sum = 0;
+      const bl = batches(shuffle.shuffle([...P.train]), bs);
       for (const b of bl) {
         const y = t2(rows(P.labels, b));
         let eT: tf.Tensor2D, pT: tf.Tensor2D;
@@ -279,20 +341,33 @@ async function runStudent(teacher: VideoModel, joint: boolean, data: TrainData, 
           // one teacher update per step on its own CE; its (pre-update) outputs are the student's targets
           const tb = teacher.makeBatch(rows(P.frames, b));
           let kept: [tf.Tensor2D, tf.Tensor2D] | null = null;
-          optT!.minimize(() => {
-            const f = teacher.forward(tb, dropT);
-            kept = [tf.keep(f.E), tf.keep(f.probs)];
-            return bce(f.probs, y);
-          }, false, teacher.variables());
+          optT!.minimize(
+            () => {
+              const f = teacher.forward(tb, dropT);
+              kept = [tf.keep(f.E), tf.keep(f.probs)];
+              return bce(f.probs, y);
+            },
+            false,
+            teacher.variables(),
+          );
           disposeBatch(tb);
           [eT, pT] = kept!;
         } else {
-          eT = t2(rows(tOut!.E, b)); pT = t2(rows(tOut!.probs, b));
+          eT = t2(rows(tOut!.E, b));
+          pT = t2(rows(tOut!.probs, b));
         }
         const sb = student.makeBatch(b.map((i) => studentFrames(i, pick)));
-        const cost = optS.minimize(() => studentLoss(student.forward(sb, drop), { E: eT, probs: pT }, y, lo).total, true, student.variables());
+        const cost = optS.minimize(
+          () => studentLoss(student.forward(sb, drop), { E: eT, probs: pT }, y, lo).total,
+          true,
+          student.variables(),
+        );
         sum += cost!.dataSync()[0];
-        cost!.dispose(); eT.dispose(); pT.dispose(); y.dispose(); disposeBatch(sb);
+        cost!.dispose();
+        eT.dispose();
+        pT.dispose();
+        y.dispose();
+        disposeBatch(sb);
       }
       return sum / bl.length;
     },
@@ -304,16 +379,33 @@ async function runStudent(teacher: VideoModel, joint: boolean, data: TrainData, 
         return { total: l.total.dataSync()[0], ce: l.ce.dataSync()[0], rep: l.rep.dataSync()[0], pred: l.pred.dataSync()[0] };
       });
       return { loss: parts.total, parts: { ce: parts.ce, rep: parts.rep, pred: parts.pred } };
-    });
-  optS.dispose(); optT?.dispose();
+    },
+  );
+  optS.dispose();
+  optT?.dispose();
   if (P.val.length) {
-    const sp = student.run(valStudent).probs, tp = teacher.run(rows(P.frames, P.val)).probs, yv = rows(P.labels, P.val);
-    student.meta.metrics = { split: 'validation', videos: P.val.length, ...evaluate(sp, yv), teacher: evaluate(tp, yv), agreement: agreement(tp, sp) };
+    const sp = student.run(valStudent).probs,
+      tp = teacher.run(rows(P.frames, P.val)).probs,
+      yv = rows(P.labels, P.val);
+    student.meta.metrics = {
+      split: 'validation',
+      videos: P.val.length,
+      ...evaluate(sp, yv),
+      teacher: evaluate(tp, yv),
+      agreement: agreement(tp, sp),
+    };
   }
   tOut = null;
   finishMeta(student, o, {
-    seed, mode: joint ? 'parallel' : 'serial', k: o.k, strategy, ...lo, epochs, bestEpoch: keeper.bestEpoch,
-    seconds: (performance.now() - t0) / 1000, trainVideos: P.train.length,
+    seed,
+    mode: joint ? 'parallel' : 'serial',
+    k: o.k,
+    strategy,
+    ...lo,
+    epochs,
+    bestEpoch: keeper.bestEpoch,
+    seconds: (performance.now() - t0) / 1000,
+    trainVideos: P.train.length,
   });
   return { teacher, student };
 }

@@ -15,7 +15,9 @@ export interface Batch {
 }
 
 export function disposeBatch(b: Batch): void {
-  b.x.dispose(); b.mask.dispose(); b.blockMask?.dispose();
+  b.x.dispose();
+  b.mask.dispose();
+  b.blockMask?.dispose();
 }
 
 /** [B, T, D] zero-padded to the longest video. */
@@ -24,10 +26,12 @@ export function flatBatch(videos: Float32Array[][], dim: number): Batch {
   const T = Math.max(1, ...videos.map((v) => v.length));
   const x = new Float32Array(B * T * dim);
   const m = new Float32Array(B * T);
-  videos.forEach((frames, b) => frames.forEach((f, t) => {
-    x.set(f, (b * T + t) * dim);
-    m[b * T + t] = 1;
-  }));
+  videos.forEach((frames, b) =>
+    frames.forEach((f, t) => {
+      x.set(f, (b * T + t) * dim);
+      m[b * T + t] = 1;
+    }),
+  );
   return { x: tf.tensor3d(x, [B, T, dim]), mask: tf.tensor2d(m, [B, T]), size: B };
 }
 
@@ -56,7 +60,9 @@ export function blockedBatch(videos: Float32Array[][], dim: number, blocks: numb
     });
   });
   return {
-    x: tf.tensor3d(x, [B * blocks, L, dim]), mask: tf.tensor2d(m, [B * blocks, L]),
-    blockMask: tf.tensor2d(bm, [B, blocks]), size: B,
+    x: tf.tensor3d(x, [B * blocks, L, dim]),
+    mask: tf.tensor2d(m, [B * blocks, L]),
+    blockMask: tf.tensor2d(bm, [B, blocks]),
+    size: B,
   };
 }

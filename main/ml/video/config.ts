@@ -56,7 +56,9 @@ export const ENCODER_DEFAULTS: { [F in Family]: Extract<EncoderConfig, { family:
 };
 
 export function makeConfig(
-  family: Family, inputDim: number, numClasses: number,
+  family: Family,
+  inputDim: number,
+  numClasses: number,
   overrides: Partial<VideoModelConfig> & { head?: Partial<HeadConfig> } = {},
 ): VideoModelConfig {
   const head: HeadConfig = { type: 'moe', experts: 2, ...(overrides.head ?? {}) };

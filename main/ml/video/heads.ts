@@ -22,7 +22,8 @@ export function createHead(p: Params, h: HeadConfig, E: number, C: number): void
 /** E [B, dim] → probabilities [B, C]. */
 export function runHead(p: Params, h: HeadConfig, e: tf.Tensor2D, C: number): tf.Tensor2D {
   if (h.type === 'logistic') return tf.sigmoid(dense(e, p.get('head/W'), p.get('head/b'))) as tf.Tensor2D;
-  const B = e.shape[0], M = h.experts;
+  const B = e.shape[0],
+    M = h.experts;
   const gate = tf.softmax(tf.reshape(dense(e, p.get('head/gate/W'), p.get('head/gate/b')), [B, C, M + 1]));
   const experts = tf.sigmoid(tf.reshape(dense(e, p.get('head/experts/W'), p.get('head/experts/b')), [B, C, M]));
   const realGates = tf.slice(gate, [0, 0, 0], [B, C, M]); // the dummy expert contributes gate·0

@@ -28,12 +28,20 @@ export interface ModelMeta {
   created?: string;
 }
 
-export interface Forward { E: tf.Tensor2D; probs: tf.Tensor2D }
+export interface Forward {
+  E: tf.Tensor2D;
+  probs: tf.Tensor2D;
+}
 
 export class VideoModel {
   readonly params: Params;
 
-  constructor(readonly config: VideoModelConfig, readonly features: FeatureSpec, seed: number | null, public meta: ModelMeta) {
+  constructor(
+    readonly config: VideoModelConfig,
+    readonly features: FeatureSpec,
+    seed: number | null,
+    public meta: ModelMeta,
+  ) {
     if (featureDim(features) !== config.inputDim) {
       throw new Error(`config.inputDim ${config.inputDim} ≠ feature spec dim ${featureDim(features)}`);
     }
@@ -48,14 +56,22 @@ export class VideoModel {
 
   /** A fresh model; `overrides` adjusts sizes and the head. */
   static create(
-    family: Family, features: FeatureSpec, numClasses: number, seed: number,
-    overrides: Parameters<typeof makeConfig>[3] = {}, meta: ModelMeta = { role: 'teacher' },
+    family: Family,
+    features: FeatureSpec,
+    numClasses: number,
+    seed: number,
+    overrides: Parameters<typeof makeConfig>[3] = {},
+    meta: ModelMeta = { role: 'teacher' },
   ): VideoModel {
     return new VideoModel(makeConfig(family, featureDim(features), numClasses, overrides), features, seed, meta);
   }
 
-  get family(): Family { return this.config.family; }
-  variables(): tf.Variable[] { return this.params.list(); }
+  get family(): Family {
+    return this.config.family;
+  }
+  variables(): tf.Variable[] {
+    return this.params.list();
+  }
 
   /** Cached raw frame vectors → normalised model inputs (do once per video, reuse every epoch). */
   prepare(videos: ArrayLike<number>[][]): Float32Array[][] {
@@ -69,9 +85,10 @@ export class VideoModel {
 
   /** `rng` given ⇒ training mode (dropout on E before the head, mask drawn from the seeded stream). */
   forward(batch: Batch, rng?: Rng): Forward {
-    const c = this.config, p = this.params;
-    const E = c.family === 'hrnn' ? encodeHrnn(p, c, batch)
-      : c.family === 'netvlad' ? encodeNetVlad(p, c, batch) : encodeNeXtVlad(p, c, batch);
+    const c = this.config,
+      p = this.params;
+    const E =
+      c.family === 'hrnn' ? encodeHrnn(p, c, batch) : c.family === 'netvlad' ? encodeNetVlad(p, c, batch) : encodeNeXtVlad(p, c, batch);
     let headIn = E;
     if (rng && c.dropout > 0) {
       const keep = 1 - c.dropout;
@@ -83,17 +100,25 @@ export class VideoModel {
 
   /** Inference on prepared inputs; returns plain arrays. */
   run(prepared: Float32Array[][], batchSize = 32): { E: Float32Array[]; probs: Float32Array[] } {
-    const E: Float32Array[] = [], probs: Float32Array[] = [];
+    const E: Float32Array[] = [],
+      probs: Float32Array[] = [];
     for (let i = 0; i < prepared.length; i += batchSize) {
       const batch = this.makeBatch(prepared.slice(i, i + batchSize));
-      const [e, p] = tf.tidy(() => { const f = this.forward(batch); return [f.E, f.probs]; });
-      const ed = e.dataSync() as Float32Array, pd = p.dataSync() as Float32Array;
-      const de = e.shape[1]!, dp = p.shape[1]!;
+      const [e, p] = tf.tidy(() => {
+        const f = this.forward(batch);
+        return [f.E, f.probs];
+      });
+      const ed = e.dataSync() as Float32Array,
+        pd = p.dataSync() as Float32Array;
+      const de = e.shape[1]!,
+        dp = p.shape[1]!;
       for (let b = 0; b < batch.size; b++) {
         E.push(ed.slice(b * de, (b + 1) * de));
         probs.push(pd.slice(b * dp, (b + 1) * dp));
       }
-      e.dispose(); p.dispose(); disposeBatch(batch);
+      e.dispose();
+      p.dispose();
+      disposeBatch(batch);
     }
     return { E, probs };
   }
@@ -114,10 +139,13 @@ export class VideoModel {
   /** Same architecture, independent weights copied from this one. */
   clone(meta: ModelMeta = { ...this.meta }): VideoModel {
     const m = new VideoModel(this.config, this.features, null, meta);
-    const src = this.variables(), dst = m.variables();
+    const src = this.variables(),
+      dst = m.variables();
     src.forEach((v, i) => dst[i].assign(v));
     return m;
   }
 
-  dispose(): void { for (const v of this.variables()) v.dispose(); }
+  dispose(): void {
+    for (const v of this.variables()) v.dispose();
+  }
 }

@@ -17,7 +17,8 @@ export function groupDim(c: NeXtVladConfig, D: number): number {
 }
 
 export function createNeXtVlad(p: Params, c: NeXtVladConfig, D: number): void {
-  const E = c.expansion * D, Nd = groupDim(c, D);
+  const E = c.expansion * D,
+    Nd = groupDim(c, D);
   p.glorot('expand/W', [D, E]);
   p.constant('expand/b', [E], 0);
   p.glorot('attention/W', [E, c.groups]);
@@ -36,7 +37,9 @@ export function createNeXtVlad(p: Params, c: NeXtVladConfig, D: number): void {
 
 export function encodeNeXtVlad(p: Params, c: NeXtVladConfig, batch: Batch): tf.Tensor2D {
   const [B, T, D] = batch.x.shape;
-  const G = c.groups, K = c.clusters, Nd = groupDim(c, D);
+  const G = c.groups,
+    K = c.clusters,
+    Nd = groupDim(c, D);
   const xe = dense(batch.x, p.get('expand/W'), p.get('expand/b')); // [B, T, λD]
   const att = tf.mul(tf.sigmoid(dense(xe, p.get('attention/W'), p.get('attention/b'))), batch.mask.expandDims(2)); // [B,T,G]
   const logits = tf.reshape(dense(xe, p.get('assign/W'), p.get('assign/b')), [B, T, G, K]);

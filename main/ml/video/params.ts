@@ -7,7 +7,10 @@ import type { Rng } from '../rng.ts';
 
 export class Params {
   readonly vars = new Map<string, tf.Variable>();
-  constructor(private prefix: string, private rng: Rng | null) {}
+  constructor(
+    private prefix: string,
+    private rng: Rng | null,
+  ) {}
 
   private add(name: string, shape: number[], values: Float32Array): tf.Variable {
     const full = `${this.prefix}/${name}`;
@@ -22,12 +25,23 @@ export class Params {
   /** Glorot-uniform, the Keras default the reference implementations relied on. */
   glorot(name: string, shape: [number, number]): tf.Variable {
     const limit = Math.sqrt(6 / (shape[0] + shape[1]));
-    return this.add(name, shape, this.fill(shape[0] * shape[1], () => (this.rng!.next() * 2 - 1) * limit));
+    return this.add(
+      name,
+      shape,
+      this.fill(shape[0] * shape[1], () => (this.rng!.next() * 2 - 1) * limit),
+    );
   }
 
   /** Small normal init for cluster centres (NetVLAD's own choice: 1/√D scale). */
   normal(name: string, shape: number[], std: number): tf.Variable {
-    return this.add(name, shape, this.fill(shape.reduce((a, b) => a * b, 1), () => this.rng!.normal() * std));
+    return this.add(
+      name,
+      shape,
+      this.fill(
+        shape.reduce((a, b) => a * b, 1),
+        () => this.rng!.normal() * std,
+      ),
+    );
   }
 
   constant(name: string, shape: number[], value: number): tf.Variable {
@@ -46,7 +60,9 @@ export class Params {
     return v;
   }
 
-  list(): tf.Variable[] { return [...this.vars.values()]; }
+  list(): tf.Variable[] {
+    return [...this.vars.values()];
+  }
 }
 
 // tf.variable names are global; a counter keeps teacher and student (and reloaded copies) apart.

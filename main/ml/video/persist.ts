@@ -42,9 +42,18 @@ export async function saveModel(model: VideoModel, dir: string): Promise<Manifes
   const bin = Buffer.concat(chunks);
   const m = model.meta;
   const manifest: Manifest = {
-    format: 'glimpse-video-model', version: 1, family: model.config.family, role: m.role, config: model.config,
-    features: model.features, k: m.k ?? null, strategy: m.strategy ?? null, labels: m.labels ?? null,
-    metrics: m.metrics ?? null, training: m.training ?? null, created: m.created ?? new Date().toISOString(),
+    format: 'glimpse-video-model',
+    version: 1,
+    family: model.config.family,
+    role: m.role,
+    config: model.config,
+    features: model.features,
+    k: m.k ?? null,
+    strategy: m.strategy ?? null,
+    labels: m.labels ?? null,
+    metrics: m.metrics ?? null,
+    training: m.training ?? null,
+    created: m.created ?? new Date().toISOString(),
     weights: { file: 'weights.bin', sha256: createHash('sha256').update(bin).digest('hex'), bytes: bin.length, tensors },
   };
   // weights first, manifest last: a directory with a manifest is always complete
@@ -65,8 +74,13 @@ export async function loadModel(dir: string): Promise<VideoModel> {
   const sha = createHash('sha256').update(bin).digest('hex');
   if (sha !== m.weights.sha256) throw new Error(`${dir}: weights.bin sha256 ${sha} does not match the manifest`);
   const model = new VideoModel(m.config, m.features, null, {
-    role: m.role, k: m.k ?? undefined, strategy: (m.strategy ?? undefined) as ModelMeta['strategy'],
-    labels: m.labels ?? undefined, metrics: m.metrics ?? undefined, training: m.training ?? undefined, created: m.created,
+    role: m.role,
+    k: m.k ?? undefined,
+    strategy: (m.strategy ?? undefined) as ModelMeta['strategy'],
+    labels: m.labels ?? undefined,
+    metrics: m.metrics ?? undefined,
+    training: m.training ?? undefined,
+    created: m.created,
   });
   const byName = new Map(m.weights.tensors.map((t) => [t.name, t]));
   for (const [name, v] of model.params.vars) {

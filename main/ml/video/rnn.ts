@@ -19,7 +19,9 @@ export function createRnn(p: Params, name: string, cell: Cell, input: number, hi
 /** x [N, T, D], mask [N, T] → final hidden state [N, H]. */
 export function runRnn(p: Params, name: string, cell: Cell, hidden: number, x: tf.Tensor3D, mask: tf.Tensor2D): tf.Tensor2D {
   const [N, T, D] = x.shape;
-  const W = p.get(`${name}/W`), U = p.get(`${name}/U`), b = p.get(`${name}/b`);
+  const W = p.get(`${name}/W`),
+    U = p.get(`${name}/U`),
+    b = p.get(`${name}/b`);
   const g = cell === 'gru' ? 3 : 4;
   // input projections for all steps in one matmul: far cheaper than T small ones on wasm
   const xw = tf.add(tf.matMul(tf.reshape(x, [N * T, D]), W), b).reshape([N, T, g * hidden]);
@@ -30,7 +32,8 @@ export function runRnn(p: Params, name: string, cell: Cell, hidden: number, x: t
   let c: tf.Tensor2D = tf.zeros([N, hidden]);
   const bf = cell === 'lstm' ? p.get(`${name}/bf`) : null;
   for (let t = 0; t < T; t++) {
-    const m = maskAt(t), xt = step(t);
+    const m = maskAt(t),
+      xt = step(t);
     if (cell === 'gru') {
       const [xz, xr, xn] = tf.split(xt, 3, 1);
       const [hz, hr, hn] = tf.split(tf.matMul(h, U), 3, 1);

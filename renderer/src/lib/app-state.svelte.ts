@@ -6,14 +6,23 @@ class AppState {
   tick = $state(0);
   private timer: ReturnType<typeof setTimeout> | null = null;
 
-  error(e: unknown) { this.show((e as Error)?.message ?? String(e), 'error'); }
-  info(text: string) { this.show(text, 'info'); }
+  error(e: unknown) {
+    this.show((e as Error)?.message ?? String(e), 'error');
+  }
+  info(text: string) {
+    this.show(text, 'info');
+  }
   private show(text: string, kind: 'error' | 'info') {
     this.notice = { text, kind };
     if (this.timer) clearTimeout(this.timer);
-    if (kind === 'info') this.timer = setTimeout(() => { this.notice = null; }, 4000);
+    if (kind === 'info')
+      this.timer = setTimeout(() => {
+        this.notice = null;
+      }, 4000);
   }
-  changed() { this.tick++; }
+  changed() {
+    this.tick++;
+  }
 }
 
 export const app = new AppState();

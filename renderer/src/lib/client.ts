@@ -10,10 +10,19 @@ export interface ElectronBridge {
   pickFolder?(): Promise<string | null>;
 }
 
-declare global { interface Window { glimpse?: ElectronBridge } }
+declare global {
+  interface Window {
+    glimpse?: ElectronBridge;
+  }
+}
 
 export class ApiCallError extends Error {
-  constructor(message: string, readonly code: string) { super(message); }
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
 }
 
 export function createClient(): GlimpseClient {
@@ -45,7 +54,9 @@ function httpClient(): GlimpseClient {
   return {
     async call<C extends Channel>(channel: C, request: RequestOf<C>): Promise<Results[C]> {
       const res = await fetch(`./api/${channel}`, {
-        method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }, body: JSON.stringify(request),
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+        body: JSON.stringify(request),
       });
       const body = await res.json().catch(() => ({ error: `HTTP ${res.status}`, code: 'internal' }));
       if (!res.ok) throw new ApiCallError(body.error ?? `HTTP ${res.status}`, body.code ?? 'internal');
@@ -55,9 +66,18 @@ function httpClient(): GlimpseClient {
       listeners.add(listener);
       if (!source) {
         source = new EventSource(`./api/events?token=${encodeURIComponent(token)}`);
-        source.onmessage = (m) => { const e = JSON.parse(m.data) as EngineEvent; for (const l of listeners) l(e); };
+        source.onmessage = (m) => {
+          const e = JSON.parse(m.data) as EngineEvent;
+          for (const l of listeners) l(e);
+        };
       }
-      return () => { listeners.delete(listener); if (!listeners.size) { source?.close(); source = null; } };
+      return () => {
+        listeners.delete(listener);
+        if (!listeners.size) {
+          source?.close();
+          source = null;
+        }
+      };
     },
     thumbnailUrl: (id) => `./thumb/${id}?token=${encodeURIComponent(token)}`,
     mediaUrl: (id) => `./media/${id}?token=${encodeURIComponent(token)}`,

@@ -6,8 +6,13 @@
 export type View = 'library' | 'video' | 'settings' | 'compare' | 'train';
 
 export interface LibraryState {
-  q: string; sort: 'name' | 'date' | 'duration' | 'confidence'; dir: 'asc' | 'desc'; folder: string;
-  min: string; max: string; attention: boolean;
+  q: string;
+  sort: 'name' | 'date' | 'duration' | 'confidence';
+  dir: 'asc' | 'desc';
+  folder: string;
+  min: string;
+  max: string;
+  attention: boolean;
 }
 
 export const DEFAULT_LIBRARY: LibraryState = { q: '', sort: 'name', dir: 'asc', folder: '', min: '', max: '', attention: false };
@@ -17,16 +22,28 @@ function parse(hash: string): { view: View; id: number | null; lib: LibraryState
   const [p, qs = ''] = h.split('?');
   const sp = new URLSearchParams(qs);
   const parts = p.split('/');
-  const view: View = parts[0] === 'video' && /^\d+$/.test(parts[1] ?? '') ? 'video'
-    : parts[0] === 'settings' ? 'settings' : parts[0] === 'compare' ? 'compare' : parts[0] === 'train' ? 'train' : 'library';
+  const view: View =
+    parts[0] === 'video' && /^\d+$/.test(parts[1] ?? '')
+      ? 'video'
+      : parts[0] === 'settings'
+        ? 'settings'
+        : parts[0] === 'compare'
+          ? 'compare'
+          : parts[0] === 'train'
+            ? 'train'
+            : 'library';
   const sort = sp.get('sort');
   return {
-    view, id: view === 'video' ? Number(parts[1]) : null,
+    view,
+    id: view === 'video' ? Number(parts[1]) : null,
     lib: {
       q: sp.get('q') ?? '',
       sort: sort === 'date' || sort === 'duration' || sort === 'confidence' ? sort : 'name',
       dir: sp.get('dir') === 'desc' ? 'desc' : 'asc',
-      folder: sp.get('folder') ?? '', min: sp.get('min') ?? '', max: sp.get('max') ?? '', attention: sp.get('attention') === '1',
+      folder: sp.get('folder') ?? '',
+      min: sp.get('min') ?? '',
+      max: sp.get('max') ?? '',
+      attention: sp.get('attention') === '1',
     },
   };
 }
@@ -66,7 +83,9 @@ class Router {
     }
   }
 
-  go(hash: string) { if (location.hash !== hash) location.hash = hash; }
+  go(hash: string) {
+    if (location.hash !== hash) location.hash = hash;
+  }
 
   /** Update library state; replaces the history entry so typing does not flood the back button. */
   setLibrary(patch: Partial<LibraryState>) {
