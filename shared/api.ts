@@ -12,15 +12,24 @@ export type ModelFamily = z.infer<typeof ModelFamily>;
 export type ScanKind = z.infer<typeof ScanKind>;
 
 const id = z.number().int().positive();
-const absPath = z.string().min(1).max(4096);
+/**
+ * Text no request can ever need a NUL character in (a path, a tag, a query, a job id): refused here, at the one
+ * boundary every face goes through, as an `invalid` request (HTTP 400) rather than failing deeper down.
+ */
+const NO_NUL = /^[^\0]*$/;
+const NUL_MESSAGE = 'must not contain NUL characters';
+const text = (max: number) => z.string().max(max).regex(NO_NUL, NUL_MESSAGE);
+const tagName = z.string().trim().min(1).max(100).regex(NO_NUL, NUL_MESSAGE);
+const absPath = z.string().min(1).max(4096).regex(NO_NUL, NUL_MESSAGE);
+const jobId = text(64);
 
 export const Requests = {
   'library.addRoot': z.object({ path: absPath, scan: z.boolean().default(true) }),
   'library.removeRoot': z.object({ path: absPath }),
   'library.roots': z.object({}),
   'library.videos': z.object({
-    tag: z.string().max(200).optional(),
-    query: z.string().max(500).optional(),
+    tag: text(200).optional(),
+    query: text(500).optional(),
     limit: z.number().int().min(1).max(100_000).default(200),
     offset: z.number().int().min(0).default(0),
   }),
@@ -28,20 +37,21 @@ export const Requests = {
   'library.tags': z.object({}),
   'scan.start': z.object({ kind: ScanKind.default('student'), videoIds: z.array(id).max(100_000).optional() }),
   'jobs.list': z.object({}),
-  'jobs.cancel': z.object({ id: z.string().max(64) }),
-  'jobs.pause': z.object({ id: z.string().max(64) }),
-  'jobs.resume': z.object({ id: z.string().max(64) }),
+  'jobs.cancel': z.object({ id: jobId }),
+  'jobs.pause': z.object({ id: jobId }),
+  'jobs.resume': z.object({ id: jobId }),
   'library.rescan': z.object({ rootIds: z.array(id).max(10_000).optional(), scan: z.boolean().default(true) }),
   'library.errors': z.object({}),
-  'library.prune': z.object({}),
+  /** Missing videos that carry human tags are only forgotten with `confirm` (their tags cannot be regenerated). */
+  'library.prune': z.object({ confirm: z.boolean().default(false) }),
   'library.watchStatus': z.object({}),
   'system.doctor': z.object({}),
   // Renderer channels (search, edit, export, settings, compare); main/engine/engine.ts routes each to its service.
   'library.search': z.object({
-    q: z.string().max(1000).default(''),
+    q: text(1000).default(''),
     sort: z.enum(['name', 'date', 'duration', 'confidence']).default('name'),
     dir: z.enum(['asc', 'desc']).default('asc'),
-    folder: z.string().max(4096).optional(),
+    folder: text(4096).optional(),
     minDurationS: z.number().min(0).optional(),
     maxDurationS: z.number().min(0).optional(),
     attention: z.boolean().default(false),
@@ -51,10 +61,10 @@ export const Requests = {
   }),
   'tags.edit': z.object({
     videoIds: z.array(id).min(1).max(100_000),
-    add: z.array(z.string().trim().min(1).max(100)).max(50).default([]),
-    remove: z.array(z.string().trim().min(1).max(100)).max(50).default([]),
+    add: z.array(tagName).max(50).default([]),
+    remove: z.array(tagName).max(50).default([]),
   }),
-  'tags.rename': z.object({ from: z.string().trim().min(1).max(100), to: z.string().trim().min(1).max(100) }),
+  'tags.rename': z.object({ from: tagName, to: tagName }),
   'tags.undo': z.object({}),
   'tags.export': z.object({ format: z.enum(['csv', 'json']) }),
   'settings.get': z.object({}),
@@ -81,6 +91,8 @@ export interface RootInfo {
   path: string;
   videoCount: number;
   addedAt: string;
+  /** why the last index in this process did not reach the folder (unmounted drive…); absent or null: it did */
+  unreachable?: string | null;
 }
 
 export interface TagScore {

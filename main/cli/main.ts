@@ -32,7 +32,8 @@ Commands:
   jobs                         the job queue (this process, then recorded runs of earlier ones)
   rescan [--no-scan]           re-walk every root: only new/changed files cost anything; then scan pending
   errors                       files that could not be used, with their error
-  prune                        forget videos whose files are missing
+  prune [--yes]                forget videos whose files are missing; lists them and needs --yes when any
+                               carries your tags (those would be lost for good)
   doctor                       backend, ffmpeg, model files, database path
   serve [--port N]             browser mode: the app on http://127.0.0.1 with a per-run token
   export --format csv|json [--out FILE]   every video's tags (human edits win); stdout without --out
@@ -69,6 +70,7 @@ export async function main(argv: string[]): Promise<number> {
         family: { type: 'string' },
         epochs: { type: 'string' },
         concurrency: { type: 'string' },
+        yes: { type: 'boolean', default: false },
       },
     });
   } catch (e) {
@@ -96,6 +98,15 @@ export async function main(argv: string[]): Promise<number> {
     scan: { ...(k ? { k } : {}), ...(family ? { family } : {}), ...(decoders ? { decoders } : {}) },
   });
   const out = (value: unknown, text: () => string) => process.stdout.write(o.json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
+  // Videos the machine failed on (timeout, disk full, permission): not broken, retried by the next scan or rescan,
+  // but this run did not do its work, so the exit status says so.
+  const retryLines = (rows: { path: string; error: string | null }[]) =>
+    rows.length
+      ? [
+          `${rows.length} video${rows.length === 1 ? '' : 's'} could not be read this time (not the file's fault); \`glimpse rescan\` tries again:`,
+          ...rows.map((v) => `  retry: ${v.path}: ${v.error}`),
+        ]
+      : [];
   const waitJob = async (jobId: string | null): Promise<JobInfo | null> => {
     if (!jobId) return null;
     const bar = new ProgressPrinter(process.stderr, o.json);
@@ -135,6 +146,8 @@ export async function main(argv: string[]): Promise<number> {
         const { videos } = await engine.call('library.videos', { limit: 100_000 });
         const mine = videos.filter((v) => v.path.startsWith(root.path + path.sep));
         const errors = mine.filter((v) => v.status === 'error');
+        const retry = engine.libraryOps.retryable([root.id]);
+        const unreachable = engine.libraryOps.unreachable(root.path);
         out(
           {
             root,
@@ -142,14 +155,19 @@ export async function main(argv: string[]): Promise<number> {
             videos: mine.length,
             tagged: mine.filter((v) => v.status === 'ok').length,
             errors: errors.map((v) => ({ path: v.path, error: v.error })),
+            retry: retry.map((v) => ({ path: v.path, error: v.error })),
+            unreachable,
           },
           () =>
             [
-              `${root.path}: ${mine.length} videos, ${mine.filter((v) => v.status === 'ok').length} tagged, ${errors.length} errors`,
+              `${root.path}: ${mine.length} videos, ${mine.filter((v) => v.status === 'ok').length} tagged, ${errors.length} errors` +
+                (retry.length ? `, ${retry.length} to retry` : ''),
+              ...(unreachable ? [`root unreachable: ${root.path} (${unreachable}), nothing marked missing`] : []),
               ...errors.map((v) => `  error: ${v.path}: ${v.error}`),
+              ...retryLines(retry),
             ].join('\n'),
         );
-        return job && job.state !== 'done' ? 1 : 0;
+        return (job && job.state !== 'done') || retry.length || unreachable ? 1 : 0;
       }
       case 'search':
       case 'videos': {
@@ -184,8 +202,9 @@ export async function main(argv: string[]): Promise<number> {
           videoIds: ids.length ? ids : undefined,
         });
         const job = await waitJob(jobId);
-        out(job, () => `scan ${job?.state}: ${job?.done}/${job?.total}`);
-        return job?.state === 'done' ? 0 : 1;
+        const retry = engine.libraryOps.retryable().filter((v) => !ids.length || ids.includes(v.id));
+        out(job, () => [`scan ${job?.state}: ${job?.done}/${job?.total}`, ...retryLines(retry)].join('\n'));
+        return job?.state === 'done' && !retry.length ? 0 : 1;
       }
       case 'compare': {
         const r = await engine.call('compare.summary', {});
@@ -260,8 +279,10 @@ export async function main(argv: string[]): Promise<number> {
       case 'rescan': {
         const { jobId } = await engine.call('library.rescan', { scan: !o['no-scan'] });
         const job = await waitJob(jobId);
-        out(job, () => `rescan ${job?.state}: ${job?.message}`);
-        return job?.state === 'done' ? 0 : 1;
+        const retry = engine.libraryOps.retryable();
+        const unreachable = engine.libraryOps.lastReports.some((r) => r.unreachable);
+        out(job, () => [`rescan ${job?.state}: ${job?.message}`, ...retryLines(retry)].join('\n'));
+        return job?.state === 'done' && !retry.length && !unreachable ? 0 : 1;
       }
       case 'errors': {
         const r = await engine.call('library.errors', {});
@@ -269,7 +290,20 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case 'prune': {
-        const r = await engine.call('library.prune', {});
+        // Human tags cannot be regenerated: list what would go and ask for --yes before any of them is deleted.
+        const candidates = engine.libraryOps.pruneCandidates();
+        const tagged = candidates.filter((c) => c.humanTags > 0);
+        if (tagged.length && !o.yes) {
+          out({ pruned: 0, paths: [], wouldPrune: candidates, confirmWith: '--yes' }, () =>
+            [
+              `prune would forget ${candidates.length} missing video${candidates.length === 1 ? '' : 's'}; ${tagged.length} carry your tags, lost for good:`,
+              ...candidates.map((c) => `  ${c.path}${c.humanTags ? `  (${c.humanTags} tag${c.humanTags === 1 ? '' : 's'} of yours)` : ''}`),
+              'nothing was removed: run `glimpse prune --yes` to forget them (or reconnect the drive and `glimpse rescan`)',
+            ].join('\n'),
+          );
+          return 1;
+        }
+        const r = await engine.call('library.prune', { confirm: true });
         out(r, () => `forgot ${r.pruned} missing video${r.pruned === 1 ? '' : 's'}${r.paths.map((p) => `\n  ${p}`).join('')}`);
         return 0;
       }

@@ -3,6 +3,7 @@
  * (the Electron binary cannot run on CI machines).
  */
 import type { WebPreferences } from 'electron';
+import { contentSecurityPolicy } from '../core/csp.ts';
 
 export function secureWebPreferences(preload: string): WebPreferences {
   return {
@@ -20,18 +21,7 @@ export function secureWebPreferences(preload: string): WebPreferences {
   };
 }
 
-export const ELECTRON_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: glimpse:",
-  "media-src 'self' glimpse:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "form-action 'none'",
-].join('; ');
+export const ELECTRON_CSP = contentSecurityPolicy(['glimpse:']);
 
 /** Only the app's own page may call the engine: its file:// entry, or the dev server when one is configured. */
 export function isTrustedSender(url: string | undefined, appEntryUrl: string, devServerUrl?: string): boolean {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { COCO80 } from '../../shared/coco.ts';
 import { parseRequest, type Channel, type EngineEvent, type ParsedRequestOf, type RequestOf, type Results } from '../../shared/api.ts';
 import { TAG_THRESHOLD } from '../../shared/tags.ts';
+import { sweepStaleTemp } from '../core/atomic-write.ts';
 import { cacheDirFor, dataDirFor } from '../core/paths.ts';
 import { version } from '../core/version.ts';
 import { JobQueue, type JobContext } from '../jobs/queue.ts';
@@ -90,6 +91,7 @@ export class Engine {
     this.browse = new BrowseRepo(this.db);
     const settingsRepo = new SettingsRepo(this.db);
     moveUserDataOutOfCache({ cacheDir: this.cacheDir, dataDir: this.dataDir, settings: settingsRepo });
+    sweepStaleTemp([this.cacheDir, this.dataDir]); // what killed writers left: temp files, an interrupted model swap
 
     // Services
     this.settings = new SettingsService(settingsRepo, opts.scan);
@@ -179,7 +181,14 @@ export class Engine {
         const real = fs.existsSync(abs) ? fs.realpathSync(abs) : abs;
         return { removed: this.library.removeRoot(real) || this.library.removeRoot(abs) };
       },
-      'library.roots': () => this.library.roots().map((r) => ({ id: r.id, path: r.path, videoCount: r.video_count, addedAt: r.added_at })),
+      'library.roots': () =>
+        this.library.roots().map((r) => ({
+          id: r.id,
+          path: r.path,
+          videoCount: r.video_count,
+          addedAt: r.added_at,
+          unreachable: this.libraryOps.unreachable(r.path),
+        })),
       // With a tag or a name filter this is the app's search (one query path: human edits win, case-insensitive);
       // without, the plain listing the CLI's add/roots reports use.
       'library.videos': ({ tag, query, limit, offset }) => {
@@ -235,7 +244,7 @@ export class Engine {
       'jobs.resume': ({ id }) => ({ resumed: this.jobs.resume(id) }),
       'library.rescan': ({ rootIds, scan }) => ({ jobId: this.libraryOps.enqueueRescan({ rootIds, scan }) }),
       'library.errors': () => this.libraryOps.errors(),
-      'library.prune': () => this.libraryOps.prune(),
+      'library.prune': ({ confirm }) => this.libraryOps.prune({ confirm }),
       'library.watchStatus': () => this.libraryOps.watchStatus(),
       'models.info': () => this.models.info(),
       'train.start': ({ family, k, epochs }) => {

@@ -30,6 +30,13 @@ export class MediaAccess {
     } catch {
       throw new EngineError('not_found', `file is missing: ${v.path}`);
     }
+    if (!this.insideRoots(real)) throw new EngineError('forbidden', 'file is outside the library folders');
+    if (!fs.statSync(real).isFile()) throw new EngineError('not_found', 'not a file');
+    return real;
+  }
+
+  /** The one check of "inside a library root": `file` (already resolved) lies under a root, symlinks of roots resolved. */
+  private insideRoots(file: string): boolean {
     const roots = this.repo.rootPaths().map((r) => {
       try {
         return fs.realpathSync(r);
@@ -37,11 +44,7 @@ export class MediaAccess {
         return path.resolve(r);
       }
     });
-    if (!roots.some((r) => real.startsWith(r.endsWith(path.sep) ? r : r + path.sep))) {
-      throw new EngineError('forbidden', 'file is outside the library folders');
-    }
-    if (!fs.statSync(real).isFile()) throw new EngineError('not_found', 'not a file');
-    return real;
+    return roots.some((r) => file.startsWith(r.endsWith(path.sep) ? r : r + path.sep));
   }
 
   /** A JPEG (cached) of frame `index` of the student scan of a video. */
@@ -55,11 +58,22 @@ export class MediaAccess {
     return out;
   }
 
-  /** The poster of a video, or null; only paths the engine wrote itself are ever returned. */
+  /**
+   * The poster of a video, or null; only paths the engine wrote itself are ever returned, and only for a video whose
+   * file resolves inside a library root (a symlink pointing outside gets no poster, as mediaPath refuses it). A file
+   * that is gone keeps its poster when its stored path lies inside a root.
+   */
   thumbnailPath(videoId: number): string | null {
     const v = this.repo.videoRow(videoId);
     if (!v?.thumbnail) return null;
-    return path.resolve(v.thumbnail).startsWith(this.thumbsDir + path.sep) && fs.existsSync(v.thumbnail) ? v.thumbnail : null;
+    if (!path.resolve(v.thumbnail).startsWith(this.thumbsDir + path.sep) || !fs.existsSync(v.thumbnail)) return null;
+    try {
+      this.mediaPath(videoId);
+    } catch (e) {
+      const missing = e instanceof EngineError && e.code === 'not_found' && !isLink(v.path);
+      if (!missing || !this.insideRoots(path.resolve(v.path))) return null;
+    }
+    return v.thumbnail;
   }
 
   cacheInfo(): Results['cache.info'] {
@@ -72,5 +86,13 @@ export class MediaAccess {
     const { bytes } = dirSize(frames);
     fs.rmSync(frames, { recursive: true, force: true });
     return { freedBytes: bytes };
+  }
+}
+
+function isLink(p: string): boolean {
+  try {
+    return fs.lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
   }
 }

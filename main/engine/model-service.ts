@@ -8,8 +8,9 @@ import { Worker } from 'node:worker_threads';
 import type { LabelsImportResult, ModelFamily, ModelInfo, ModelsInfo, TrainReport } from '../../shared/api.ts';
 import { COCO80 } from '../../shared/coco.ts';
 import type { JobContext, JobQueue } from '../jobs/queue.ts';
+import { writeFileAtomicSync } from '../core/atomic-write.ts';
 import { initBackend } from '../ml/backend.ts';
-import { readLabelsCsv } from '../ml/dataset.ts';
+import { LABELS_CSV_MAX_BYTES, readLabelsCsv } from '../ml/dataset.ts';
 import type { LibraryTrainOptions } from '../ml/library-training.ts';
 import { defaultModelsDir, hasModel, loadTagger, readAnyManifest, type Tagger } from '../ml/tagger.ts';
 import type { TrainWorkerMessage } from '../ml/train-worker.ts';
@@ -171,7 +172,7 @@ export class ModelService {
       void worker.terminate();
     });
     const full: TrainReport = { jobId: ctx.jobId, ...report };
-    fs.writeFileSync(path.join(this.libraryDir, 'last-training.json'), `${JSON.stringify(full, null, 2)}\n`);
+    writeFileAtomicSync(path.join(this.libraryDir, 'last-training.json'), `${JSON.stringify(full, null, 2)}\n`);
     this.invalidate();
     return full;
   }
@@ -180,11 +181,42 @@ export class ModelService {
    * Human labels from a CSV (`file,tags` with `;`-separated COCO names, like ../shared/data/labels.csv). A row
    * matches a library video by absolute path, else by file name when exactly one video has that name.
    */
-  importLabels(csvPath: string): LabelsImportResult {
-    if (!fs.existsSync(csvPath)) throw new EngineError('not_found', `labels file not found: ${csvPath}`);
+  /**
+   * Human tags from a labels CSV. Read without blocking the thread that answers the UI: opened non-blocking (a FIFO
+   * neither blocks nor is read), only a regular file of at most LABELS_CSV_MAX_BYTES, read asynchronously.
+   */
+  async importLabels(csvPath: string): Promise<LabelsImportResult> {
+    let text: string;
+    let handle: fs.promises.FileHandle;
+    try {
+      handle = await fs.promises.open(csvPath, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') throw new EngineError('not_found', `labels file not found: ${csvPath}`);
+      throw new EngineError('invalid', `cannot read labels file ${csvPath}: ${(e as Error).message}`);
+    }
+    try {
+      const st = await handle.stat();
+      if (!st.isFile()) throw new EngineError('invalid', `not a regular file: ${csvPath}`);
+      if (st.size > LABELS_CSV_MAX_BYTES)
+        throw new EngineError('invalid', `labels file is larger than ${LABELS_CSV_MAX_BYTES >> 20} MB: ${csvPath}`);
+      const buf = Buffer.alloc(st.size);
+      let n = 0;
+      while (n < buf.length) {
+        const { bytesRead } = await handle.read(buf, n, buf.length - n, n);
+        if (!bytesRead) break;
+        n += bytesRead;
+      }
+      text = buf.subarray(0, n).toString('utf8');
+    } catch (e) {
+      if (e instanceof EngineError) throw e;
+      throw new EngineError('invalid', `cannot read labels file ${csvPath}: ${(e as Error).message}`);
+    } finally {
+      await handle.close();
+    }
     let parsed: ReturnType<typeof readLabelsCsv>;
     try {
-      parsed = readLabelsCsv(csvPath);
+      parsed = readLabelsCsv(csvPath, text);
     } catch (e) {
       throw new EngineError('invalid', (e as Error).message);
     }

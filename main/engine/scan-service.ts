@@ -5,7 +5,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { ModelFamily } from '../../shared/api.ts';
-import { MediaError, probe, writeThumbnail } from '../media/ffmpeg.ts';
+import { asMediaError, type MediaError, probe, writeThumbnail } from '../media/ffmpeg.ts';
 import { sampleFrames } from '../media/strategies.ts';
 import { posterFrameIndex } from '../media/sampling.ts';
 import { CNN_INPUT, FRAME_PIPELINE } from '../ml/frame-cnn.ts';
@@ -53,6 +53,10 @@ export function teacherRate(s: ScanSettings, durationS: number, nativeFps: numbe
 export interface ScanOutcome {
   ok: boolean;
   error?: string;
+  /** the failure was the machine's (timeout, disk full, permission): the video stays pending and is retried */
+  retryable?: boolean;
+  /** tagged, but something is off (e.g. most of a truncated file could not be decoded) */
+  warning?: string;
   seconds: number;
   decodeSeconds: number;
   cnnSeconds: number;
@@ -69,6 +73,7 @@ interface Decoded {
   frames: RawFrame[];
   thumbnail: string | null;
   decodeSeconds: number;
+  warning: string | null;
 }
 
 export class ScanService {
@@ -152,10 +157,12 @@ export class ScanService {
         thumbnail = path.join(this.thumbDir, `${video.id}.jpg`);
         await writeThumbnail(video.path, frames[posterFrameIndex(frames.map((f) => f.rgb))].timeS, thumbnail, undefined, { signal });
       }
-      return { video, kind, settings, probe: p, frames, thumbnail, decodeSeconds: (performance.now() - t0) / 1000 };
+      const warning = kind === 'student' ? truncationWarning(p.durationS, frames) : null;
+      return { video, kind, settings, probe: p, frames, thumbnail, decodeSeconds: (performance.now() - t0) / 1000, warning };
     } catch (e) {
-      if (!(e instanceof MediaError)) throw e;
-      return this.failed(video, e, t0);
+      const me = asMediaError(e);
+      if (!me) throw e;
+      return this.failed(video, me, t0);
     }
   }
 
@@ -199,20 +206,31 @@ export class ScanService {
           frames: frames.map((f, i) => ({ timeS: f.timeS, embedding: features[i].embedding, classScores: features[i].classScores })),
           tags: scoresToTags(pooled),
         },
-        () => this.library.setOk(video.id, thumbnail),
+        () => this.library.setOk(video.id, thumbnail, d.warning),
       );
-      return { ok: true, seconds, decodeSeconds: d.decodeSeconds, cnnSeconds, modelSeconds, frames: frames.length };
+      return {
+        ok: true,
+        ...(d.warning ? { warning: d.warning } : {}),
+        seconds,
+        decodeSeconds: d.decodeSeconds,
+        cnnSeconds,
+        modelSeconds,
+        frames: frames.length,
+      };
     } catch (e) {
-      if (!(e instanceof MediaError)) throw e;
-      return this.failed(video, e, t0);
+      const me = asMediaError(e); // e.g. ENOSPC writing the scan
+      if (!me) throw e;
+      return this.failed(video, me, t0);
     }
   }
 
+  /** A permanent error marks the video broken; a retryable one (the machine's) leaves it pending for the next scan. */
   private failed(video: VideoRow, e: MediaError, t0: number): ScanOutcome {
-    this.library.setError(video.id, e.message);
+    this.library.setError(video.id, e.message, e.retryable);
     return {
       ok: false,
       error: e.message,
+      retryable: e.retryable,
       seconds: (performance.now() - t0) / 1000,
       decodeSeconds: 0,
       cnnSeconds: 0,
@@ -220,4 +238,16 @@ export class ScanService {
       frames: 0,
     };
   }
+}
+
+/**
+ * A file whose header promises more than its data holds (a truncated copy or download): when the last decoded frame
+ * of a uniform sampling lies before half the probed duration, most of the video is missing. Tagged anyway, with
+ * this said in the video's error text. Clips under 2 s are left alone (their durations are often approximate).
+ */
+export function truncationWarning(durationS: number, frames: RawFrame[]): string | null {
+  if (!(durationS >= 2) || !frames.length) return null;
+  const last = Math.max(...frames.map((f) => f.timeS));
+  if (last >= 0.5 * durationS) return null;
+  return `truncated? frames end at ${last.toFixed(1)} s of the ${durationS.toFixed(1)} s the header states: most of the video could not be decoded`;
 }

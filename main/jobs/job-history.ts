@@ -5,18 +5,9 @@
 import type { JobInfo } from '../../shared/api.ts';
 import type { JobRunsRepo } from '../store/job-runs-repo.ts';
 import type { JobQueue } from './queue.ts';
+import { pidAlive } from '../core/atomic-write.ts';
 
 const KEEP = 200;
-
-function alive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export class JobHistory {
   private lastWrite = new Map<string, number>();
@@ -25,7 +16,7 @@ export class JobHistory {
     private repo: JobRunsRepo,
     queue: JobQueue,
   ) {
-    for (const j of repo.unfinished()) if (!alive(j.pid)) repo.markInterrupted(j.id);
+    for (const j of repo.unfinished()) if (!pidAlive(j.pid)) repo.markInterrupted(j.id);
     repo.trim(KEEP);
     queue.on('job', (j) => this.record(j));
   }

@@ -6,7 +6,7 @@
  */
 import os from 'node:os';
 import fs from 'node:fs';
-import { MediaError, probe } from '../media/ffmpeg.ts';
+import { asMediaError, probe } from '../media/ffmpeg.ts';
 import type { IndexRepo, IndexedRow, NewFile } from '../store/index-repo.ts';
 import type { FileStat, LibraryRepo, RootRow } from '../store/library-repo.ts';
 import { fingerprint } from './fingerprint.ts';
@@ -46,6 +46,10 @@ export interface IndexReport {
   probed: number;
   probeErrors: number;
   walkErrors: number;
+  /** probes that failed for the machine's reasons (timeout, permission): the videos stay pending and are retried */
+  retryable: number;
+  /** why the root was not indexed at all (missing, empty while the library has videos there, another device): nothing was marked missing */
+  unreachable: string | null;
   seconds: number;
 }
 
@@ -87,23 +91,40 @@ export class IndexService {
       probed: 0,
       probeErrors: 0,
       walkErrors: 0,
+      retryable: 0,
+      unreachable: null,
       seconds: 0,
     };
+    // An unplugged disk is not a deleted library: keep every row as it is and say so.
+    const unreachable = (why: string): IndexReport => {
+      this.repo.replaceWalkErrors(root.id, [{ path: root.path, error: `library folder is not reachable: ${why}` }]);
+      return { ...r, walkErrors: 1, unreachable: why, seconds: (performance.now() - t0) / 1000 };
+    };
     ctx.progress(0, 0, `walking ${root.path}`);
-    if (!fs.existsSync(root.path)) {
-      // An unplugged disk is not a deleted library: keep every row as it is and say so.
-      this.repo.replaceWalkErrors(root.id, [{ path: root.path, error: 'library folder is not reachable (unmounted or removed?)' }]);
-      r.walkErrors = 1;
-      return { ...r, seconds: (performance.now() - t0) / 1000 };
-    }
+    const st = fs.statSync(root.path, { throwIfNoEntry: false });
+    if (!st) return unreachable('the folder is missing (unmounted or removed?)');
     const walk = await walkVideos(root.path, ctx.signal);
     if (ctx.signal.aborted) return r; // a partial walk must not mark the unwalked rest missing
+
+    // Pass 1, by path only (no file is opened): sort out unchanged, changed, new and still-being-written.
+    const known = new Map(this.repo.rowsOfRoot(root.id).map((row) => [row.path, row]));
+    // An unmounted drive leaves its mount point: an empty folder, or one on another device. Either while the library
+    // remembers videos there means the drive is not there, not that every video was deleted (and prune would then
+    // forget their human tags).
+    const present = [...known.values()].filter((row) => row.status !== 'missing');
+    const found = walk.files.some((f) => (known.get(f.path)?.status ?? 'missing') !== 'missing');
+    if (present.length && !walk.files.length && !walk.errors.length)
+      return unreachable(
+        `the folder is empty but the library has ${present.length} video${present.length === 1 ? '' : 's'} there ` +
+          '(unmounted? if they were deleted, remove the root)',
+      );
+    if (root.dev !== null && root.dev !== undefined && root.dev !== st.dev && present.length && !found)
+      return unreachable(`the folder is on another device than at the last index (${root.dev} → ${st.dev}: unmounted?)`);
+    if (root.dev !== st.dev) this.library.setRootDev(root.id, st.dev);
     r.files = walk.files.length;
     r.walkErrors = walk.errors.length;
     this.repo.replaceWalkErrors(root.id, walk.errors);
 
-    // Pass 1, by path only (no file is opened): sort out unchanged, changed, new and still-being-written.
-    const known = new Map(this.repo.rowsOfRoot(root.id).map((row) => [row.path, row]));
     const seen = new Set<string>();
     const changed: { row: IndexedRow; file: FileStat }[] = [];
     const fresh: FileStat[] = [];
@@ -139,6 +160,7 @@ export class IndexService {
     r.missing = gone.length;
 
     // Pass 2: fingerprint what is new or changed.
+    const unread = new Set<number>(); // rows found unreadable: not probed either
     const total = changed.length + fresh.length;
     let done = 0;
     for (const { row, file } of changed) {
@@ -146,6 +168,12 @@ export class IndexService {
       if (ctx.signal.aborted) return r;
       const fp = await this.settledFingerprint(file);
       ctx.progress(++done, total, `fingerprinting ${file.name}`);
+      if (fp && typeof fp === 'object') {
+        this.library.setError(row.id, fp.error, true);
+        unread.add(row.id);
+        r.retryable++;
+        continue;
+      }
       if (!fp) {
         r.deferred.push(file.path);
         continue;
@@ -163,6 +191,26 @@ export class IndexService {
       if (ctx.signal.aborted) return r;
       const fp = await this.settledFingerprint(file);
       ctx.progress(++done, total, `fingerprinting ${file.name}`);
+      if (fp && typeof fp === 'object') {
+        // Unreadable (permission denied): a row that says so, retried by the next rescan; not "still being written",
+        // which would be deferred, and under a watcher looked at again every few seconds, forever.
+        try {
+          const id = this.repo.insertUnread({
+            rootId: root.id,
+            path: file.path,
+            name: file.name,
+            sizeBytes: file.sizeBytes,
+            mtimeMs: file.mtimeMs,
+          });
+          this.library.setError(id, fp.error, true);
+          unread.add(id);
+          r.added++;
+          r.retryable++;
+        } catch (e) {
+          if ((e as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw e;
+        }
+        continue;
+      }
       if (!fp) {
         r.deferred.push(file.path);
         continue;
@@ -195,7 +243,7 @@ export class IndexService {
 
     // Pass 3: probe what was never probed (this run's new/changed files and whatever a killed run left).
     if (this.settings.probe) {
-      const todo = this.repo.unprobed([root.id]);
+      const todo = this.repo.unprobed([root.id]).filter((v) => !unread.has(v.id));
       let pdone = 0;
       await pool(todo, this.settings.probeConcurrency, async (v) => {
         await ctx.checkpoint?.();
@@ -203,9 +251,11 @@ export class IndexService {
         try {
           this.library.setProbe(v.id, await probe(v.path, { signal: ctx.signal })); // a cancel kills the ffprobe
         } catch (e) {
-          if (!(e instanceof MediaError)) throw e;
-          this.library.setError(v.id, e.message);
-          r.probeErrors++;
+          const me = asMediaError(e);
+          if (!me) throw e;
+          this.library.setError(v.id, me.message, me.retryable);
+          if (me.retryable) r.retryable++;
+          else r.probeErrors++;
         }
         r.probed++;
         ctx.progress(++pdone, todo.length, `probing ${v.path}`);
@@ -215,13 +265,19 @@ export class IndexService {
     return r;
   }
 
-  /** The fingerprint, or null when the file changed while being read (still being written). */
-  private async settledFingerprint(f: FileStat): Promise<string | null> {
+  /**
+   * The fingerprint, or null when the file changed while being read (still being written), or an error when it
+   * cannot be read at all (permission denied, I/O error): that is not a file being written, and is recorded.
+   */
+  private async settledFingerprint(f: FileStat): Promise<string | null | { error: string }> {
     try {
       const fp = await fingerprint(f.path, f.sizeBytes);
       const st = await fs.promises.stat(f.path);
       return st.size === f.sizeBytes && st.mtimeMs === f.mtimeMs ? fp : null;
-    } catch {
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code === 'EACCES' || code === 'EPERM') return { error: `permission denied: ${f.path}` };
+      if (code === 'EIO') return { error: `input/output error reading ${f.path}` };
       return null; // vanished between walk and read: the next walk will know
     }
   }

@@ -8,6 +8,7 @@ import { DEFAULT_CACHE_MAX_BYTES, REGENERABLE, removeOrphans, trimLru } from '..
 import type { Db } from '../store/db.ts';
 import { IndexRepo, type IndexError } from '../store/index-repo.ts';
 import type { LibraryRepo } from '../store/library-repo.ts';
+import { EngineError } from '../engine/errors.ts';
 import { DEFAULT_INDEX_SETTINGS, IndexService, type IndexReport, type IndexSettings } from './index-service.ts';
 import { DEFAULT_WATCH_OPTIONS, LibraryWatcher, type RootWatchStatus, type WatchOptions, type WatchStatus } from './watch.ts';
 
@@ -39,7 +40,9 @@ export class LibraryOps {
         this.afterIndex(reports);
         if (opts.scan && !ctx.signal.aborted) await this.scanPending(ctx);
         this.trimCaches();
-        ctx.progress(1, 1, summarize(reports));
+        // Failures of the machine (timeouts, disk full, permissions) left pending after this job, scans included.
+        const retry = this.library.retryableVideos(opts.rootIds);
+        ctx.progress(1, 1, summarize(reports, retry.length));
       },
       INDEX_PRIORITY,
     );
@@ -111,7 +114,39 @@ export class LibraryOps {
     return this.repo.errors();
   }
 
-  prune(): { pruned: number; paths: string[] } {
+  /** Videos whose last failure was the machine's (they are retried by the next scan or rescan). */
+  retryable(rootIds?: number[]): { id: number; path: string; error: string | null }[] {
+    return this.library.retryableVideos(rootIds).map((v) => ({ id: v.id, path: v.path, error: v.error }));
+  }
+
+  /** Why a root was not indexed at its last index in this process (see IndexReport.unreachable); null: it was. */
+  unreachable(rootPath: string): string | null {
+    return this.lastReports.find((r) => r.root === rootPath)?.unreachable ?? null;
+  }
+
+  /** What prune would forget: every missing video, with the number of human tags each carries. */
+  pruneCandidates(): { id: number; path: string; humanTags: number }[] {
+    return this.repo.pruneCandidates();
+  }
+
+  /**
+   * Forget missing videos for good. Human tags are work no rescan can bring back: when any missing video carries
+   * some, nothing is removed unless `confirm` is true.
+   */
+  prune(o: { confirm?: boolean } = {}): { pruned: number; paths: string[] } {
+    if (!o.confirm) {
+      const tagged = this.repo.pruneCandidates().filter((c) => c.humanTags > 0);
+      if (tagged.length) {
+        throw new EngineError(
+          'invalid',
+          `${tagged.length} missing video${tagged.length === 1 ? ' carries' : 's carry'} your tags, which prune would delete for good ` +
+            `(${tagged
+              .slice(0, 5)
+              .map((c) => c.path)
+              .join(', ')}${tagged.length > 5 ? ', …' : ''}): confirm to prune`,
+        );
+      }
+    }
     const rows = this.repo.transaction(() => this.repo.pruneMissing());
     this.trimCaches();
     return { pruned: rows.length, paths: rows.map((r) => r.path) };
@@ -133,12 +168,17 @@ export class LibraryOps {
   }
 }
 
-export function summarize(reports: IndexReport[]): string {
+export function summarize(reports: IndexReport[], retryable = reports.reduce((a, r) => a + r.retryable, 0)): string {
   const sum = (k: 'files' | 'added' | 'moved' | 'changed' | 'missing' | 'probeErrors' | 'walkErrors') =>
     reports.reduce((a, r) => a + r[k], 0);
   const deferred = reports.reduce((a, r) => a + r.deferred.length, 0);
   return (
     `${sum('files')} files: ${sum('added')} new, ${sum('moved')} moved, ${sum('changed')} changed, ${sum('missing')} missing, ` +
-    `${deferred} deferred (still being written), ${sum('probeErrors') + sum('walkErrors')} errors`
+    `${deferred} deferred (still being written), ${sum('probeErrors') + sum('walkErrors')} errors` +
+    (retryable ? `, ${retryable} to retry (timeout, disk full or permission: not the files' fault)` : '') +
+    reports
+      .filter((r) => r.unreachable)
+      .map((r) => `; root unreachable: ${r.root} (${r.unreachable}), nothing marked missing`)
+      .join('')
   );
 }

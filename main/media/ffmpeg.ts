@@ -63,7 +63,12 @@ export function mediaTools(): { ffmpeg: ToolInfo | null; ffprobe: ToolInfo | nul
 function toolPath(tool: Tool): string {
   const t = mediaTools();
   if (!t.ffmpeg || !t.ffprobe) {
-    throw new Error('ffmpeg/ffprobe not found: install ffmpeg (e.g. `apt-get install ffmpeg`) or set GLIMPSE_FFMPEG and GLIMPSE_FFPROBE');
+    throw new MediaError(
+      'ffmpeg/ffprobe not found: install ffmpeg (e.g. `apt-get install ffmpeg`) or set GLIMPSE_FFMPEG and GLIMPSE_FFPROBE',
+      {
+        retryable: true,
+      },
+    );
   }
   return t[tool]!.path;
 }
@@ -71,18 +76,64 @@ function toolPath(tool: Tool): string {
 // ---------------------------------------------------------------------------------------------------------------
 // The runner
 
-/** A file that is not a usable video. The message is stored and shown to the user. */
+/**
+ * A file that could not be used. The message is stored and shown to the user. `retryable` says whose doing it was:
+ * false, the file's (ffmpeg says the data is invalid: a permanent error, shown in "Needs attention"); true, the
+ * machine's (a timeout, a full disk, a permission, a missing tool: nothing is known about the file, so the next
+ * scan or rescan tries it again and it is never marked broken).
+ */
 export class MediaError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  readonly retryable: boolean;
+  constructor(message: string, options?: { cause?: unknown; retryable?: boolean }) {
     super(message, options);
     this.name = 'MediaError';
+    this.retryable = options?.retryable ?? false;
   }
+}
+
+/** errno codes that say the machine, not the file, failed (disk full, permissions, I/O, resources, missing tool). */
+const ENVIRONMENT_CODES = new Set([
+  'ENOSPC',
+  'EDQUOT',
+  'EACCES',
+  'EPERM',
+  'EIO',
+  'EAGAIN',
+  'EMFILE',
+  'ENFILE',
+  'ENOMEM',
+  'ENOENT',
+  'EBUSY',
+  'EROFS',
+]);
+
+/** ffmpeg's words for the same: its output or input failed for a reason outside the file's data. */
+const ENVIRONMENT_REASON =
+  /No space left on device|Disk quota exceeded|Permission denied|Operation not permitted|Input\/output error|Read-only file system|Cannot allocate memory|Resource temporarily unavailable|Too many open files/i;
+
+/**
+ * Any failure of a media call as a MediaError with its classification, or null for what is neither the file's nor
+ * the machine's (an abort, a bug: the caller rethrows those). Node's own errors (an ENOSPC writing a poster, an
+ * EACCES opening the file) are environment failures, hence retryable.
+ */
+export function asMediaError(e: unknown): MediaError | null {
+  if (e instanceof MediaError) return e;
+  if (e instanceof FfmpegAbortError) return null;
+  const code = (e as { code?: unknown } | null)?.code;
+  if (e instanceof Error && typeof code === 'string' && ENVIRONMENT_CODES.has(code)) {
+    return new MediaError(code === 'EACCES' || code === 'EPERM' ? `permission denied: ${e.message}` : e.message, {
+      cause: e,
+      retryable: true,
+    });
+  }
+  return null;
 }
 
 /**
  * ffmpeg/ffprobe ran on `file` and did not succeed: it was killed at its timeout, or it exited with an error code
- * or a signal. As far as Glimpse can tell that is the file's doing, so this is a MediaError (the video is recorded
- * as unreadable and the scan goes on).
+ * or a signal. A MediaError (the video is recorded and the scan goes on); retryable when it was killed at its
+ * timeout (a busy machine, a hung mount) or its complaint is about the machine (disk full, permission denied),
+ * permanent when ffmpeg found the data invalid.
  */
 export class FfmpegError extends MediaError {
   constructor(
@@ -96,7 +147,7 @@ export class FfmpegError extends MediaError {
     readonly stderrTail: string,
     readonly pid: number | undefined,
   ) {
-    super(message);
+    super(message, { retryable: failure === 'timeout' || ENVIRONMENT_REASON.test(reason) });
     this.name = 'FfmpegError';
   }
 }
@@ -157,8 +208,8 @@ function ffmpegReason(stderr: string, file: string): string {
 /**
  * Run a tool to completion. The outcome is decided on 'close', after the exit status and every byte of output are
  * in, so a process that exits a little after its stdout closes is not mistaken for a failure. A timed-out or aborted
- * run rejects only once the process is gone; a run that cannot even start (EAGAIN, EMFILE) rejects with a plain
- * Error, since that is the machine's problem and not the file's.
+ * run rejects only once the process is gone; a run that cannot even start (EAGAIN, EMFILE) rejects with a
+ * retryable MediaError, since that is the machine's problem and not the file's.
  */
 function runTool(tool: Tool, args: string[], o: RunOptions): Promise<RunResult> {
   const bin = toolPath(tool);
@@ -204,7 +255,7 @@ function runTool(tool: Tool, args: string[], o: RunOptions): Promise<RunResult> 
     proc.on('error', (e) =>
       settle(() => {
         if (proc.pid !== undefined) proc.kill('SIGKILL');
-        reject(new Error(`could not run ${tool} on ${o.file}: ${e.message}`));
+        reject(new MediaError(`could not run ${tool} on ${o.file}: ${e.message}`, { cause: e, retryable: true }));
       }),
     );
     proc.on('close', (code, signal) =>
@@ -275,7 +326,9 @@ const DECODE_LIMIT = 'GLIMPSE_FFMPEG_TIMEOUT_S';
 
 /** The same failure with a message for the user (the runner's error stays its `cause`); timeouts and aborts as they are. */
 function explain(e: unknown, what: string): unknown {
-  return e instanceof FfmpegError && e.failure === 'exit' ? new MediaError(`${what}: ${e.reason || e.message}`, { cause: e }) : e;
+  return e instanceof FfmpegError && e.failure === 'exit'
+    ? new MediaError(`${what}: ${e.reason || e.message}`, { cause: e, retryable: e.retryable })
+    : e;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -319,20 +372,23 @@ interface FfprobeStream {
   side_data_list?: { rotation?: number }[];
 }
 
+/** ffprobe's standard output as text; a failure is explained as `what`. */
+async function ffprobeText(args: string[], file: string, o: MediaCallOptions, what: string): Promise<string> {
+  try {
+    return (await runFfprobe(args, { file, timeoutMs: SHORT_TIMEOUT_MS, signal: o.signal })).stdout.toString('utf8');
+  } catch (e) {
+    throw explain(e, what);
+  }
+}
+
 /** ffprobe's own JSON, including the display-matrix side data that carries the rotation of phone videos. */
 export async function probe(file: string, o: MediaCallOptions = {}): Promise<ProbeResult> {
-  let out: string;
-  try {
-    out = (
-      await runFfprobe(['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file], {
-        file,
-        timeoutMs: SHORT_TIMEOUT_MS,
-        signal: o.signal,
-      })
-    ).stdout.toString('utf8');
-  } catch (e) {
-    throw explain(e, 'not a readable video');
-  }
+  const out = await ffprobeText(
+    ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file],
+    file,
+    o,
+    'not a readable video',
+  );
   let data: { streams?: FfprobeStream[]; format?: { duration?: string } };
   try {
     data = JSON.parse(out);
@@ -540,18 +596,12 @@ export async function writeThumbnail(file: string, timeS: number, outPath: strin
 
 /** Presentation times of the keyframes, from the packet index alone (demuxing, no decoding). */
 export async function keyframeTimes(file: string, o: MediaCallOptions = {}): Promise<number[]> {
-  let out: string;
-  try {
-    out = (
-      await runFfprobe(['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,flags', '-of', 'csv=p=0', file], {
-        file,
-        timeoutMs: SHORT_TIMEOUT_MS,
-        signal: o.signal,
-      })
-    ).stdout.toString('utf8');
-  } catch (e) {
-    throw explain(e, 'could not list keyframes');
-  }
+  const out = await ffprobeText(
+    ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,flags', '-of', 'csv=p=0', file],
+    file,
+    o,
+    'could not list keyframes',
+  );
   const times: number[] = [];
   for (const line of out.split('\n')) {
     const [t, flags] = line.split(',');

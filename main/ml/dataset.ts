@@ -56,12 +56,23 @@ export interface CsvLabel {
   license: string;
 }
 
+/** The largest labels CSV read (a few hundred thousand rows). */
+export const LABELS_CSV_MAX_BYTES = 50 * 1024 * 1024;
+
 /**
  * Reads a labels CSV (`file,tags,...`; tags `;`-separated COCO names; the team's ../shared/data/labels.csv is one).
  * `file` is resolved against the CSV's folder. Unknown tag names are reported, not silently dropped.
+ * `text` is the file's content when the caller already read it (the engine reads it asynchronously, see
+ * ModelService.importLabels); otherwise it is read here, and only if it is a regular file of at most
+ * LABELS_CSV_MAX_BYTES (a FIFO or a device would block or never end).
  */
-export function readLabelsCsv(csvPath: string): { labels: Map<string, CsvLabel>; unknownTags: string[] } {
-  const rows = parseCsv(fs.readFileSync(csvPath, 'utf8'));
+export function readLabelsCsv(csvPath: string, text?: string): { labels: Map<string, CsvLabel>; unknownTags: string[] } {
+  if (text === undefined) {
+    const st = fs.statSync(csvPath);
+    if (!st.isFile()) throw new Error(`not a regular file: ${csvPath}`);
+    if (st.size > LABELS_CSV_MAX_BYTES) throw new Error(`labels file is larger than ${LABELS_CSV_MAX_BYTES >> 20} MB: ${csvPath}`);
+  }
+  const rows = parseCsv(text ?? fs.readFileSync(csvPath, 'utf8'));
   const header = rows.shift() ?? [];
   const col = (name: string) => header.indexOf(name);
   if (col('file') < 0 || col('tags') < 0) throw new Error(`${csvPath}: needs columns "file" and "tags"`);

@@ -9,6 +9,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { verifyModelDir } from './checksums.ts';
 import { videoModelFlops } from './flops.ts';
 import { probabilities } from './evidence/model.ts';
 import { checkEvidenceManifest, type EvidenceManifest } from './evidence/persist.ts';
@@ -35,6 +36,8 @@ export interface Tagger {
 /** manifest.json of a model folder, of either format (no weights loaded). */
 export async function readAnyManifest(dir: string): Promise<AnyManifest> {
   const file = path.join(dir, 'manifest.json');
+  // manifest.json and weights.bin against their recorded sha256 first (hashed once per process): never tag with a damaged model
+  verifyModelDir(dir);
   let m: AnyManifest;
   try {
     m = JSON.parse(await fs.promises.readFile(file, 'utf8')) as AnyManifest;

@@ -109,7 +109,12 @@ export class BrowseRepo {
       args.push(o.maxDurationS);
     }
     if (o.attention) {
-      where.push(`(v.status IN ('error', 'missing') OR (v.status = 'ok' AND coalesce((${this.confidenceSql()}), 0) < ?))`);
+      // Broken files, missing ones, failures of the machine waiting for a retry (error_retryable), tagged videos with a
+      // warning (e.g. truncated), and tags nobody is sure of.
+      where.push(
+        `(v.status IN ('error', 'missing') OR v.error_retryable = 1 OR (v.status = 'ok' AND v.error IS NOT NULL)
+          OR (v.status = 'ok' AND coalesce((${this.confidenceSql()}), 0) < ?))`,
+      );
       args.push(o.threshold, o.lowConfidence);
     }
     return { sql: where.length ? `WHERE ${where.join(' AND ')}` : '', args };

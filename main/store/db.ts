@@ -8,31 +8,57 @@ export type Db = Database.Database;
 export function openDb(file: string, migrations: Migration[] = allMigrations): Db {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const db = new Database(file);
+  // First: every statement below (journal mode, migrations) may meet another process opening the same file.
+  db.pragma('busy_timeout = 5000');
   // WAL keeps readers (the UI) unblocked while a scan writes, and makes a killed writer lose only its open transaction.
-  db.pragma('journal_mode = WAL');
+  // Switching a new file to WAL can meet SQLITE_BUSY without the busy handler being called (another process is
+  // switching it at the same moment): retried, like the migrations.
+  retryBusy(() => db.pragma('journal_mode = WAL'));
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  migrate(db, migrations);
+  retryBusy(() => migrate(db, migrations));
   return db;
+}
+
+/** Runs `fn` again on SQLITE_BUSY (for up to `ms`): for the few statements SQLite does not wait on by itself. */
+function retryBusy<T>(fn: () => T, ms = 20_000): T {
+  const until = Date.now() + ms;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      return fn();
+    } catch (e) {
+      if (!String((e as { code?: string }).code).startsWith('SQLITE_BUSY') || Date.now() > until) throw e;
+      Atomics.wait(pause, 0, 0, 5 + Math.random() * 20);
+    }
+  }
 }
 
 export function schemaVersion(db: Db): number {
   return db.pragma('user_version', { simple: true }) as number;
 }
 
+/**
+ * Applies every migration newer than the file's `user_version`, all in ONE `BEGIN IMMEDIATE` transaction that
+ * reads the version inside it: two processes opening a new database at once serialise on the write lock (the
+ * second waits up to busy_timeout), and the second then sees the first one's version and runs nothing.
+ */
 export function migrate(db: Db, migrations: Migration[]): number {
-  const current = schemaVersion(db);
   const latest = migrations.reduce((m, x) => Math.max(m, x.version), 0);
-  if (current > latest) {
-    throw new Error(`database schema version ${current} is newer than this Glimpse (${latest}); upgrade Glimpse`);
-  }
-  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
-    if (m.version <= current) continue;
-    db.transaction(() => {
+  const tooNew = (current: number) =>
+    new Error(`database schema version ${current} is newer than this Glimpse (${latest}); upgrade Glimpse`);
+  // Fast path without a write lock: an up-to-date database (every open but the first) takes no lock at all.
+  const seen = schemaVersion(db);
+  if (seen > latest) throw tooNew(seen);
+  if (seen === latest) return seen;
+  db.transaction(() => {
+    const current = schemaVersion(db);
+    if (current > latest) throw tooNew(current);
+    for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+      if (m.version <= current) continue;
       m.up(db);
       db.pragma(`user_version = ${m.version}`);
-    })();
-  }
+    }
+  }).immediate();
   return schemaVersion(db);
 }

@@ -51,6 +51,15 @@ export class IndexRepo {
       .all(fingerprint) as IndexedRow[];
   }
 
+  /** A file seen but not readable (permission denied): a pending row without fingerprint, fingerprinted once readable. */
+  insertUnread(f: Omit<NewFile, 'fingerprint'>): number {
+    return Number(
+      this.db
+        .prepare(`INSERT INTO videos(root_id, path, name, size_bytes, mtime_ms) VALUES (?, ?, ?, ?, ?)`)
+        .run(f.rootId, f.path, f.name, f.sizeBytes, Math.round(f.mtimeMs)).lastInsertRowid,
+    );
+  }
+
   insert(f: NewFile): number {
     return Number(
       this.db
@@ -68,7 +77,7 @@ export class IndexRepo {
       .prepare(
         `UPDATE videos SET root_id = ?, path = ?, name = ?, size_bytes = ?, mtime_ms = ?, missing_since = NULL,
         status = CASE WHEN EXISTS (SELECT 1 FROM scans s WHERE s.video_id = videos.id AND s.kind = 'student') THEN 'ok' ELSE 'pending' END,
-        error = NULL
+        error = NULL, error_retryable = 0
       WHERE id = ?`,
       )
       .run(f.rootId, f.path, f.name, f.sizeBytes, Math.round(f.mtimeMs), id);
@@ -91,7 +100,7 @@ export class IndexRepo {
   markChanged(id: number, sizeBytes: number, mtimeMs: number, fingerprint: string): void {
     this.db
       .prepare(
-        `UPDATE videos SET size_bytes = ?, mtime_ms = ?, fingerprint = ?, status = 'pending', error = NULL,
+        `UPDATE videos SET size_bytes = ?, mtime_ms = ?, fingerprint = ?, status = 'pending', error = NULL, error_retryable = 0,
         missing_since = NULL, duration_s = NULL, width = NULL, height = NULL, fps = NULL, codec = NULL WHERE id = ?`,
       )
       .run(sizeBytes, Math.round(mtimeMs), fingerprint, id);
@@ -121,7 +130,10 @@ export class IndexRepo {
   }
 
   errors(): IndexError[] {
-    const videos = this.db.prepare(`SELECT id, path, error FROM videos WHERE status = 'error' ORDER BY path`).all() as {
+    // Permanent errors, and failures of the machine (still pending, retried by the next scan).
+    const videos = this.db
+      .prepare(`SELECT id, path, error FROM videos WHERE status = 'error' OR (error_retryable = 1 AND status <> 'missing') ORDER BY path`)
+      .all() as {
       id: number;
       path: string;
       error: string | null;
@@ -131,6 +143,16 @@ export class IndexRepo {
       ...videos.map((v) => ({ path: v.path, error: v.error ?? 'unknown error', kind: 'video' as const, videoId: v.id })),
       ...walk.map((w) => ({ path: w.path, error: w.error, kind: 'walk' as const, videoId: null })),
     ];
+  }
+
+  /** What `pruneMissing` would forget, with the number of human tags each carries (those are lost for good). */
+  pruneCandidates(): { id: number; path: string; humanTags: number }[] {
+    return this.db
+      .prepare(
+        `SELECT v.id, v.path, (SELECT COUNT(*) FROM tags t WHERE t.video_id = v.id AND t.source = 'human') AS humanTags
+      FROM videos v WHERE v.status = 'missing' ORDER BY v.path`,
+      )
+      .all() as { id: number; path: string; humanTags: number }[];
   }
 
   /** Forget missing videos for good (their scans and tags go by cascade). */

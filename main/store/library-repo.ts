@@ -5,6 +5,8 @@ export interface RootRow {
   id: number;
   path: string;
   added_at: string;
+  /** st_dev of the root folder at its last index (null before migration 8 or before the first index) */
+  dev: number | null;
 }
 
 export interface VideoRow {
@@ -22,6 +24,8 @@ export interface VideoRow {
   has_audio: number;
   status: 'pending' | 'ok' | 'error' | 'missing';
   error: string | null;
+  /** 1: `error` was the machine's doing (timeout, disk full, permission); the video stays pending and is retried */
+  error_retryable: number;
   thumbnail: string | null;
   added_at: string;
 }
@@ -105,8 +109,15 @@ export class LibraryRepo {
     return this.db.prepare(`SELECT * FROM videos WHERE status IN ('ok', 'pending') ORDER BY path`).all() as VideoRow[];
   }
 
+  /**
+   * What the next scan takes: new and changed videos, and those whose last failure was the machine's (retryable), but
+   * not a file that could not even be read to fingerprint (permission denied): the next index looks at it first.
+   */
   pendingVideos(): VideoRow[] {
-    return this.db.prepare(`SELECT * FROM videos WHERE status = 'pending' ORDER BY path`).all() as VideoRow[];
+    const rows = this.db.prepare(`SELECT * FROM videos WHERE status = 'pending' ORDER BY path`).all() as (VideoRow & {
+      fingerprint?: string | null;
+    })[];
+    return rows.filter((v) => !(v.error_retryable === 1 && !v.fingerprint));
   }
 
   setProbe(
@@ -118,12 +129,39 @@ export class LibraryRepo {
       .run(p.durationS, p.width, p.height, p.fps, p.codec, p.hasAudio ? 1 : 0, id);
   }
 
-  setError(id: number, message: string): void {
-    this.db.prepare(`UPDATE videos SET status = 'error', error = ? WHERE id = ?`).run(message, id);
+  /**
+   * A failed probe or scan. Permanent (the file is broken): status 'error'. Retryable (the machine failed: timeout,
+   * disk full, permission): the video is not marked broken; it stays pending (a tagged one keeps its tags) with the
+   * reason, so the next scan or rescan tries it again.
+   */
+  setError(id: number, message: string, retryable = false): void {
+    if (!retryable) this.db.prepare(`UPDATE videos SET status = 'error', error = ?, error_retryable = 0 WHERE id = ?`).run(message, id);
+    else
+      this.db
+        .prepare(
+          `UPDATE videos SET status = CASE WHEN status = 'ok' THEN 'ok' ELSE 'pending' END, error = ?, error_retryable = 1 WHERE id = ?`,
+        )
+        .run(message, id);
   }
 
-  setOk(id: number, thumbnail: string | null): void {
-    this.db.prepare(`UPDATE videos SET status = 'ok', error = NULL, thumbnail = ? WHERE id = ?`).run(thumbnail, id);
+  /** Tagged; `warning` (e.g. a truncated file) is kept in `error` without failing the video. */
+  setOk(id: number, thumbnail: string | null, warning: string | null = null): void {
+    this.db
+      .prepare(`UPDATE videos SET status = 'ok', error = ?, error_retryable = 0, thumbnail = ? WHERE id = ?`)
+      .run(warning, thumbnail, id);
+  }
+
+  /** Remember the device of a root folder (see IndexService: a changed device means an empty mount point). */
+  setRootDev(id: number, dev: number): void {
+    this.db.prepare('UPDATE roots SET dev = ? WHERE id = ?').run(dev, id);
+  }
+
+  /** Videos whose last failure was the machine's, to be retried (optionally only under the given roots). */
+  retryableVideos(rootIds?: number[]): VideoRow[] {
+    const rows = this.db
+      .prepare(`SELECT * FROM videos WHERE error_retryable = 1 AND status <> 'missing' ORDER BY path`)
+      .all() as VideoRow[];
+    return rootIds ? rows.filter((r) => rootIds.includes(r.root_id)) : rows;
   }
 
   /** Videos filtered by an optional tag (predicted or human) and a substring of the path. */

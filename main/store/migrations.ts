@@ -147,4 +147,20 @@ export const migrations: Migration[] = [
       );
     `),
   },
+  {
+    version: 8,
+    name: 'failures the machine caused are retried; the device of each root is remembered',
+    // error_retryable = 1: the last failure was the environment's (timeout, disk full, permission, missing tool), not
+    // the file's; such a video stays pending and the next scan or rescan tries it again. roots.dev is the st_dev of
+    // the root folder at its last index: a different device (an empty mount point) means the drive is not there.
+    // Old rows whose stored error was a timeout or a full disk get their chance again.
+    up: (db) =>
+      db.exec(`
+      ALTER TABLE videos ADD COLUMN error_retryable INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE roots ADD COLUMN dev INTEGER;
+      UPDATE videos SET status = 'pending', error_retryable = 1
+        WHERE status = 'error' AND (error LIKE '%timeout, process killed%' OR error LIKE '%No space left on device%'
+          OR error LIKE '%Permission denied%' OR error LIKE '%could not run ff%' OR error LIKE '%ffmpeg/ffprobe not found%');
+    `),
+  },
 ];

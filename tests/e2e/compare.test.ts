@@ -84,9 +84,52 @@ test('library-wide metrics, stage split with FLOPs, accuracy vs time for several
   assert.ok(s.library.teacherStages.cnnFlops > 3 * s.library.studentStages.cnnFlops);
   // The chart: one dot per simulated k plus the two measured scans, each simulated dot labelled with its k.
   const chart = page.getByRole('img', { name: /Accuracy \(mAP\) against seconds per video/ });
-  assert.equal(await chart.locator('circle').count(), s.curve.length);
+  assert.equal(await chart.locator(':scope > circle').count(), s.curve.length);
   assert.ok(s.curve.filter((p) => p.simulated).length >= 3, 'several k values');
   for (const p of s.curve.filter((c) => c.simulated)) await chart.getByText(`k=${p.k}`, { exact: true }).waitFor();
+  // The y axis fits the data (not 0–100 % with every dot in the top band); a legend; no two labels overlap; every
+  // label (the teacher's at the right edge too) inside the chart.
+  const yTicks = await chart.locator('text[text-anchor=end]').allTextContents();
+  const lo = Math.min(...s.curve.map((p) => p.map)),
+    hi = Math.max(...s.curve.map((p) => p.map));
+  const tickVals = yTicks.map((t) => Number(t.replace('%', '')) / 100);
+  assert.ok(Math.min(...tickVals) <= lo + 0.05 && Math.max(...tickVals) >= hi - 0.05, `ticks ${yTicks} cover ${lo}–${hi}`);
+  if (hi - lo < 0.5) assert.ok(Math.max(...tickVals) - Math.min(...tickVals) < 1, `the axis is not 0–100 %: ${yTicks}`);
+  assert.match(
+    await chart
+      .getByTestId('legend')
+      .textContent()
+      .then((t) => (t ?? '').trim()),
+    /^student \(measured\)\s*student on k cached frames$/,
+    'a legend, without a teacher entry while the teacher has no dot',
+  );
+  const boxes = await chart.locator('text.pt').evaluateAll((els) =>
+    els.map((e) => {
+      const r = e.getBoundingClientRect();
+      return { t: e.textContent, x0: r.left, x1: r.right, y0: r.top, y1: r.bottom };
+    }),
+  );
+  const svgBox = (await chart.boundingBox())!;
+  for (const [i, a] of boxes.entries()) {
+    assert.ok(a.x0 >= svgBox.x && a.x1 <= svgBox.x + svgBox.width + 0.5, `${a.t} inside the chart`);
+    for (const b of boxes.slice(i + 1))
+      assert.ok(a.x1 <= b.x0 || b.x1 <= a.x0 || a.y1 <= b.y0 || b.y1 <= a.y0, `labels ${a.t} and ${b.t} overlap`);
+  }
+  assert.ok(
+    boxes.some((b) => b.t === 'teacher') === s.curve.some((p) => p.label.startsWith('teacher')),
+    JSON.stringify(boxes.map((b) => b.t)),
+  );
+  // Short explanations of the figures.
+  assert.match((await metrics.locator('abbr', { hasText: 'GAP@20' }).getAttribute('title'))!, /20 most confident tags/);
+  await page.getByText('What do these numbers mean?').click();
+  for (const term of ['GAP@20', 'mAP', 'hit@1', 'FLOPs', 'teacher', 'student'])
+    assert.ok(
+      (await page
+        .getByTestId('help')
+        .locator('dt', { hasText: new RegExp(`^${term.replace('@', '@')}$`) })
+        .count()) === 1,
+      term,
+    );
 
   const rows = page.locator('table.pv tbody tr');
   assert.equal(await rows.count(), 3);
@@ -95,6 +138,17 @@ test('library-wide metrics, stage split with FLOPs, accuracy vs time for several
     /person \d+%[\s\S]*person \d+%[\s\S]*\d+%[\s\S]*GFLOPs \/ [\d.]+ GFLOPs/,
   );
   await page.screenshot({ path: screenshotPath('compare'), fullPage: true });
+  // At 800 px wide nothing overflows sideways.
+  await page.setViewportSize({ width: 800, height: 800 });
+  const o = await page.evaluate(() => ({
+    sw: document.querySelector('main')!.scrollWidth,
+    cw: document.querySelector('main')!.clientWidth,
+  }));
+  assert.ok(o.sw <= o.cw, `no horizontal overflow at 800 px: ${JSON.stringify(o)}`);
+  await page.screenshot({ path: screenshotPath('compare-800') });
+  await page.locator('figure').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: screenshotPath('compare-800-chart') });
+  await page.setViewportSize({ width: 1280, height: 800 });
 
   // A human tag makes that video the only one scored, against the person's labels: a video a person tagged is
   // labelled by exactly their "yes" tags (here "dog"), the rule training uses too.
@@ -106,6 +160,16 @@ test('library-wide metrics, stage split with FLOPs, accuracy vs time for several
   assert.ok(s1.library.teacher, 'with a human label the teacher is scored too');
   // "dog" is a true label neither model predicted: recall below 1 for both, so neither is scoring itself
   assert.ok(s1.library.teacher!.recall < 1 && s1.library.student!.recall < 1, JSON.stringify(s1.library));
+  // Now the teacher is a dot on the chart too: its label is not clipped at the right edge.
+  const chart1 = page.getByRole('img', { name: /Accuracy \(mAP\) against seconds per video/ });
+  const teacherLabel = chart1.locator('text.pt', { hasText: /^teacher$/ });
+  await teacherLabel.waitFor();
+  assert.match((await chart1.getByTestId('legend').textContent()) ?? '', /teacher \(measured\)/);
+  const tb = (await teacherLabel.boundingBox())!,
+    cb = (await chart1.boundingBox())!;
+  assert.ok(tb.x >= cb.x && tb.x + tb.width <= cb.x + cb.width, `teacher label inside the chart ${JSON.stringify([tb, cb])}`);
+  await page.locator('figure').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: screenshotPath('compare-chart-teacher') });
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -41,6 +41,10 @@ test('empty state → add folder → progress, pause, resume → tagged library'
 
   await page.getByRole('button', { name: 'Pause' }).click();
   await page.getByRole('button', { name: 'Resume' }).waitFor({ timeout: 60_000 });
+  // The bar says it is paused (not "estimating…"), offers Resume and no longer Pause/Cancel.
+  assert.match(await page.getByTestId('job-state').innerText(), /^Paused( · \d+ videos? waiting)?\.$/);
+  assert.equal(await page.getByRole('button', { name: 'Pause' }).count(), 0);
+  assert.equal(await page.getByRole('button', { name: 'Cancel' }).count(), 0);
   const jobs = await app.engine.call('jobs.list', {});
   assert.ok(
     jobs.some((j) => j.state === 'cancelled'),
@@ -75,6 +79,7 @@ test('cancel stops indexing for good: no resume, finished videos keep their tags
   await page.getByRole('status').filter({ hasText: 'Cancelled. Finished videos keep their tags.' }).waitFor();
   await job.waitFor({ state: 'detached', timeout: 60_000 });
   assert.equal(await page.getByRole('button', { name: 'Resume' }).count(), 0, 'a cancel is not a pause');
+  assert.equal(await page.getByTestId('job-state').innerText(), 'Cancelled. Finished videos keep their tags.');
   const jobs = await app.engine.call('jobs.list', {});
   assert.equal(jobs.filter((j) => j.state === 'cancelled').length, 2, 'the paused job earlier and this one');
   const { videos } = await app.engine.call('library.search', { folder: fs.realpathSync(more), limit: 100 });

@@ -67,7 +67,7 @@ test('sort, facets with counts, search language, filters; state survives a reloa
   // AND of a tag and a name that does not hold it: nothing, with a way out.
   await search.fill('person pattern');
   await search.press('Enter');
-  await page.getByText('No videos match.').waitFor();
+  await page.getByText('No videos match these filters.').waitFor();
   await page.screenshot({ path: screenshotPath('library-no-match') });
   await page.getByRole('button', { name: 'Clear search and filters' }).click();
   await waitNames(page, ['broken.mp4', 'pattern one.mp4', 'person.mp4', 'ünïcode clip.webm']);

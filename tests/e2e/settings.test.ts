@@ -24,7 +24,11 @@ test('k, family, backend, ffmpeg, folders, cache', async () => {
   await app.engine.media.framePath(id, 0);
 
   const { page, errors } = await openPage(app, '#/settings');
-  page.on('dialog', (d) => void d.accept());
+  // No browser confirm() boxes: a native dialog would fail the flow.
+  page.on('dialog', (d) => {
+    errors.push(`native ${d.type()} dialog: ${d.message()}`);
+    void d.dismiss();
+  });
   await page.getByRole('heading', { name: 'Settings' }).waitFor();
   const k = page.getByLabel('Frames the student looks at per video (k)');
   await page.waitForFunction(() => (document.getElementById('k') as HTMLInputElement).value === '2');
@@ -69,8 +73,26 @@ test('k, family, backend, ffmpeg, folders, cache', async () => {
     .waitFor();
   await page.waitForFunction((b) => document.querySelector('[data-testid=cache-size]')?.textContent !== b, before);
 
-  await page.getByRole('button', { name: `Remove ${fs.realpathSync(extra)}` }).click();
+  // Removing a folder asks in an in-app dialog: focus inside it, Tab stays inside, Escape cancels.
+  const removeExtra = page.getByRole('button', { name: `Remove ${fs.realpathSync(extra)}` });
+  await removeExtra.click();
+  const dialog = page.getByRole('dialog', { name: 'Remove this folder from the library?' });
+  await dialog.waitFor();
+  assert.match(await dialog.innerText(), /more videos/);
+  await page.screenshot({ path: screenshotPath('settings-confirm') });
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Cancel', 'the safe choice has focus');
+  for (let i = 0; i < 3; i++) {
+    await page.keyboard.press('Tab');
+    assert.ok(await page.evaluate(() => !!document.activeElement?.closest('dialog')), 'focus stays in the dialog');
+  }
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'hidden' });
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), `Remove ${fs.realpathSync(extra)}`);
+  assert.equal(await page.locator('.roots li', { hasText: 'more videos' }).count(), 1, 'Escape kept the folder');
+  await removeExtra.click();
+  await dialog.getByRole('button', { name: 'Remove folder' }).click();
   await page.locator('.roots li', { hasText: 'more videos' }).waitFor({ state: 'detached' });
+  assert.equal((await app.engine.call('library.roots', {})).length, 1);
 
   await page.reload();
   await page.waitForFunction(() => (document.getElementById('k') as HTMLInputElement).value === '4');

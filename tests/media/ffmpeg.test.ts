@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import {
+  asMediaError,
   FfmpegAbortError,
   FfmpegError,
   framesAt,
@@ -72,7 +73,8 @@ test(
     );
     assert.ok(err instanceof FfmpegError, String(err));
     assert.equal(err.failure, 'timeout');
-    assert.ok(err instanceof MediaError, 'a stuck file is recorded as unreadable');
+    assert.ok(err instanceof MediaError, 'a stuck file is recorded');
+    assert.equal(err.retryable, true, 'a timeout is the machine’s doing: retried, never a broken file');
     assert.match(err.message, /did not finish within 1 s \(GLIMPSE_FFMPEG_TIMEOUT_S\)/);
     assert.match(err.message, /timeout, process killed/);
     assert.ok(err.message.includes(fifo), err.message);
@@ -210,8 +212,26 @@ test('a failed run names the file, the exit code and the last stderr lines; call
   await assert.rejects(
     framesAt(bad, [0.5], 32),
     (e: unknown) =>
-      e instanceof MediaError && /^could not decode frames: .*Invalid data found/.test(e.message) && e.cause instanceof FfmpegError,
+      e instanceof MediaError &&
+      /^could not decode frames: .*Invalid data found/.test(e.message) &&
+      e.cause instanceof FfmpegError &&
+      e.retryable === false,
   );
+});
+
+test('failures are classified: invalid data is permanent; disk full, permissions, missing tools, timeouts are retryable', () => {
+  const fe = (reason: string, failure: 'exit' | 'timeout' = 'exit') => new FfmpegError('x', 'ffmpeg', 'f.mp4', failure, reason, reason, 1);
+  assert.equal(fe('moov atom not found; Invalid data found when processing input').retryable, false);
+  assert.equal(fe('').retryable, false);
+  assert.equal(fe('', 'timeout').retryable, true);
+  assert.equal(fe('/cache/thumbs/1.jpg: No space left on device').retryable, true);
+  assert.equal(fe('f.mp4: Permission denied').retryable, true);
+  const enospc = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+  assert.equal(asMediaError(enospc)?.retryable, true);
+  const eacces = Object.assign(new Error("EACCES: permission denied, open 'f.mp4'"), { code: 'EACCES' });
+  assert.match(asMediaError(eacces)?.message ?? '', /^permission denied: /);
+  assert.equal(asMediaError(new FfmpegAbortError('ffmpeg', 'f.mp4', 1)), null, 'an abort says nothing about the file');
+  assert.equal(asMediaError(new TypeError('a bug')), null, 'bugs are not recorded as file errors');
 });
 
 test('under load: many concurrent decodes of a valid video all succeed with the right frames', { timeout: 600_000 }, async () => {

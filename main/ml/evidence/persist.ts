@@ -5,6 +5,8 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '../../core/atomic-write.ts';
+import { writeModelChecksums } from '../checksums.ts';
 import { FRAME_PIPELINE } from '../frame-cnn.ts';
 import type { EvidenceParams } from './model.ts';
 import { NUM_EVIDENCE, SUPPORT_SCORE } from './pool.ts';
@@ -60,12 +62,11 @@ export function makeManifest(
   };
 }
 
-/** Writes atomically (temp file + rename): a crash never leaves half a manifest in use. */
+/** Writes atomically (temp file + fsync + rename), then its checksums.json: a crash never leaves half a manifest in use. */
 export async function saveEvidenceModel(m: EvidenceManifest, dir: string): Promise<void> {
   await fs.mkdir(dir, { recursive: true });
-  const file = path.join(dir, 'manifest.json');
-  await fs.writeFile(`${file}.tmp`, `${JSON.stringify(m, null, 1)}\n`);
-  await fs.rename(`${file}.tmp`, file);
+  await writeFileAtomic(path.join(dir, 'manifest.json'), `${JSON.stringify(m, null, 1)}\n`);
+  await writeModelChecksums(dir);
 }
 
 /** Validates everything a wrong or damaged file could get wrong, naming the file in every error. */

@@ -20,10 +20,15 @@ export class ApiCallError extends Error {
   constructor(
     message: string,
     readonly code: string,
+    /** the HTTP status in browser mode (401: this page was opened without the server's token) */
+    readonly status = 0,
   ) {
     super(message);
   }
 }
+
+/** True when the server refused us for lack of its access token (browser mode opened without the printed URL). */
+export const isUnauthorized = (e: unknown): boolean => e instanceof ApiCallError && e.status === 401;
 
 export function createClient(): GlimpseClient {
   const bridge = window.glimpse;
@@ -59,7 +64,7 @@ function httpClient(): GlimpseClient {
         body: JSON.stringify(request),
       });
       const body = await res.json().catch(() => ({ error: `HTTP ${res.status}`, code: 'internal' }));
-      if (!res.ok) throw new ApiCallError(body.error ?? `HTTP ${res.status}`, body.code ?? 'internal');
+      if (!res.ok) throw new ApiCallError(body.error ?? `HTTP ${res.status}`, body.code ?? 'internal', res.status);
       return body as Results[C];
     },
     onEvent(listener) {

@@ -43,3 +43,43 @@ export const fmtFlops = (f: number | null | undefined): string => {
   const [d, p] = u.find(([x]) => f >= x) ?? [1, ''];
   return `${(f / d).toFixed(f / d >= 100 ? 0 : 1)} ${p}FLOPs`;
 };
+/** "1 video", "2 videos", "1,234 videos". */
+export const plural = (n: number, one: string, many = `${one}s`): string => `${n.toLocaleString()} ${n === 1 ? one : many}`;
+
+/** The end of a long name survives: "gradio_demo_vi…_clip03.mp4" (the full name goes in a tooltip). */
+export function middleTruncate(name: string, max = 30): string {
+  if (name.length <= max) return name;
+  const dot = name.lastIndexOf('.');
+  const tailLen = Math.max(Math.min(12, name.length - dot + 6), Math.floor(max * 0.45));
+  const head = name.slice(0, max - tailLen - 1);
+  return `${head}…${name.slice(name.length - tailLen)}`;
+}
+
+/**
+ * A stored model name ("uniform-10+student:netvlad@10", "all@1fps+teacher:evidence") as words a person reads:
+ * "student, 10 frames, netvlad model". Unknown shapes come back unchanged.
+ */
+export function modelLabel(raw: string | null | undefined): string {
+  if (!raw) return '–';
+  const [sampling, tagger = ''] = raw.includes('+') ? raw.split('+', 2) : ['', raw];
+  const m = /^([a-z]+)(?::([\w-]+))?(?:@(\d+))?$/i.exec(tagger);
+  const parts: string[] = [];
+  const role = m?.[1] ?? '';
+  if (role === 'maxpool') parts.push('detector only (max over frames)');
+  else if (role) parts.push(role);
+  const uni = /^uniform-(\d+)$/.exec(sampling);
+  const all = /^all@([\d.]+)fps$/.exec(sampling);
+  if (uni) parts.push(`${uni[1]} frame${uni[1] === '1' ? '' : 's'}`);
+  else if (all) parts.push(`every frame at ${all[1]} fps`);
+  else if (m?.[3]) parts.push(`${m[3]} frames`);
+  if (m?.[2]) parts.push(`${m[2]} model`);
+  if (!m && !uni && !all) return raw;
+  return parts.join(', ') || raw;
+}
+
+/** A name cut for middle truncation in CSS: [start, end], where the end keeps the extension and a few characters. */
+export function splitName(name: string, keep = 12): [string, string] {
+  const dot = name.lastIndexOf('.');
+  const n = Math.max(keep, dot > 0 ? name.length - dot + 6 : keep);
+  return name.length <= n + 3 ? [name, ''] : [name.slice(0, name.length - n), name.slice(name.length - n)];
+}

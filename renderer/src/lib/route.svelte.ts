@@ -67,6 +67,10 @@ class Router {
   lib: LibraryState = $state({ ...DEFAULT_LIBRARY });
   /** The library hash last shown, so "back to library" returns to the same search. */
   lastLibraryHash = '#/library';
+  /** The video the person just came back from (library focuses its card), else null. */
+  returnFrom: number | null = $state(null);
+  /** Where the library grid was scrolled to, per library hash, so coming back from a video restores it. */
+  scrollOf = new Map<string, number>();
 
   constructor() {
     this.read();
@@ -75,6 +79,7 @@ class Router {
 
   private read() {
     const r = parse(location.hash);
+    this.returnFrom = r.view === 'library' && this.view === 'video' ? this.id : null;
     this.view = r.view;
     this.id = r.id;
     if (r.view === 'library') {
