@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { type JobInfo, ModelFamily, type VideoSummary } from '../../shared/api.ts';
 import { defaultDbPath } from '../core/paths.ts';
 import { Engine } from '../engine/engine.ts';
+import { escapeControl as shown } from '../library/walk.ts';
 import { toApiError } from '../engine/errors.ts';
 import { startServer } from '../server/server.ts';
 import { ProgressPrinter } from './progress.ts';
@@ -104,7 +105,7 @@ export async function main(argv: string[]): Promise<number> {
     rows.length
       ? [
           `${rows.length} video${rows.length === 1 ? '' : 's'} could not be read this time (not the file's fault); \`glimpse rescan\` tries again:`,
-          ...rows.map((v) => `  retry: ${v.path}: ${v.error}`),
+          ...rows.map((v) => `  retry: ${shown(v.path)}: ${shown(v.error ?? '')}`),
         ]
       : [];
   const waitJob = async (jobId: string | null): Promise<JobInfo | null> => {
@@ -163,7 +164,7 @@ export async function main(argv: string[]): Promise<number> {
               `${root.path}: ${mine.length} videos, ${mine.filter((v) => v.status === 'ok').length} tagged, ${errors.length} errors` +
                 (retry.length ? `, ${retry.length} to retry` : ''),
               ...(unreachable ? [`root unreachable: ${root.path} (${unreachable}), nothing marked missing`] : []),
-              ...errors.map((v) => `  error: ${v.path}: ${v.error}`),
+              ...errors.map((v) => `  error: ${shown(v.path)}: ${shown(v.error ?? '')}`),
               ...retryLines(retry),
             ].join('\n'),
         );
@@ -286,7 +287,7 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'errors': {
         const r = await engine.call('library.errors', {});
-        out(r, () => r.map((e) => `${e.path}\t${e.error}`).join('\n') || '(no errors)');
+        out(r, () => r.map((e) => `${shown(e.path)}\t${shown(e.error)}`).join('\n') || '(no errors)');
         return 0;
       }
       case 'prune': {
@@ -297,14 +298,16 @@ export async function main(argv: string[]): Promise<number> {
           out({ pruned: 0, paths: [], wouldPrune: candidates, confirmWith: '--yes' }, () =>
             [
               `prune would forget ${candidates.length} missing video${candidates.length === 1 ? '' : 's'}; ${tagged.length} carry your tags, lost for good:`,
-              ...candidates.map((c) => `  ${c.path}${c.humanTags ? `  (${c.humanTags} tag${c.humanTags === 1 ? '' : 's'} of yours)` : ''}`),
+              ...candidates.map(
+                (c) => `  ${shown(c.path)}${c.humanTags ? `  (${c.humanTags} tag${c.humanTags === 1 ? '' : 's'} of yours)` : ''}`,
+              ),
               'nothing was removed: run `glimpse prune --yes` to forget them (or reconnect the drive and `glimpse rescan`)',
             ].join('\n'),
           );
           return 1;
         }
         const r = await engine.call('library.prune', { confirm: true });
-        out(r, () => `forgot ${r.pruned} missing video${r.pruned === 1 ? '' : 's'}${r.paths.map((p) => `\n  ${p}`).join('')}`);
+        out(r, () => `forgot ${r.pruned} missing video${r.pruned === 1 ? '' : 's'}${r.paths.map((p) => `\n  ${shown(p)}`).join('')}`);
         return 0;
       }
       case 'export': {
@@ -392,6 +395,6 @@ function fail(message: string, code: number): number {
 
 function videoLine(v: VideoSummary): string {
   const tags = v.tags.map((t) => `${t.tag}:${t.score.toFixed(2)}`).join(' ');
-  const state = v.status === 'ok' ? '' : ` [${v.status}${v.error ? `: ${v.error}` : ''}]`;
-  return `${String(v.id).padStart(5)}  ${v.path}${state}  ${tags}`;
+  const state = v.status === 'ok' ? '' : ` [${v.status}${v.error ? `: ${shown(v.error)}` : ''}]`;
+  return `${String(v.id).padStart(5)}  ${shown(v.path)}${state}  ${tags}`;
 }

@@ -6,7 +6,7 @@
  */
 import os from 'node:os';
 import fs from 'node:fs';
-import { asMediaError, probe } from '../media/ffmpeg.ts';
+import { MediaError, asMediaError, probe } from '../media/ffmpeg.ts';
 import type { IndexRepo, IndexedRow, NewFile } from '../store/index-repo.ts';
 import type { FileStat, LibraryRepo, RootRow } from '../store/library-repo.ts';
 import { fingerprint } from './fingerprint.ts';
@@ -249,6 +249,9 @@ export class IndexService {
         await ctx.checkpoint?.();
         if (ctx.signal.aborted) return;
         try {
+          // ffprobe would call an empty file "moov atom not found"; say what it is (a later write makes it pending again).
+          if ((await fs.promises.stat(v.path).catch(() => null))?.size === 0)
+            throw new MediaError('not a readable video: empty file (0 bytes)');
           this.library.setProbe(v.id, await probe(v.path, { signal: ctx.signal })); // a cancel kills the ffprobe
         } catch (e) {
           const me = asMediaError(e);

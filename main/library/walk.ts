@@ -26,7 +26,9 @@ export type TreeEntry = { kind: 'dir'; path: string } | { kind: 'file'; path: st
 
 /**
  * The one directory walk of the library (the index and the folder watcher both use it): depth first without
- * recursion, every folder read once by its real path (symlink loops end), symlinks followed, hidden entries
+ * recursion, every folder read once by its real path (symlink loops end), symlinks followed only while they stay
+ * inside the root (one escaping it is an error, never followed), names that are not valid UTF-8 reported as errors
+ * with their bytes escaped (Node cannot give them a usable path string), hidden entries
  * (`.git`, `.thumbnails`, `._` resource forks) skipped, sockets, FIFOs and devices never touched (a FIFO would
  * block the walk forever). A folder is yielded once it has been read, before its contents; an unreadable entry
  * goes to `onError` and is skipped, never fatal. `signal` stops the walk before the next folder.
@@ -38,6 +40,11 @@ export async function* walkTree(
   const onError = o.onError ?? (() => {});
   const seenDirs = new Set<string>();
   const stack = [root];
+  // Symlinks are followed only while they stay inside the root: a link to `/` or to another disk must not index it.
+  let rootReal: string | null = null;
+  const inside = (real: string) => rootReal === null || real === rootReal || real.startsWith(rootReal + path.sep);
+  const escapes = (p: string, real: string) =>
+    onError(p, new Error(`link points outside the library folder (to ${escapeControl(real)}); not followed`));
   while (stack.length) {
     if (o.signal?.aborted) return;
     const dir = stack.pop()!;
@@ -48,11 +55,18 @@ export async function* walkTree(
       onError(dir, e);
       continue;
     }
+    rootReal ??= real;
+    if (!inside(real)) {
+      escapes(dir, real);
+      continue;
+    }
     if (seenDirs.has(real)) continue;
     seenDirs.add(real);
     let entries: fs.Dirent[];
+    let badNames: Map<string, string>;
     try {
       entries = await fs.promises.readdir(dir, { withFileTypes: true });
+      badNames = await invalidUtf8Names(dir, entries);
     } catch (e) {
       onError(dir, e);
       continue;
@@ -60,6 +74,13 @@ export async function* walkTree(
     yield { kind: 'dir', path: dir };
     for (const ent of entries) {
       if (ent.name.startsWith('.')) continue;
+      const bad = badNames.get(ent.name);
+      if (bad !== undefined) {
+        // Node decodes names as UTF-8 with U+FFFD in place of invalid bytes, so that path does not exist: say why.
+        const what = ent.isDirectory() ? 'folder' : 'file';
+        onError(path.join(dir, bad), new Error(`${what} name is not valid UTF-8: ${bad} (rename it to index it)`));
+        continue;
+      }
       const p = path.join(dir, ent.name);
       if (ent.isFile()) yield { kind: 'file', path: p, name: ent.name };
       else if (ent.isDirectory()) stack.push(p);
@@ -71,11 +92,60 @@ export async function* walkTree(
           onError(p, e);
           continue;
         }
-        if (st.isDirectory()) stack.push(p);
-        else if (st.isFile()) yield { kind: 'file', path: p, name: ent.name, stat: st };
+        if (!st.isDirectory() && !st.isFile()) continue; // a link to a FIFO, socket or device
+        let real: string;
+        try {
+          real = await fs.promises.realpath(p);
+        } catch (e) {
+          onError(p, e);
+          continue;
+        }
+        if (!inside(real)) escapes(p, real);
+        else if (st.isDirectory()) stack.push(p);
+        else yield { kind: 'file', path: p, name: ent.name, stat: st };
       }
     }
   }
+}
+
+/** Control characters (a newline in a file name) as visible escapes, so a name never breaks a line of output. */
+export function escapeControl(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) =>
+    c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
+}
+
+/** A file name's bytes with every byte that is not part of valid UTF-8 (and every control character) escaped as \xNN. */
+export function escapeNameBytes(b: Buffer): string {
+  let out = '';
+  let i = 0;
+  while (i < b.length) {
+    const lead = b[i];
+    const n = lead < 0x80 ? 1 : lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+    const chunk = n ? b.subarray(i, i + n) : null;
+    if (chunk && chunk.length === n && Buffer.from(chunk.toString('utf8'), 'utf8').equals(chunk)) {
+      out += escapeControl(chunk.toString('utf8'));
+      i += n;
+    } else {
+      out += `\\x${lead.toString(16).padStart(2, '0')}`;
+      i++;
+    }
+  }
+  return out;
+}
+
+/**
+ * Names in `dir` that are not valid UTF-8: Node's (lossy) decoded name → the escaped bytes. Costs a second readdir
+ * only when a name holds U+FFFD.
+ */
+async function invalidUtf8Names(dir: string, entries: fs.Dirent[]): Promise<Map<string, string>> {
+  const bad = new Map<string, string>();
+  if (!entries.some((e) => e.name.includes('\ufffd'))) return bad;
+  for (const raw of await fs.promises.readdir(dir, { encoding: 'buffer' })) {
+    const decoded = raw.toString('utf8');
+    if (!Buffer.from(decoded, 'utf8').equals(raw)) bad.set(decoded, escapeNameBytes(raw));
+  }
+  return bad;
 }
 
 export async function walkVideos(root: string, signal?: AbortSignal): Promise<WalkResult> {

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { looksLikeVideo, verdictByName } from '../../main/library/media-detect.ts';
-import { walkVideos } from '../../main/library/walk.ts';
+import { escapeControl, escapeNameBytes, walkVideos } from '../../main/library/walk.ts';
 import { fingerprint } from '../../main/library/fingerprint.ts';
 import { makeVideo, tempDir } from '../helpers/fixtures.ts';
 
@@ -38,6 +38,37 @@ test('walks loops, deep trees and odd names once; skips hidden, non-media and sp
   assert.equal(r.errors.length, 1);
   assert.equal(r.errors[0].path, path.join(root, 'dangling.mp4'));
   assert.match(r.errors[0].error, /ENOENT/);
+});
+
+test('links escaping the root are not followed; names that are not UTF-8 are explained, not "ENOENT"', async () => {
+  const root = path.join(dir, 'contained');
+  const away = path.join(dir, 'away');
+  const clip = makeVideo(path.join(away, 'secret.mp4'), { seconds: 1 });
+  fs.mkdirSync(path.join(root, 'in'), { recursive: true });
+  fs.copyFileSync(clip, path.join(root, 'in', 'mine.mp4'));
+  fs.symlinkSync(clip, path.join(root, 'escape.mp4'));
+  fs.symlinkSync(away, path.join(root, 'escape-dir'));
+  fs.symlinkSync(path.join(root, 'in'), path.join(root, 'inner-link')); // inside: followed (the file is found once)
+  fs.symlinkSync(path.join(root, 'in', 'mine.mp4'), path.join(root, 'inner-file-link.mp4'));
+  fs.copyFileSync(clip, Buffer.concat([Buffer.from(path.join(root, 'bad-')), Buffer.from([0xff, 0x41]), Buffer.from('.mp4')]));
+  fs.mkdirSync(Buffer.concat([Buffer.from(path.join(root, 'dir-')), Buffer.from([0xc3])]));
+
+  const r = await walkVideos(root);
+  assert.deepEqual(
+    r.files.map((f) => fs.realpathSync(f.path)),
+    [fs.realpathSync(path.join(root, 'in', 'mine.mp4'))],
+  ); // reached three ways, all inside the root: one file
+  const errors = Object.fromEntries(r.errors.map((e) => [path.relative(root, e.path), e.error]));
+  assert.deepEqual(Object.keys(errors).sort(), ['bad-\\xffA.mp4', 'dir-\\xc3', 'escape-dir', 'escape.mp4']);
+  assert.match(errors['escape.mp4'], /outside the library folder/);
+  assert.match(errors['escape-dir'], /outside the library folder/);
+  assert.match(errors['bad-\\xffA.mp4'], /^file name is not valid UTF-8: bad-\\xffA\.mp4/);
+  assert.match(errors['dir-\\xc3'], /^folder name is not valid UTF-8/);
+});
+
+test('names are escaped for one-line display', () => {
+  assert.equal(escapeControl('a\nb\tc\x1b[0m ü'), 'a\\nb\\tc\\x1b[0m ü');
+  assert.equal(escapeNameBytes(Buffer.from([0x61, 0xe2, 0x82, 0xac, 0xe2, 0x82, 0x0a])), 'a€\\xe2\\x82\\n');
 });
 
 test('a root that cannot be read is an error, not a crash', async () => {

@@ -212,6 +212,14 @@ function finishMeta(model: VideoModel, o: CommonOptions, extra: Record<string, u
 }
 
 /** Teacher: binary cross-entropy on labels over all frames. */
+/** One epoch: the training videos shuffled into batches, `step` run on each; the mean of its losses. */
+function meanOverBatches(shuffle: Rng, train: number[], batchSize: number, step: (batch: number[]) => number): number {
+  const bl = batches(shuffle.shuffle([...train]), batchSize);
+  let sum = 0;
+  for (const b of bl) sum += step(b);
+  return sum / bl.length;
+}
+
 export async function trainTeacher(data: TrainData, o: TeacherOptions = {}): Promise<VideoModel> {
   const seed = o.seed ?? DEFAULTS.seed;
   const rng = makeRng(seed);
@@ -228,12 +236,7 @@ export async function trainTeacher(data: TrainData, o: TeacherOptions = {}): Pro
     o,
     keeper,
     P.val.length > 0,
-    () => {
-      let sum = 0;
-      const bl = batches(shuffle.shuffle([...P.train]), bs);
-      for (const b of bl) sum += teacherStep(model, opt, rows(P.frames, b), rows(P.labels, b), drop);
-      return sum / bl.length;
-    },
+    () => meanOverBatches(shuffle, P.train, bs, (b) => teacherStep(model, opt, rows(P.frames, b), rows(P.labels, b), drop)),
     () => ({ loss: meanLoss(model, rows(P.frames, P.val), rows(P.labels, P.val)) }),
   );
   opt.dispose();
@@ -331,10 +334,8 @@ async function runStudent(
     o,
     keeper,
     P.val.length > 0,
-    () => {
-      let sum = 0;
-      const bl = batches(shuffle.shuffle([...P.train]), bs);
-      for (const b of bl) {
+    () =>
+      meanOverBatches(shuffle, P.train, bs, (b) => {
         const y = t2(rows(P.labels, b));
         let eT: tf.Tensor2D, pT: tf.Tensor2D;
         if (joint) {
@@ -362,15 +363,14 @@ async function runStudent(
           true,
           student.variables(),
         );
-        sum += cost!.dataSync()[0];
+        const loss = cost!.dataSync()[0];
         cost!.dispose();
         eT.dispose();
         pT.dispose();
         y.dispose();
         disposeBatch(sb);
-      }
-      return sum / bl.length;
-    },
+        return loss;
+      }),
     () => {
       const T = joint ? teacher.run(rows(P.frames, P.val)) : { E: rows(tOut!.E, P.val), probs: rows(tOut!.probs, P.val) };
       const S = student.run(valStudent);
