@@ -35,7 +35,12 @@ export const Requests = {
   }),
   'library.video': z.object({ id }),
   'library.tags': z.object({}),
-  'scan.start': z.object({ kind: ScanKind.default('student'), videoIds: z.array(id).max(100_000).optional() }),
+  'scan.start': z.object({
+    kind: ScanKind.default('student'),
+    videoIds: z.array(id).max(100_000).optional(),
+    /** without videoIds, a teacher scan skips videos that already have a current teacher scan unless this is true */
+    force: z.boolean().default(false),
+  }),
   'jobs.list': z.object({}),
   'jobs.cancel': z.object({ id: jobId }),
   'jobs.pause': z.object({ id: jobId }),

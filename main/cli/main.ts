@@ -20,9 +20,10 @@ Commands:
   videos [--query TEXT]        all videos (with --query: path contains TEXT)
   show <id>                    one video: tags, scans and the frames the student looked at
   tags                         tag → number of videos
-  scan --student|--teacher [ID|PATH...] [--family F]
+  scan --student|--teacher [ID|PATH...] [--family F] [--force]
                                scan all (or the given videos / folders) again; the teacher looks at every
-                               frame (1 fps, at most 300), the student at k
+                               frame (1 fps, at most 300), the student at k. A teacher scan of all skips
+                               videos that already have one (a killed scan resumes); --force redoes them
   compare                      student vs teacher: accuracy (GAP, mAP, hit@1, P/R), seconds and frames per video
   train [--family F] [--epochs N]
                                teach the student on this library (teacher-scans what lacks it first; labels are
@@ -72,6 +73,7 @@ export async function main(argv: string[]): Promise<number> {
         epochs: { type: 'string' },
         concurrency: { type: 'string' },
         yes: { type: 'boolean', default: false },
+        force: { type: 'boolean', default: false },
       },
     });
   } catch (e) {
@@ -94,10 +96,18 @@ export async function main(argv: string[]): Promise<number> {
   const decoders = o.concurrency !== undefined ? Number(o.concurrency) : undefined;
   if (decoders !== undefined && !(Number.isInteger(decoders) && decoders >= 1 && decoders <= 16))
     return fail('--concurrency must be an integer from 1 to 16', 2);
-  const engine = new Engine({
-    dbPath: o.db ?? defaultDbPath(),
-    scan: { ...(k ? { k } : {}), ...(family ? { family } : {}), ...(decoders ? { decoders } : {}) },
-  });
+  let engine: Engine;
+  try {
+    engine = new Engine({
+      dbPath: o.db ?? defaultDbPath(),
+      scan: { ...(k ? { k } : {}), ...(family ? { family } : {}), ...(decoders ? { decoders } : {}) },
+    });
+  } catch (e) {
+    // The database cannot be opened (read-only, disk full, newer schema…): one sentence, no stack trace.
+    const err = toApiError(e);
+    if (o.json) process.stdout.write(`${JSON.stringify(err)}\n`);
+    return fail(diskFullWording(err.error), 1);
+  }
   const out = (value: unknown, text: () => string) => process.stdout.write(o.json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
   // Videos the machine failed on (timeout, disk full, permission): not broken, retried by the next scan or rescan,
   // but this run did not do its work, so the exit status says so.
@@ -121,7 +131,16 @@ export async function main(argv: string[]): Promise<number> {
     process.off('SIGINT', stop);
     engine.events.off('event', onEvent);
     bar.end();
+    // A job that failed says why on stderr (e.g. "disk full: …"), whatever the command prints after.
+    if (job.state === 'failed' && job.error)
+      process.stderr.write(`glimpse: ${job.kind} failed: ${diskFullWording(job.error, engine.dbPath)}\n`);
     return job;
+  };
+  // Warnings of a finished job (e.g. no video model fits: tags came from the detector alone), said on stderr.
+  const warningsOf = (jobId: string | null): string[] => {
+    const w = engine.warningsOf(jobId);
+    for (const line of w) process.stderr.write(`glimpse: warning: ${line}\n`);
+    return w;
   };
 
   try {
@@ -144,6 +163,7 @@ export async function main(argv: string[]): Promise<number> {
         if (sub !== 'add') return fail(`unknown: roots ${sub} (list, add, remove)`, 2);
         const { root, jobId } = await engine.call('library.addRoot', { path: path.resolve(folder), scan: !o['no-scan'] });
         const job = await waitJob(jobId);
+        const warnings = warningsOf(jobId);
         const { videos } = await engine.call('library.videos', { limit: 100_000 });
         const mine = videos.filter((v) => v.path.startsWith(root.path + path.sep));
         const errors = mine.filter((v) => v.status === 'error');
@@ -158,6 +178,7 @@ export async function main(argv: string[]): Promise<number> {
             errors: errors.map((v) => ({ path: v.path, error: v.error })),
             retry: retry.map((v) => ({ path: v.path, error: v.error })),
             unreachable,
+            warnings,
           },
           () =>
             [
@@ -201,10 +222,12 @@ export async function main(argv: string[]): Promise<number> {
         const { jobId } = await engine.call('scan.start', {
           kind: o.teacher ? 'teacher' : 'student',
           videoIds: ids.length ? ids : undefined,
+          force: o.force,
         });
         const job = await waitJob(jobId);
+        const warnings = warningsOf(jobId);
         const retry = engine.libraryOps.retryable().filter((v) => !ids.length || ids.includes(v.id));
-        out(job, () => [`scan ${job?.state}: ${job?.done}/${job?.total}`, ...retryLines(retry)].join('\n'));
+        out(job && { ...job, warnings }, () => [`scan ${job?.state}: ${job?.done}/${job?.total}`, ...retryLines(retry)].join('\n'));
         return job?.state === 'done' && !retry.length ? 0 : 1;
       }
       case 'compare': {
@@ -280,9 +303,10 @@ export async function main(argv: string[]): Promise<number> {
       case 'rescan': {
         const { jobId } = await engine.call('library.rescan', { scan: !o['no-scan'] });
         const job = await waitJob(jobId);
+        const warnings = warningsOf(jobId);
         const retry = engine.libraryOps.retryable();
         const unreachable = engine.libraryOps.lastReports.some((r) => r.unreachable);
-        out(job, () => [`rescan ${job?.state}: ${job?.message}`, ...retryLines(retry)].join('\n'));
+        out(job && { ...job, warnings }, () => [`rescan ${job?.state}: ${job?.message}`, ...retryLines(retry)].join('\n'));
         return job?.state === 'done' && !retry.length && !unreachable ? 0 : 1;
       }
       case 'errors': {
@@ -358,10 +382,16 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     const err = toApiError(e);
     if (o.json) process.stdout.write(`${JSON.stringify(err)}\n`);
-    return fail(err.error, err.code === 'invalid' ? 2 : 1);
+    return fail(diskFullWording(err.error), err.code === 'invalid' ? 2 : 1);
   } finally {
     await engine.close();
   }
+}
+
+/** SQLite's "database or disk is full" and Node's ENOSPC said plainly, once. */
+function diskFullWording(message: string, dbPath?: string): string {
+  if (/^disk full/i.test(message) || !/database or disk is full|ENOSPC|no space left on device|SQLITE_FULL/i.test(message)) return message;
+  return `disk full: ${message}${dbPath ? ` (library database ${dbPath}); free some space and run again` : ''}`;
 }
 
 function isFamily(f: string): f is ModelFamily {

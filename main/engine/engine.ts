@@ -77,6 +77,7 @@ export class Engine {
   private browse: BrowseRepo;
   private jobHistory: JobHistory;
   private cnn: Promise<CnnClient> | null = null;
+  private jobWarnings = new Map<string, string[]>();
   private handlers: Handlers;
 
   constructor(opts: EngineOptions) {
@@ -233,9 +234,19 @@ export class Engine {
         };
       },
       'library.tags': () => this.search.tagCounts(),
-      'scan.start': ({ kind, videoIds }) => ({
+      // Without ids: the student re-tags every video with the current settings; the teacher skips videos that already
+      // have a current teacher scan (same frame pipeline) unless forced, so a killed teacher scan resumes where it stopped.
+      'scan.start': ({ kind, videoIds, force }) => ({
         jobId: this.jobs.enqueue(`scan:${kind}`, (ctx) =>
-          this.scanVideos(ctx, kind, videoIds ? this.library.videosByIds(videoIds) : this.library.scannableVideos()),
+          this.scanVideos(
+            ctx,
+            kind,
+            videoIds
+              ? this.library.videosByIds(videoIds)
+              : kind === 'teacher' && !force
+                ? this.library.scannableWithoutScan('teacher', { pipeline: FRAME_PIPELINE })
+                : this.library.scannableVideos(),
+          ),
         ),
       }),
       'jobs.list': () => this.jobHistory.list(this.jobs.list()),
@@ -309,16 +320,36 @@ export class Engine {
   ): Promise<void> {
     const todo = videos ?? this.library.pendingVideos();
     ctx.progress(0, todo.length, `${kind} scan`);
+    // The video model first: one that exists but cannot load (damaged, unreadable) fails the job here, naming the
+    // file; none fitting the settings is a fallback to the detector that the job's summary and the CLI say aloud.
+    const warning = todo.length ? await this.models.fallbackWarning(kind) : null;
+    const jobId = this.jobs.list().find((j) => j.state === 'running')?.id; // one job holds the queue: this one
+    if (warning && jobId) this.jobWarnings.set(jobId, [...(this.jobWarnings.get(jobId) ?? []), warning]);
+    let ok = 0,
+      failed = 0;
     // ffmpeg decodes the next videos while the CNN worker runs the current one (ScanService.scanAll).
     await this.scanner.scanAll(
       todo,
       kind,
       ctx,
       (v, out, done) => {
+        if (out.ok) ok++;
+        else failed++;
         ctx.progress(done, todo.length, out.ok ? v.name : `${v.name}: ${out.error}`);
         this.events.emit('event', { type: 'video', videoId: v.id });
       },
       o,
     );
+    if (!ctx.signal.aborted)
+      ctx.progress(
+        todo.length,
+        todo.length,
+        `${kind} scan: ${ok} tagged${failed ? `, ${failed} failed` : ''} of ${todo.length}${warning ? `; warning: ${warning}` : ''}`,
+      );
+  }
+
+  /** Warnings of a job of this process (e.g. a scan that fell back to the detector because no video model fits). */
+  warningsOf(jobId: string | null | undefined): string[] {
+    return (jobId && this.jobWarnings.get(jobId)) || [];
   }
 }

@@ -46,7 +46,9 @@ export class ModelService {
       ...(fam ? [{ dir: path.join(this.defaultsDir, `${role}-${fam}`), origin: 'default' as const }] : []),
       { dir: path.join(this.defaultsDir, role), origin: 'default' as const },
     ];
-    return list.filter((c) => hasModel(c.dir));
+    // A folder with a manifest that is not a loadable model (damaged, truncated, weights missing) stays a candidate:
+    // loading it then fails naming the file, instead of silently falling back to the next model or the detector.
+    return list.filter((c) => hasModel(c.dir) || fs.existsSync(path.join(c.dir, 'manifest.json')));
   }
 
   /** The folder of the model a scan of this role uses, honouring the family setting; null when none fits. */
@@ -56,7 +58,7 @@ export class ModelService {
       try {
         if ((await readAnyManifest(c.dir)).family === this.settings().family) return c;
       } catch {
-        /* unreadable: try the next */
+        return c; // unreadable: not skipped for the next one; loading it reports the damaged file
       }
     }
     return null;
@@ -73,6 +75,19 @@ export class ModelService {
       this.loaded.set(r.dir, p);
     }
     return p;
+  }
+
+  /**
+   * Why a scan of this role will fall back to the detector's max over frames (no model fits the settings), or null
+   * when a model is used. A model that exists but cannot load throws, naming the file: never a silent fallback.
+   */
+  async fallbackWarning(role: Role): Promise<string | null> {
+    if (await this.tagger(role)) return null;
+    const fam = this.settings().family;
+    return (
+      `no ${role} model fits${fam ? ` (family ${fam})` : ''}: tags from the detector alone — ` +
+      `run glimpse train${fam ? ` --family ${fam}` : ''}`
+    );
   }
 
   /** Forget loaded models (after training or a settings change). */

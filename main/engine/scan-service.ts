@@ -18,6 +18,7 @@ import type { ProbeResult, RawFrame } from '../media/ffmpeg.ts';
 import type { LibraryRepo, VideoRow } from '../store/library-repo.ts';
 import type { ScansRepo } from '../store/scans-repo.ts';
 import { envNumber } from '../core/env.ts';
+import { isDiskFull } from '../store/db.ts';
 
 /**
  * The teacher samples at `teacherFps` (1 fps, as YouTube-8M), but short clips are sampled densely enough to give it
@@ -160,6 +161,7 @@ export class ScanService {
       const warning = kind === 'student' ? truncationWarning(p.durationS, frames) : null;
       return { video, kind, settings, probe: p, frames, thumbnail, decodeSeconds: (performance.now() - t0) / 1000, warning };
     } catch (e) {
+      if (isDiskFull(e)) throw this.diskFull(video, e);
       const me = asMediaError(e);
       if (!me) throw e;
       return this.failed(video, me, t0);
@@ -218,10 +220,26 @@ export class ScanService {
         frames: frames.length,
       };
     } catch (e) {
-      const me = asMediaError(e); // e.g. ENOSPC writing the scan
+      if (isDiskFull(e)) throw this.diskFull(video, e); // SQLITE_FULL committing the scan: rolled back whole
+      const me = asMediaError(e);
       if (!me) throw e;
       return this.failed(video, me, t0);
     }
+  }
+
+  /**
+   * The disk (database, cache or temp folder) is full: every next video would fail the same way, so the job ends
+   * here with a plain "disk full" error. The video stays pending (its transaction rolled back), retried next time.
+   */
+  private diskFull(video: VideoRow, e: unknown): Error {
+    try {
+      this.library.setError(video.id, `disk full: ${(e as Error).message}`, true);
+    } catch {
+      /* the database itself may be what is full */
+    }
+    return new Error(`disk full: ${video.path} could not be scanned and saved (${(e as Error).message}); free some space and scan again`, {
+      cause: e,
+    });
   }
 
   /** A permanent error marks the video broken; a retryable one (the machine's) leaves it pending for the next scan. */

@@ -5,9 +5,65 @@ import { migrations as allMigrations, type Migration } from './migrations.ts';
 
 export type Db = Database.Database;
 
+/** The database cannot be opened or written for a reason of the machine (read-only file or folder, disk full). */
+export class DbOpenError extends Error {
+  constructor(
+    message: string,
+    readonly file: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'DbOpenError';
+  }
+}
+
+/** SQLite's (and Node's) codes for "this cannot be written": a read-only file, folder or file system. */
+function isReadOnly(e: unknown): boolean {
+  const code = String((e as { code?: unknown } | null)?.code ?? '');
+  return code.startsWith('SQLITE_READONLY') || code === 'SQLITE_CANTOPEN' || code === 'EACCES' || code === 'EPERM' || code === 'EROFS';
+}
+
+/** Disk (or quota) full: SQLite's SQLITE_FULL, Node's ENOSPC / EDQUOT. */
+export function isDiskFull(e: unknown): boolean {
+  const code = String((e as { code?: unknown } | null)?.code ?? '');
+  return (
+    code === 'SQLITE_FULL' ||
+    code === 'ENOSPC' ||
+    code === 'EDQUOT' ||
+    /database or disk is full|no space left on device/i.test(String((e as Error)?.message))
+  );
+}
+
+/**
+ * Opens (creating it and its folder when new) and migrates the library database. A file that cannot be written
+ * (read-only file, folder or file system: SQLite needs to write the file and its -wal/-shm beside it) or a full
+ * disk is a DbOpenError with a plain sentence naming the file, never a stack trace.
+ */
 export function openDb(file: string, migrations: Migration[] = allMigrations): Db {
+  if (file === ':memory:') return openDbRaw(file, migrations);
+  const abs = path.resolve(file);
+  try {
+    return openDbRaw(file, migrations);
+  } catch (e) {
+    const reason = (e as Error).message;
+    if (isDiskFull(e)) throw new DbOpenError(`disk full: the library database cannot be written: ${abs} (${reason})`, abs, { cause: e });
+    if (isReadOnly(e)) throw new DbOpenError(`the library database is read-only: ${abs} (${reason})`, abs, { cause: e });
+    throw e;
+  }
+}
+
+function openDbRaw(file: string, migrations: Migration[]): Db {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const db = new Database(file);
+  try {
+    return setUp(db, migrations);
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+}
+
+function setUp(db: Db, migrations: Migration[]): Db {
   // First: every statement below (journal mode, migrations) may meet another process opening the same file.
   db.pragma('busy_timeout = 5000');
   // WAL keeps readers (the UI) unblocked while a scan writes, and makes a killed writer lose only its open transaction.
@@ -17,7 +73,19 @@ export function openDb(file: string, migrations: Migration[] = allMigrations): D
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   retryBusy(() => migrate(db, migrations));
+  // A file the process may read but not write (read-only file or folder) opens fine and fails at the first write,
+  // deep inside a job: a write transaction, rolled back, tells now.
+  retryBusy(() => probeWritable(db));
   return db;
+}
+
+function probeWritable(db: Db): void {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    db.pragma(`user_version = ${schemaVersion(db)}`);
+  } finally {
+    db.exec('ROLLBACK');
+  }
 }
 
 /** Runs `fn` again on SQLITE_BUSY (for up to `ms`): for the few statements SQLite does not wait on by itself. */

@@ -104,6 +104,19 @@ export class LibraryRepo {
       .all(kind, o.pipeline, o.withEmbedding ? 1 : 0) as VideoRow[];
   }
 
+  /**
+   * Videos a scan can read (ok or pending) that lack a current scan of `kind` (one made by this frame `pipeline`):
+   * what a teacher scan of the whole library still has to do, so a killed one resumes where it stopped.
+   */
+  scannableWithoutScan(kind: 'student' | 'teacher', o: { pipeline: string }): VideoRow[] {
+    return this.db
+      .prepare(
+        `SELECT * FROM videos v WHERE v.status IN ('ok', 'pending')
+      AND NOT EXISTS (SELECT 1 FROM scans s WHERE s.video_id = v.id AND s.kind = ? AND s.pipeline = ?) ORDER BY v.path`,
+      )
+      .all(kind, o.pipeline) as VideoRow[];
+  }
+
   /** Every video a scan can read (a re-scan of the whole library). */
   scannableVideos(): VideoRow[] {
     return this.db.prepare(`SELECT * FROM videos WHERE status IN ('ok', 'pending') ORDER BY path`).all() as VideoRow[];
