@@ -30,3 +30,8 @@ export function dataDirFor(dbPath: string): string {
 export function cacheDirFor(dbPath: string): string {
   return path.join(path.dirname(path.resolve(dbPath)), `${path.basename(dbPath, path.extname(dbPath))}-cache`);
 }
+
+/** Whether `child` lies below the folder `parent` (both absolute; `/a/bc` is not below `/a/b`). */
+export function isBelow(child: string, parent: string): boolean {
+  return child.startsWith(parent.endsWith(path.sep) ? parent : parent + path.sep);
+}

@@ -9,6 +9,7 @@ import { dirSize, touchCached } from '../media/cache.ts';
 import { writeThumbnail } from '../media/ffmpeg.ts';
 import type { BrowseRepo } from '../store/browse-repo.ts';
 import { EngineError } from './errors.ts';
+import { isBelow } from '../core/paths.ts';
 
 export class MediaAccess {
   constructor(
@@ -44,7 +45,7 @@ export class MediaAccess {
         return path.resolve(r);
       }
     });
-    return roots.some((r) => file.startsWith(r.endsWith(path.sep) ? r : r + path.sep));
+    return roots.some((r) => isBelow(file, r));
   }
 
   /** A JPEG (cached) of frame `index` of the student scan of a video. */
@@ -66,7 +67,7 @@ export class MediaAccess {
   thumbnailPath(videoId: number): string | null {
     const v = this.repo.videoRow(videoId);
     if (!v?.thumbnail) return null;
-    if (!path.resolve(v.thumbnail).startsWith(this.thumbsDir + path.sep) || !fs.existsSync(v.thumbnail)) return null;
+    if (!isBelow(path.resolve(v.thumbnail), this.thumbsDir) || !fs.existsSync(v.thumbnail)) return null;
     try {
       this.mediaPath(videoId);
     } catch (e) {

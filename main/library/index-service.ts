@@ -12,6 +12,7 @@ import type { FileStat, LibraryRepo, RootRow } from '../store/library-repo.ts';
 import { fingerprint } from './fingerprint.ts';
 import { walkVideos } from './walk.ts';
 import { envNumber } from '../core/env.ts';
+import { isBelow } from '../core/paths.ts';
 
 export interface IndexSettings {
   /**
@@ -153,7 +154,7 @@ export class IndexService {
     // Unreadable folders hide their files, they do not delete them.
     const unreadable = walk.errors.map((e) => e.path + '/');
     const gone = [...known.values()].filter(
-      (row) => !seen.has(row.path) && row.status !== 'missing' && !unreadable.some((d) => row.path.startsWith(d)),
+      (row) => !seen.has(row.path) && row.status !== 'missing' && !unreadable.some((d) => isBelow(row.path, d)),
     );
     // Missing first, so pass 2 can find a moved file's old row among them.
     this.repo.transaction(() => this.repo.markMissing(gone.map((g) => g.id)));

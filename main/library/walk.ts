@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FileStat } from '../store/library-repo.ts';
 import { sniffVideo, verdictByName } from './media-detect.ts';
+import { isBelow } from '../core/paths.ts';
 
 export { VIDEO_EXTENSIONS } from './media-detect.ts';
 
@@ -42,7 +43,7 @@ export async function* walkTree(
   const stack = [root];
   // Symlinks are followed only while they stay inside the root: a link to `/` or to another disk must not index it.
   let rootReal: string | null = null;
-  const inside = (real: string) => rootReal === null || real === rootReal || real.startsWith(rootReal + path.sep);
+  const inside = (real: string) => rootReal === null || real === rootReal || isBelow(real, rootReal);
   const escapes = (p: string, real: string) =>
     onError(p, new Error(`link points outside the library folder (to ${escapeControl(real)}); not followed`));
   while (stack.length) {
