@@ -162,11 +162,14 @@ export interface JobInfo {
   error: string | null;
 }
 
+export type MediaToolSource = 'configured' | 'system' | 'bundled';
+
 export interface DoctorReport {
   version: string;
   backend: { name: string; reason: string; tried: { name: string; ok: boolean; error?: string }[] };
-  ffmpeg: { path: string; version: string } | null;
-  ffprobe: { path: string; version: string } | null;
+  /** which binary runs: set by GLIMPSE_FFMPEG/GLIMPSE_FFPROBE, found on PATH, or the one bundled with Glimpse */
+  ffmpeg: { path: string; version: string; source: MediaToolSource } | null;
+  ffprobe: { path: string; version: string; source: MediaToolSource } | null;
   models: { name: string; file: string; found: boolean }[];
   dbPath: string;
   /** models refitted on this library (user work: kept when the cache is cleared) */

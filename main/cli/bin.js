@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The `glimpse` command. The engine is TypeScript run through tsx, so `npx glimpse` works right after `npm ci`.
+// Development entry: the CLI's TypeScript run through tsx (a devDependency), so tests see source changes without a
+// build. What ships is bin/glimpse.js, which imports the compiled out/cli/glimpse.js.
 import { register } from 'tsx/esm/api';
 
 register();

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { type JobInfo, ModelFamily, type VideoSummary } from '../../shared/api.ts';
+import { type DoctorReport, type JobInfo, ModelFamily, type VideoSummary } from '../../shared/api.ts';
 import { defaultDbPath } from '../core/paths.ts';
 import { Engine } from '../engine/engine.ts';
 import { escapeControl as shown } from '../library/walk.ts';
@@ -350,8 +350,8 @@ export async function main(argv: string[]): Promise<number> {
             `glimpse ${r.version} on node ${r.node}`,
             `backend:  ${r.backend.name} — ${r.backend.reason}`,
             ...r.backend.tried.filter((t) => !t.ok).map((t) => `          (${t.name} unavailable: ${t.error})`),
-            `ffmpeg:   ${r.ffmpeg ? `${r.ffmpeg.version} at ${r.ffmpeg.path}` : 'NOT FOUND'}`,
-            `ffprobe:  ${r.ffprobe ? `${r.ffprobe.version} at ${r.ffprobe.path}` : 'NOT FOUND'}`,
+            `ffmpeg:   ${toolLine(r.ffmpeg)}`,
+            `ffprobe:  ${toolLine(r.ffprobe)}`,
             ...r.models.map((m) => `model:    ${m.found ? 'ok     ' : 'MISSING'} ${m.name} (${m.file})`),
             `database: ${r.dbPath}`,
             `data:     ${r.dataDir}`,
@@ -427,4 +427,11 @@ function videoLine(v: VideoSummary): string {
   const tags = v.tags.map((t) => `${t.tag}:${t.score.toFixed(2)}`).join(' ');
   const state = v.status === 'ok' ? '' : ` [${v.status}${v.error ? `: ${shown(v.error)}` : ''}]`;
   return `${String(v.id).padStart(5)}  ${shown(v.path)}${state}  ${tags}`;
+}
+
+const TOOL_SOURCE = { configured: 'set by GLIMPSE_FFMPEG/GLIMPSE_FFPROBE', system: 'system', bundled: 'bundled with Glimpse' } as const;
+
+/** Which ffmpeg runs: its origin, version and path (the bundled one is the fallback when none is installed). */
+function toolLine(t: DoctorReport['ffmpeg']): string {
+  return t ? `${t.version} (${TOOL_SOURCE[t.source]}) at ${t.path}` : 'NOT FOUND (install ffmpeg or set GLIMPSE_FFMPEG and GLIMPSE_FFPROBE)';
 }

@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import { packageJsonFile } from './resources.ts';
 
-const require = createRequire(import.meta.url);
-export const version: string = (require('../../package.json') as { version: string }).version;
+export const version: string = (JSON.parse(fs.readFileSync(packageJsonFile(), 'utf8')) as { version: string }).version;

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, dialog, protocol, session, shell } from 'electron';
 import { defaultDbPath } from '../core/paths.ts';
+import { preloadScript, rendererDir } from '../core/resources.ts';
 import { Engine } from '../engine/engine.ts';
 import { registerIpc } from './ipc.ts';
 import { glimpseProtocolResponse } from './protocol.ts';
@@ -38,9 +39,9 @@ async function createWindow(): Promise<void> {
     show: false,
     title: 'Glimpse',
     backgroundColor: '#111418',
-    webPreferences: secureWebPreferences(path.join(import.meta.dirname, '../preload/preload.cjs')),
+    webPreferences: secureWebPreferences(preloadScript()),
   });
-  const entry = path.join(import.meta.dirname, '../renderer/index.html');
+  const entry = path.join(rendererDir(), 'index.html');
   const devUrl = process.env.ELECTRON_RENDERER_URL;
   const unregister = registerIpc(e, win, pathToFileURL(entry).toString(), devUrl);
 

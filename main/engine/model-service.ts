@@ -9,6 +9,7 @@ import type { LabelsImportResult, ModelFamily, ModelInfo, ModelsInfo, TrainRepor
 import { COCO80 } from '../../shared/coco.ts';
 import type { JobContext, JobQueue } from '../jobs/queue.ts';
 import { writeFileAtomicSync } from '../core/atomic-write.ts';
+import { workerScript } from '../core/resources.ts';
 import { initBackend } from '../ml/backend.ts';
 import { LABELS_CSV_MAX_BYTES, readLabelsCsv } from '../ml/dataset.ts';
 import type { LibraryTrainOptions } from '../ml/library-training.ts';
@@ -162,12 +163,7 @@ export class ModelService {
       shippedDir: this.defaultsDir,
     };
     fs.mkdirSync(path.dirname(this.libraryDir), { recursive: true });
-    // Under tsx the worker is TypeScript behind a JS entry that registers tsx; in the Electron build it is the
-    // compiled `train-worker.js` beside the bundled main code.
-    const entry = import.meta.url.endsWith('.ts')
-      ? new URL('../ml/train-worker-entry.js', import.meta.url)
-      : new URL('./train-worker.js', import.meta.url);
-    const worker = new Worker(entry, { workerData: opts });
+    const worker = new Worker(workerScript('train-worker'), { workerData: opts });
     const report = await new Promise<Omit<TrainReport, 'jobId'>>((resolve, reject) => {
       const abort = () => {
         void worker.terminate();

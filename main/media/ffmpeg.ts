@@ -17,7 +17,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { MediaToolSource } from '../../shared/api.ts';
 import { envNumber } from '../core/env.ts';
+import { bundledTool } from '../core/resources.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Finding the tools
@@ -25,6 +27,9 @@ import { envNumber } from '../core/env.ts';
 export interface ToolInfo {
   path: string;
   version: string;
+  source: MediaToolSource;
+  /** ffmpeg only: it understands `-fps_mode` (else `-vsync`) */
+  fpsMode?: boolean;
 }
 export type Tool = 'ffmpeg' | 'ffprobe';
 
@@ -45,12 +50,36 @@ function which(bin: string): string | null {
  * `<tool> -version`, the one synchronous run (once per process, when the tools are first needed): 10 s, then
  * SIGKILL. Everything else goes through `runTool`.
  */
-function toolInfo(envVar: string, bin: string): ToolInfo | null {
-  const p = process.env[envVar] || which(bin);
-  if (!p) return null;
-  const r = spawnSync(p, ['-version'], { encoding: 'utf8', timeout: 10_000, killSignal: 'SIGKILL', stdio: ['ignore', 'pipe', 'ignore'] });
-  if (r.error || r.status !== 0) return null;
-  return { path: p, version: /version (\S+)/.exec(r.stdout)?.[1] ?? 'unknown' };
+function toolInfo(envVar: string, bin: Tool): ToolInfo | null {
+  // The user's choice, else the system's (distribution builds get security updates and more codecs), else the
+  // binary that ships in @ffmpeg-installer/@ffprobe-installer so that an install without ffmpeg still works.
+  const candidates: [string | null | undefined, MediaToolSource][] = [
+    [process.env[envVar], 'configured'],
+    [which(bin), 'system'],
+    [bundledTool(bin), 'bundled'],
+  ];
+  for (const [p, source] of candidates) {
+    if (!p) continue;
+    const r = spawnSync(p, ['-version'], { encoding: 'utf8', timeout: 10_000, killSignal: 'SIGKILL', stdio: ['ignore', 'pipe', 'ignore'] });
+    if (r.error || r.status !== 0) {
+      if (source === 'configured') return null; // a broken configured tool is reported, not silently replaced
+      continue;
+    }
+    return { path: p, version: /version (\S+)/.exec(r.stdout)?.[1] ?? 'unknown', source, fpsMode: hasFpsMode(r.stdout) };
+  }
+  return null;
+}
+
+/**
+ * Whether this ffmpeg has `-fps_mode` (added in 5.1, which deprecated `-vsync`); the bundled fallback is a 2018
+ * build (N-47683, ~4.1) that only knows `-vsync`. Release versions say `version 5.1.2`; git builds say
+ * `version N-<commit count>-g<hash>`, dated by their copyright line (5.1 shipped in July 2022).
+ */
+export function hasFpsMode(versionText: string): boolean {
+  const rel = /version n?(\d+)\.(\d+)/.exec(versionText);
+  if (rel) return Number(rel[1]) > 5 || (Number(rel[1]) === 5 && Number(rel[2]) >= 1);
+  const year = /Copyright \(c\) \d{4}-(\d{4})/.exec(versionText);
+  return year ? Number(year[1]) >= 2023 : true;
 }
 
 let tools: { ffmpeg: ToolInfo | null; ffprobe: ToolInfo | null } | null = null;
@@ -58,6 +87,11 @@ let tools: { ffmpeg: ToolInfo | null; ffprobe: ToolInfo | null } | null = null;
 export function mediaTools(): { ffmpeg: ToolInfo | null; ffprobe: ToolInfo | null } {
   tools ??= { ffmpeg: toolInfo('GLIMPSE_FFMPEG', 'ffmpeg'), ffprobe: toolInfo('GLIMPSE_FFPROBE', 'ffprobe') };
   return tools;
+}
+
+/** ffmpeg's "pass every frame through with its own timestamp" in the words this ffmpeg understands. */
+function passthroughSync(): string[] {
+  return mediaTools().ffmpeg?.fpsMode === false ? ['-vsync', 'passthrough'] : ['-fps_mode', 'passthrough'];
 }
 
 function toolPath(tool: Tool): string {
@@ -523,8 +557,7 @@ async function decodeRaw(
     filters.join(','),
     '-pix_fmt',
     'rgb24',
-    '-fps_mode',
-    'passthrough',
+    ...passthroughSync(),
     ...(maxFrames ? ['-frames:v', String(maxFrames)] : []),
     '-f',
     'rawvideo',

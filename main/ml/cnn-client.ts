@@ -8,6 +8,7 @@ import type { BackendReport } from './backend.ts';
 import type { FrameFeatures } from './frame-cnn.ts';
 import type { WorkerRequest, WorkerResponse } from './cnn-worker.ts';
 import { envNumber } from '../core/env.ts';
+import { workerScript } from '../core/resources.ts';
 
 /**
  * Workers in the pool: GLIMPSE_CNN_WORKERS, else cores − 1 (a core stays for ffmpeg and the UI), at least 1.
@@ -37,10 +38,7 @@ class CnnWorker {
   }
 
   static start(): Promise<CnnWorker> {
-    // Under tsx (CLI, tests) the worker is TypeScript and needs a JS entry that registers tsx; in the bundled
-    // Electron build it is the compiled `cnn-worker.js` beside this code.
-    const entry = import.meta.url.endsWith('.ts') ? './cnn-worker-entry.js' : './cnn-worker.js';
-    const worker = new Worker(new URL(entry, import.meta.url));
+    const worker = new Worker(workerScript('cnn-worker'));
     return new Promise((resolve, reject) => {
       const onMsg = (m: WorkerResponse) => {
         if (m.type === 'ready') {

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
+import { modelsDir, npmModelsDir, unpackedPackageDir } from '../core/resources.ts';
 import { arrayBufferOf } from '../store/blob.ts';
 import { CHECKSUMS, ChecksumError, readChecksums, verifyFile, verifyModelDir } from './checksums.ts';
 
@@ -21,7 +22,7 @@ export interface ModelFile {
 
 /** The folder of the shipped video models and of resources/models/checksums.json (as tagger.ts defaultModelsDir). */
 export function shippedModelsDir(): string {
-  return path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '..', '..', 'resources', 'models');
+  return modelsDir();
 }
 
 /** resources/models/checksums.json; GLIMPSE_MODEL_CHECKSUMS names another list (packagers, fault-injection tests). */
@@ -29,26 +30,18 @@ export function shippedChecksumsFile(): string {
   return process.env.GLIMPSE_MODEL_CHECKSUMS || path.join(shippedModelsDir(), CHECKSUMS);
 }
 
-function packageRoot(pkg: string): string {
-  // the package's own package.json (nested ones, e.g. dist/cjs/package.json `{"type":…}`, have no name)
-  const isRoot = (d: string) => {
-    try {
-      return (JSON.parse(fs.readFileSync(path.join(d, 'package.json'), 'utf8')) as { name?: string }).name === pkg;
-    } catch {
-      return false;
-    }
-  };
-  let dir = path.dirname(require.resolve(pkg));
-  while (!isRoot(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
-  return dir;
+function packageRootOf(pkg: string): string {
+  const d = unpackedPackageDir(pkg);
+  if (!d) throw new Error(`the package ${pkg} is not installed`);
+  return d;
 }
 
 function nsfwModelsDir(): string {
-  return path.join(path.dirname(require.resolve('nsfwjs')), '..', 'models');
+  return npmModelsDir('nsfwjs');
 }
 
 function humanModelsDir(): string {
-  return path.join(packageRoot('@vladmandic/human'), 'models');
+  return npmModelsDir('@vladmandic/human');
 }
 
 /** A frame CNN shipped inside an npm package: its manifest and how its shards are named and read. */
@@ -92,11 +85,11 @@ export function npmModels(): NpmModel[] {
 
 /** The key of an npm-shipped file in resources/models/checksums.json: `npm:<package>/<path in the package>`. */
 export function npmKey(m: Pick<NpmModel, 'pkg'>, file: string): string {
-  return `npm:${m.pkg}/${path.relative(packageRoot(m.pkg), file).split(path.sep).join('/')}`;
+  return `npm:${m.pkg}/${path.relative(packageRootOf(m.pkg), file).split(path.sep).join('/')}`;
 }
 
 export function npmPackageVersion(pkg: string): string {
-  return (JSON.parse(fs.readFileSync(path.join(packageRoot(pkg), 'package.json'), 'utf8')) as { version: string }).version;
+  return (JSON.parse(fs.readFileSync(path.join(packageRootOf(pkg), 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 /** Parse a manifest, naming the file when it is truncated or not a tfjs model. */

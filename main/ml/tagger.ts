@@ -9,6 +9,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { modelsDir } from '../core/resources.ts';
 import { verifyModelDir } from './checksums.ts';
 import { videoModelFlops } from './flops.ts';
 import { probabilities } from './evidence/model.ts';
@@ -102,8 +103,7 @@ export async function loadTagger(dir: string): Promise<Tagger> {
 
 /** The models shipped with Glimpse: resources/models/{teacher,student}. */
 export function defaultModelsDir(): string {
-  // main/ml → project root; in a packaged app resources/ sits beside the code the same way (electron-builder `files`).
-  return path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '..', '..', 'resources', 'models');
+  return modelsDir();
 }
 
 /** A model folder: an evidence manifest alone, or a tfjs video model's manifest with its weights.bin. */

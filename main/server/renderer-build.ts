@@ -4,10 +4,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { rendererDir as resolvedRendererDir } from '../core/resources.ts';
 
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const RENDERER_OUT = path.join(projectRoot, 'out', 'renderer');
+export const RENDERER_OUT = resolvedRendererDir();
 
 export function rendererDir(dir = RENDERER_OUT): string {
   if (!fs.existsSync(path.join(dir, 'index.html'))) {

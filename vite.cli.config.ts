@@ -1,0 +1,40 @@
+/**
+ * The compiled run time of everything that is not the Electron window: the `glimpse` CLI (and with it the engine
+ * and `glimpse serve`) and the worker threads it starts, as plain ESM JavaScript for Node 20 in out/cli/.
+ * `npm run build` runs it (and `npm ci` runs that), so the installed command never needs tsx or vite.
+ *
+ * SSR (library) mode keeps every package in node_modules external: natives (better-sqlite3), wasm and model
+ * packages load their own files relative to themselves, and a devDependency imported by mistake stays an import
+ * that fails after `npm prune --omit=dev` — which tests/packaging/prune.test.ts checks.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+export default defineConfig({
+  root: here,
+  // No public/ copy, no .env loading: this is a Node bundle.
+  publicDir: false,
+  envDir: false,
+  logLevel: 'warn',
+  build: {
+    ssr: true,
+    target: 'node20',
+    outDir: path.join(here, 'out', 'cli'),
+    emptyOutDir: true,
+    minify: false,
+    sourcemap: false,
+    reportCompressedSize: false,
+    rollupOptions: {
+      // The workers are entries of their own so that each is a file beside glimpse.js (core/resources.ts finds them).
+      input: {
+        glimpse: path.join(here, 'main', 'cli', 'main.ts'),
+        'cnn-worker': path.join(here, 'main', 'ml', 'cnn-worker.ts'),
+        'train-worker': path.join(here, 'main', 'ml', 'train-worker.ts'),
+      },
+      output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
+    },
+  },
+});
