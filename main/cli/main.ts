@@ -433,5 +433,7 @@ const TOOL_SOURCE = { configured: 'set by GLIMPSE_FFMPEG/GLIMPSE_FFPROBE', syste
 
 /** Which ffmpeg runs: its origin, version and path (the bundled one is the fallback when none is installed). */
 function toolLine(t: DoctorReport['ffmpeg']): string {
-  return t ? `${t.version} (${TOOL_SOURCE[t.source]}) at ${t.path}` : 'NOT FOUND (install ffmpeg or set GLIMPSE_FFMPEG and GLIMPSE_FFPROBE)';
+  return t
+    ? `${t.version} (${TOOL_SOURCE[t.source]}) at ${t.path}`
+    : 'NOT FOUND (install ffmpeg or set GLIMPSE_FFMPEG and GLIMPSE_FFPROBE)';
 }

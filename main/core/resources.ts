@@ -50,7 +50,13 @@ export function detectRoots(
   if (moduleFile.endsWith('.ts')) {
     // main/core/resources.ts
     const appRoot = path.resolve(path.dirname(moduleFile), '..', '..');
-    return { layout: 'source', appRoot, codeDir: path.join(appRoot, 'main'), resourcesDir: path.join(appRoot, 'resources'), unpackedRoot: appRoot };
+    return {
+      layout: 'source',
+      appRoot,
+      codeDir: path.join(appRoot, 'main'),
+      resourcesDir: path.join(appRoot, 'resources'),
+      unpackedRoot: appRoot,
+    };
   }
   // A bundle under out/<build>/ (chunks may sit in a subfolder of it).
   let dir = path.dirname(moduleFile);
@@ -178,7 +184,13 @@ export function resourceList(r: Roots = roots()): Resource[] {
     if (p) list.push({ id: `tool:${tool}`, kind: 'tool', path: p, unpacked: true });
   }
   const sqlite = packageDir('better-sqlite3', r);
-  if (sqlite) list.push({ id: 'native:better-sqlite3', kind: 'native', path: unpacked(path.join(sqlite, 'build', 'Release', 'better_sqlite3.node'), r), unpacked: true });
+  if (sqlite)
+    list.push({
+      id: 'native:better-sqlite3',
+      kind: 'native',
+      path: unpacked(path.join(sqlite, 'build', 'Release', 'better_sqlite3.node'), r),
+      unpacked: true,
+    });
   const wasm = packageDir('@tensorflow/tfjs-backend-wasm', r);
   if (wasm) {
     for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'])

@@ -4,7 +4,6 @@
  * libtensorflow download failed they are simply absent, and we say why we fell back.
  */
 import { createRequire } from 'node:module';
-import * as tf from '@tensorflow/tfjs';
 
 const require = createRequire(import.meta.url);
 
@@ -26,6 +25,8 @@ export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 
 export async function initBackend(prefer: BackendName[] = preferredOrder()): Promise<BackendReport> {
   if (report) return report;
+  // Imported here, not at the top: tfjs takes about a second to load and only a scan or training needs it.
+  const tf = await import('@tensorflow/tfjs');
   const tried: BackendReport['tried'] = [];
   for (const name of prefer) {
     try {

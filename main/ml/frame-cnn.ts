@@ -3,7 +3,7 @@
  * scores (max over each class heatmap). This is the expensive part of every scan; a video model only ever sees
  * these vectors, so they are cached and retraining never decodes video again.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as TF from '@tensorflow/tfjs';
 import { humanArtifacts, nsfwArtifacts } from './model-files.ts';
 
 // The vector these make, [embedding (EMBED_DIM) | class scores (NUM_CLASSES)], is defined in frame-vector.ts.
@@ -15,6 +15,12 @@ export const CNN_INPUT = 512; // frames are decoded once at centernet's size and
  */
 export const FRAME_PIPELINE = 'lb512-v2';
 
+/**
+ * tfjs, imported by `FrameCnn.load()`: the engine imports this module for the constants above and must not pay
+ * tfjs's start-up (about a second) in commands that never run a CNN.
+ */
+let tf: typeof TF;
+
 export interface FrameFeatures {
   embedding: Float32Array;
   classScores: Float32Array;
@@ -22,11 +28,12 @@ export interface FrameFeatures {
 
 export class FrameCnn {
   private constructor(
-    private embedder: tf.LayersModel,
-    private detector: tf.GraphModel,
+    private embedder: TF.LayersModel,
+    private detector: TF.GraphModel,
   ) {}
 
   static async load(): Promise<FrameCnn> {
+    tf = await import('@tensorflow/tfjs');
     const mobilenet = await tf.loadLayersModel(tf.io.fromMemory(nsfwArtifacts('mobilenet_v2')));
     const embedder = tf.model({ inputs: mobilenet.inputs, outputs: mobilenet.getLayer('flatten_1').output });
     const detector = await tf.loadGraphModel(tf.io.fromMemory(humanArtifacts('centernet')));
@@ -38,16 +45,16 @@ export class FrameCnn {
    * the evidence models read the detector's class scores only; the embedding is then empty.
    */
   async run(rgb: Uint8Array, embed = true): Promise<FrameFeatures> {
-    const [scores, emb] = tf.tidy((): tf.Tensor[] => {
-      const img = tf.tensor3d(rgb, [CNN_INPUT, CNN_INPUT, 3], 'int32').toFloat().expandDims(0) as tf.Tensor4D;
+    const [scores, emb] = tf.tidy((): TF.Tensor[] => {
+      const img = tf.tensor3d(rgb, [CNN_INPUT, CNN_INPUT, 3], 'int32').toFloat().expandDims(0) as TF.Tensor4D;
       // centernet wants 0..255; its keypoint heatmaps are already probabilities (no second sigmoid).
-      const heat = this.detector.execute(img, 'tower_0/keypoints') as tf.Tensor4D;
+      const heat = this.detector.execute(img, 'tower_0/keypoints') as TF.Tensor4D;
       const classScores = heat.max([1, 2]).squeeze([0]);
       if (!embed) return [classScores];
       const small = tf.image.resizeBilinear(img, [224, 224]).div(255);
-      const embedding = (this.embedder.predict(small) as tf.Tensor).squeeze([0]);
+      const embedding = (this.embedder.predict(small) as TF.Tensor).squeeze([0]);
       return [classScores, embedding];
-    }) as [tf.Tensor, tf.Tensor?];
+    }) as [TF.Tensor, TF.Tensor?];
     const out = {
       embedding: emb ? ((await emb.data()) as Float32Array) : new Float32Array(0),
       classScores: (await scores.data()) as Float32Array,

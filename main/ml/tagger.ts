@@ -18,7 +18,13 @@ import { poolEvidence } from './evidence/pool.ts';
 import { classScoresOf } from './frame-vector.ts';
 import { detectorMaxPool, maxPool } from './pooling.ts';
 import { toTagScores } from './evidence/protocol.ts';
-import { loadModel, type Manifest, readManifest } from './video/persist.ts';
+import type { Manifest } from './video/persist.ts';
+
+/**
+ * The tfjs video models (and tfjs itself, ~1 s to import) load on first use: `glimpse search`, `tags` and `--help`
+ * import the engine and must start without them.
+ */
+const videoPersist = () => import('./video/persist.ts');
 
 export type AnyManifest = Manifest | EvidenceManifest;
 
@@ -45,7 +51,7 @@ export async function readAnyManifest(dir: string): Promise<AnyManifest> {
   } catch (e) {
     throw new Error(`${file}: unreadable model manifest (${(e as Error).message.split('\n')[0]})`);
   }
-  return m.format === 'glimpse-evidence-model' ? checkEvidenceManifest(m, file) : readManifest(dir);
+  return m.format === 'glimpse-evidence-model' ? checkEvidenceManifest(m, file) : (await videoPersist()).readManifest(dir);
 }
 
 /**
@@ -81,7 +87,7 @@ export async function loadTagger(dir: string): Promise<Tagger> {
   const any = await readAnyManifest(dir);
   if (any.format === 'glimpse-evidence-model') return evidenceTagger(dir, any);
   const manifest = any;
-  const model = await loadModel(dir);
+  const model = await (await videoPersist()).loadModel(dir);
   const weights = blendWeightsOf(manifest);
   const role = manifest.role;
   return {

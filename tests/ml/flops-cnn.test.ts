@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../main/ml/backend.ts';
-import { CENTERNET_512_FLOPS, graphModelFlops, layersModelFlops, MOBILENET_V2_224_FLOPS } from '../../main/ml/flops.ts';
+import { graphModelFlops, layersModelFlops } from '../../main/ml/cnn-flops.ts';
+import { CENTERNET_512_FLOPS, MOBILENET_V2_224_FLOPS } from '../../main/ml/flops.ts';
 import { humanArtifacts, nsfwArtifacts } from '../../main/ml/model-files.ts';
 
 test('MobileNetV2 embedder and centernet FLOPs from the loaded graphs', async () => {
