@@ -4,10 +4,9 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { type DoctorReport, type JobInfo, ModelFamily, type VideoSummary } from '../../shared/api.ts';
 import { defaultDbPath } from '../core/paths.ts';
-import { Engine } from '../engine/engine.ts';
+import type { Engine } from '../engine/engine.ts';
 import { escapeControl as shown } from '../library/walk.ts';
 import { toApiError } from '../engine/errors.ts';
-import { startServer } from '../server/server.ts';
 import { ProgressPrinter } from './progress.ts';
 
 const USAGE = `glimpse — tag a video library by content (student on a few frames, teacher on all)
@@ -96,6 +95,9 @@ export async function main(argv: string[]): Promise<number> {
   const decoders = o.concurrency !== undefined ? Number(o.concurrency) : undefined;
   if (decoders !== undefined && !(Number.isInteger(decoders) && decoders >= 1 && decoders <= 16))
     return fail('--concurrency must be an integer from 1 to 16', 2);
+  // The engine (SQLite, job queue, scan services) and the server load only once a command needs them: `--help`
+  // and argument errors answer without them (start-up budget 0.5 s).
+  const { Engine } = await import('../engine/engine.ts');
   let engine: Engine;
   try {
     engine = new Engine({
@@ -362,6 +364,7 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'serve': {
         const port = o.port !== undefined ? Number(o.port) : 0;
+        const { startServer } = await import('../server/server.ts');
         const server = await startServer(engine, { port });
         // While serving, library folders are watched (one-shot commands never watch); a root that cannot be
         // watched (inotify limit) is rescanned periodically instead, and that is said here.
