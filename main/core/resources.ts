@@ -37,7 +37,9 @@ export function detectRoots(
   moduleFile: string = fileURLToPath(import.meta.url),
   resourcesPath: string | undefined = (process as { resourcesPath?: string }).resourcesPath,
 ): Roots {
-  // The marker of a packaged app: our code is inside the app archive that sits in process.resourcesPath.
+  // The marker of a packaged app: our code is inside the app archive (or its unpacked twin) in process.resourcesPath.
+  // A worker thread may not have process.resourcesPath: the archive's folder in its own path says the same.
+  resourcesPath ??= /^(.*)[\\/]app\.asar(?:\.unpacked)?[\\/]/.exec(moduleFile)?.[1];
   if (resourcesPath) {
     const asar = path.join(resourcesPath, 'app.asar');
     const unpacked = `${asar}.unpacked`;

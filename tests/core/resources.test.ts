@@ -105,8 +105,9 @@ test('packaged: models from <resources>/models, executables, natives, weights an
   );
   // the renderer is read through Electron's asar support
   assert.equal(rendererDir(r), path.join(asar, 'out', 'renderer'));
-  // code started from the unpacked copy (a worker) sees the same layout
+  // code started from the unpacked copy (a worker) sees the same layout, with or without process.resourcesPath
   assert.deepEqual(detectRoots(path.join(unpacked, 'out', 'main', 'cnn-worker.js'), res), r);
+  assert.deepEqual(detectRoots(path.join(unpacked, 'out', 'main', 'cnn-worker.js'), undefined), r);
   // every resource that must be a real file is outside the archive
   for (const x of resourceList(r)) {
     if (x.unpacked) assert.ok(!x.path.startsWith(asar + path.sep), `${x.id} is inside app.asar: ${x.path}`);
