@@ -350,7 +350,14 @@ export interface CompareSummary {
 }
 
 /** Events pushed from the engine to every face (IPC `webContents.send`, SSE in browser mode, the CLI's bar). */
-export type EngineEvent = { type: 'job'; job: JobInfo } | { type: 'video'; videoId: number };
+export type EngineEvent =
+  | { type: 'job'; job: JobInfo }
+  | { type: 'video'; videoId: number }
+  /**
+   * The engine's own process (Electron app): 'restarted' after it stopped and was started again (its running job
+   * was put back in line), 'down' when it could not be restarted. `message` is meant for the user as-is.
+   */
+  | { type: 'engine'; state: 'restarted' | 'down'; message: string };
 
 /** What a renderer holds: the same shape whether it talks to Electron's preload or to the HTTP server. */
 export interface GlimpseClient {
@@ -369,7 +376,10 @@ export interface GlimpseClient {
 /** A failure the user can act on; the message is shown as-is. */
 export interface ApiError {
   error: string;
-  code: 'invalid' | 'not_found' | 'forbidden' | 'internal';
+  /** unavailable: the engine's process stopped while the request was in flight; it is restarted, try again */
+  code: 'invalid' | 'not_found' | 'forbidden' | 'internal' | 'unavailable';
+  /** true when the same request may succeed if sent again (the engine was restarting) */
+  retryable?: boolean;
 }
 
 export function parseRequest<C extends Channel>(channel: C, raw: unknown): ParsedRequestOf<C> {
