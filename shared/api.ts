@@ -164,7 +164,10 @@ export interface JobInfo {
 
 export interface DoctorReport {
   version: string;
-  backend: { name: string; reason: string; tried: { name: string; ok: boolean; error?: string }[] };
+  /** `tried[].error` is in plain words (what to install); `detail` is the loader's own first line, for bug reports */
+  backend: { name: string; reason: string; tried: { name: string; ok: boolean; error?: string; detail?: string }[] };
+  /** GPU or not and why, in words a user can act on; `instead`: the backend that runs (empty when the GPU is used) */
+  gpu: { used: boolean; why: string; instead: string };
   ffmpeg: { path: string; version: string } | null;
   ffprobe: { path: string; version: string } | null;
   models: { name: string; file: string; found: boolean }[];
