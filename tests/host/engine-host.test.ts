@@ -7,6 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { Requests, type Channel, type EngineEvent, type JobInfo, type RequestOf, type Results } from '../../shared/api.ts';
+import { makeCallHandler, makeSenderCheck } from '../../main/electron/ipc-handler.ts';
+import { glimpseProtocolResponse } from '../../main/electron/protocol.ts';
 import { EngineError } from '../../main/engine/errors.ts';
 import { EngineHostClient, RESTARTED_MESSAGE } from '../../main/host/host-client.ts';
 import { forkNodeHost } from '../../main/host/node-launcher.ts';
@@ -145,6 +147,19 @@ test('every channel of the API answers through the engine host process, and job 
   const frame = await client.media.framePath(pattern.id, detail.frames[0].index);
   assert.ok(fs.statSync(frame).size > 0, 'a frame JPEG');
   await assert.rejects(client.media.mediaPath(999_999), (e: EngineError) => e.code === 'not_found');
+
+  // What the Electron main process does with the host (its Electron parts mocked: a sender event, a Request): the IPC
+  // handler forwards to the host and gets the engine's answer; glimpse://media serves the file the host names.
+  const ipc = makeCallHandler(
+    client,
+    makeSenderCheck((url) => url === 'file:///app/index.html'),
+  );
+  const viaIpc = await ipc({ senderFrame: { url: 'file:///app/index.html' } }, 'library.video', { id: pattern.id });
+  assert.equal(viaIpc.ok && (viaIpc.value as Results['library.video']).name, 'pattern one.mp4');
+  const res = await glimpseProtocolResponse(client, new Request(`glimpse://media/${pattern.id}`, { headers: { range: 'bytes=0-99' } }));
+  assert.equal(res.status, 206);
+  assert.deepEqual(Buffer.from(await res.arrayBuffer()), fs.readFileSync(lib.videos[0]).subarray(0, 100));
+  assert.equal((await glimpseProtocolResponse(client, new Request('glimpse://media/999999'))).status, 404);
 
   assert.ok((await call('cache.clear', {})).freedBytes > 0);
 
