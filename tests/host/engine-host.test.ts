@@ -10,7 +10,7 @@ import { Requests, type Channel, type EngineEvent, type JobInfo, type RequestOf,
 import { makeCallHandler, makeSenderCheck } from '../../main/electron/ipc-handler.ts';
 import { glimpseProtocolResponse } from '../../main/electron/protocol.ts';
 import { EngineError } from '../../main/engine/errors.ts';
-import { EngineHostClient, RESTARTED_MESSAGE } from '../../main/host/host-client.ts';
+import { EngineHostClient, RESTARTED_MESSAGE, type HostClientOptions } from '../../main/host/host-client.ts';
 import { forkNodeHost } from '../../main/host/node-launcher.ts';
 import { makeLibrary, makeVideo, tempDir } from '../helpers/fixtures.ts';
 
@@ -24,8 +24,9 @@ after(async () => {
 /** A host over a fresh database in a temp folder, with every event it pushes recorded. */
 async function startHost(
   dir: string,
+  opts: Partial<HostClientOptions> = {},
 ): Promise<{ client: EngineHostClient; events: EngineEvent[]; finished: (id: string) => Promise<JobInfo> }> {
-  const client = new EngineHostClient({ launch: forkNodeHost, init: { dbPath: path.join(dir, 'lib.db') }, backoffMs: [100] });
+  const client = new EngineHostClient({ launch: forkNodeHost, init: { dbPath: path.join(dir, 'lib.db') }, backoffMs: [100], ...opts });
   clients.push(client);
   const events: EngineEvent[] = [];
   const waiters: { id: string; resolve: (j: JobInfo) => void }[] = [];
@@ -256,4 +257,38 @@ test('SIGKILL of the host mid-scan: in-flight calls fail retryably, the host res
     const d = await client.call('library.video', { id: v.id });
     assert.equal(d.scans.filter((s) => s.kind === 'student').length, 1, `${v.name} was tagged once, not redone`);
   }
+});
+
+test('a host that cannot open its database says why once, and one that keeps dying is given up on', async () => {
+  const dir = tempDir('glimpse-host-down-');
+  dirs.push(dir);
+  // A folder where the database file should be: SQLite cannot open it, and a restart would fail the same way.
+  fs.mkdirSync(path.join(dir, 'lib.db'));
+  const bad = new EngineHostClient({ launch: forkNodeHost, init: { dbPath: path.join(dir, 'lib.db') }, backoffMs: [50] });
+  clients.push(bad);
+  const down: EngineEvent[] = [];
+  bad.events.on('event', (e) => down.push(e));
+  await assert.rejects(
+    bad.start(),
+    (e: EngineError) => e.code === 'unavailable' && /^The engine could not start: .*database/i.test(e.message),
+  );
+  assert.equal(bad.state, 'down');
+  assert.equal(bad.restarts, 0, 'no restart loop on a database that cannot open');
+  assert.equal(down.length, 1);
+  assert.equal(down[0].type === 'engine' && down[0].state, 'down');
+  await assert.rejects(bad.call('library.roots', {}), (e: EngineError) => e.code === 'unavailable' && !e.retryable);
+
+  // At most one restart allowed: the second death within the window leaves it down, and says so.
+  const { client, events } = await startHost(fs.mkdtempSync(path.join(dir, 'ok-')), { maxRestarts: 1 });
+  const downEvent = new Promise<EngineEvent>((resolve) =>
+    client.events.on('event', (e) => e.type === 'engine' && e.state === 'down' && resolve(e)),
+  );
+  process.kill(client.pid!, 'SIGKILL');
+  await new Promise<void>((resolve) => client.events.on('event', (e) => e.type === 'engine' && e.state === 'restarted' && resolve()));
+  assert.deepEqual((await client.call('library.roots', {})).length, 0, 'answers again after the restart');
+  process.kill(client.pid!, 'SIGKILL');
+  const e = await downEvent;
+  assert.match(e.type === 'engine' ? e.message : '', /stopped 2 times within 60 s.*Restart Glimpse/);
+  assert.equal(client.state, 'down');
+  assert.equal(events.filter((x) => x.type === 'engine').length, 2);
 });
