@@ -349,7 +349,7 @@ export async function main(argv: string[]): Promise<number> {
           [
             `glimpse ${r.version} on node ${r.node}`,
             `backend:  ${r.backend.name} — ${r.backend.reason}`,
-            `gpu:      ${r.gpu.used ? `yes — ${r.gpu.why}` : `no — ${r.gpu.why}; running ${r.gpu.instead} instead`}`,
+            `gpu:      ${r.gpu.used ? `yes — ${r.gpu.why}` : `no — ${r.gpu.why}${r.gpu.instead ? `; running ${r.gpu.instead} instead` : ''}`}`,
             ...r.backend.tried
               .filter((t) => !t.ok && t.name !== 'tensorflow-gpu')
               .map((t) => `          (${t.name} unavailable: ${t.error})`),

@@ -36,7 +36,7 @@ export interface GpuStatus {
   problem: GpuProblem;
   /** one sentence, no stack, no module paths */
   why: string;
-  /** the backend that runs instead, in words ('' when the GPU is used) */
+  /** the backend that runs instead, in words ('' when the GPU is used, or nothing runs) */
   instead: string;
 }
 
@@ -93,6 +93,9 @@ export function backendInWords(name: string): string {
 /** GPU or not, and why, from what backend.ts tried (a doctor report's `backend`). */
 export function gpuStatus(report: { name: string; tried: { name: string; ok: boolean; error?: string }[] }): GpuStatus {
   if (report.name === 'tensorflow-gpu') return { used: true, problem: 'in_use', why: `CUDA GPU in use (${wanted})`, instead: '' };
+  // No backend at all (the frame CNNs did not start, e.g. a damaged model file): the backend line says why.
+  if (report.name === 'none')
+    return { used: false, problem: 'unknown', why: 'the frame CNNs did not start, so no backend was chosen', instead: '' };
   const instead = backendInWords(report.name);
   const gpu = report.tried.find((t) => t.name === 'tensorflow-gpu');
   if (!gpu)

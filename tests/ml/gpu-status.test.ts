@@ -113,6 +113,8 @@ test('GPU in use, and a pinned backend, are said as such', () => {
     why: 'CUDA GPU in use (CUDA 11.2 and cuDNN 8.1)',
     instead: '',
   });
+  const none = gpuStatus({ name: 'none', tried: [] });
+  assert.deepEqual([none.used, none.instead], [false, ''], 'nothing runs: no "running … instead" to say');
   const pinned = gpuStatus({ name: 'cpu', tried: [{ name: 'cpu', ok: true }] });
   assert.equal(pinned.problem, 'pinned');
   assert.equal(pinned.instead, 'plain JavaScript on the CPU (slowest)');
