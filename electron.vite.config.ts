@@ -25,6 +25,8 @@ export default defineConfig({
           index: path.resolve('main/electron/index.ts'),
           'cnn-worker': path.resolve('main/ml/cnn-worker.ts'),
           'train-worker': path.resolve('main/ml/train-worker.ts'),
+          // The engine's own process (utilityProcess.fork of engine-host.js, see main/electron/host-launcher.ts).
+          'engine-host': path.resolve('main/host/engine-host.ts'),
         },
       },
     },

@@ -36,6 +36,8 @@ export default defineConfig({
         glimpse: path.join(here, 'main', 'cli', 'main.ts'),
         'cnn-worker': path.join(here, 'main', 'ml', 'cnn-worker.ts'),
         'train-worker': path.join(here, 'main', 'ml', 'train-worker.ts'),
+        // the engine's own process (main/host), for any Node parent of the compiled build
+        'engine-host': path.join(here, 'main', 'host', 'engine-host.ts'),
       },
       output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
     },

@@ -166,7 +166,10 @@ export type MediaToolSource = 'configured' | 'system' | 'bundled';
 
 export interface DoctorReport {
   version: string;
-  backend: { name: string; reason: string; tried: { name: string; ok: boolean; error?: string }[] };
+  /** `tried[].error` is in plain words (what to install); `detail` is the loader's own first line, for bug reports */
+  backend: { name: string; reason: string; tried: { name: string; ok: boolean; error?: string; detail?: string }[] };
+  /** GPU or not and why, in words a user can act on; `instead`: the backend that runs (empty when the GPU is used) */
+  gpu: { used: boolean; why: string; instead: string };
   /** which binary runs: set by GLIMPSE_FFMPEG/GLIMPSE_FFPROBE, found on PATH, or the one bundled with Glimpse */
   ffmpeg: { path: string; version: string; source: MediaToolSource } | null;
   ffprobe: { path: string; version: string; source: MediaToolSource } | null;
@@ -353,7 +356,14 @@ export interface CompareSummary {
 }
 
 /** Events pushed from the engine to every face (IPC `webContents.send`, SSE in browser mode, the CLI's bar). */
-export type EngineEvent = { type: 'job'; job: JobInfo } | { type: 'video'; videoId: number };
+export type EngineEvent =
+  | { type: 'job'; job: JobInfo }
+  | { type: 'video'; videoId: number }
+  /**
+   * The engine's own process (Electron app): 'restarted' after it stopped and was started again (its running job
+   * was put back in line), 'down' when it could not be restarted. `message` is meant for the user as-is.
+   */
+  | { type: 'engine'; state: 'restarted' | 'down'; message: string };
 
 /** What a renderer holds: the same shape whether it talks to Electron's preload or to the HTTP server. */
 export interface GlimpseClient {
@@ -372,7 +382,10 @@ export interface GlimpseClient {
 /** A failure the user can act on; the message is shown as-is. */
 export interface ApiError {
   error: string;
-  code: 'invalid' | 'not_found' | 'forbidden' | 'internal';
+  /** unavailable: the engine's process stopped while the request was in flight; it is restarted, try again */
+  code: 'invalid' | 'not_found' | 'forbidden' | 'internal' | 'unavailable';
+  /** true when the same request may succeed if sent again (the engine was restarting) */
+  retryable?: boolean;
 }
 
 export function parseRequest<C extends Channel>(channel: C, raw: unknown): ParsedRequestOf<C> {

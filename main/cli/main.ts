@@ -351,7 +351,10 @@ export async function main(argv: string[]): Promise<number> {
           [
             `glimpse ${r.version} on node ${r.node}`,
             `backend:  ${r.backend.name} — ${r.backend.reason}`,
-            ...r.backend.tried.filter((t) => !t.ok).map((t) => `          (${t.name} unavailable: ${t.error})`),
+            `gpu:      ${r.gpu.used ? `yes — ${r.gpu.why}` : `no — ${r.gpu.why}${r.gpu.instead ? `; running ${r.gpu.instead} instead` : ''}`}`,
+            ...r.backend.tried
+              .filter((t) => !t.ok && t.name !== 'tensorflow-gpu')
+              .map((t) => `          (${t.name} unavailable: ${t.error})`),
             `ffmpeg:   ${toolLine(r.ffmpeg)}`,
             `ffprobe:  ${toolLine(r.ffprobe)}`,
             ...r.models.map((m) => `model:    ${m.found ? 'ok     ' : 'MISSING'} ${m.name} (${m.file})`),

@@ -122,14 +122,21 @@ export function npmModelsDir(pkg: 'nsfwjs' | '@vladmandic/human', r: Roots = roo
   return unpacked(pkg === 'nsfwjs' ? path.join(root, 'dist', 'models') : path.join(root, 'models'), r);
 }
 
-export type WorkerName = 'cnn-worker' | 'train-worker';
+export type WorkerName = 'cnn-worker' | 'train-worker' | 'engine-host';
+
+/** Where each script's tsx-registering JS entry sits in the source tree. */
+const SOURCE_ENTRY: Record<WorkerName, string> = {
+  'cnn-worker': 'ml/cnn-worker-entry.js',
+  'train-worker': 'ml/train-worker-entry.js',
+  'engine-host': 'host/engine-host-entry.js',
+};
 
 /**
- * A worker thread's script. From source it is the JS entry that registers tsx first (workers do not inherit the
+ * A worker thread's (or the engine host process's) script. From source it is the JS entry that registers tsx first (workers do not inherit the
  * parent's loader); compiled it is the bundle beside the running code; packaged, its unpacked copy.
  */
 export function workerScript(name: WorkerName, r: Roots = roots()): string {
-  if (r.layout === 'source') return path.join(r.codeDir, 'ml', `${name}-entry.js`);
+  if (r.layout === 'source') return path.join(r.codeDir, SOURCE_ENTRY[name]);
   return unpacked(path.join(r.codeDir, `${name}.js`), r);
 }
 
@@ -178,6 +185,7 @@ export function resourceList(r: Roots = roots()): Resource[] {
     { id: 'models:human', kind: 'npm-models', path: npmModelsDir('@vladmandic/human', r), unpacked: true },
     { id: 'worker:cnn', kind: 'worker', path: workerScript('cnn-worker', r), unpacked: true },
     { id: 'worker:train', kind: 'worker', path: workerScript('train-worker', r), unpacked: true },
+    { id: 'worker:engine-host', kind: 'worker', path: workerScript('engine-host', r), unpacked: true },
     { id: 'renderer', kind: 'renderer', path: rendererDir(r), unpacked: false },
   ];
   if (r.layout !== 'source') list.push({ id: 'preload', kind: 'preload', path: preloadScript(r), unpacked: false });

@@ -1,13 +1,15 @@
 /**
  * The Electron face: a hardened window, the glimpse:// protocol for thumbnails, and IPC to the engine.
- * Everything else is the same engine the CLI and the browser mode use.
+ * The engine itself (SQLite, the job queue, ffmpeg, the CNN workers) runs in its own utilityProcess, so nothing it
+ * does can stall this process or the window; this side only forwards messages (main/host/host-client.ts).
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, dialog, protocol, session, shell } from 'electron';
 import { defaultDbPath } from '../core/paths.ts';
 import { preloadScript, rendererDir } from '../core/resources.ts';
-import { Engine } from '../engine/engine.ts';
+import { EngineHostClient } from '../host/host-client.ts';
+import { forkUtilityHost } from './host-launcher.ts';
 import { registerIpc } from './ipc.ts';
 import { glimpseProtocolResponse } from './protocol.ts';
 import { ELECTRON_CSP, secureWebPreferences, windowOpenPolicy } from './security.ts';
@@ -17,15 +19,19 @@ protocol.registerSchemesAsPrivileged([
   { scheme: 'glimpse', privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } },
 ]);
 
-let engine: Engine | null = null;
+let engine: EngineHostClient | null = null;
 
 async function createWindow(): Promise<void> {
-  engine = new Engine({ dbPath: process.env.GLIMPSE_DB ?? defaultDbPath() });
+  // Library folders are watched while the app runs (in the host); roots that cannot be watched are rescanned periodically.
+  engine = new EngineHostClient({
+    launch: forkUtilityHost,
+    init: { dbPath: process.env.GLIMPSE_DB ?? defaultDbPath(), watch: true },
+    onLog: (m) => console.warn(`glimpse: ${m}`),
+  });
   const e = engine;
-  // Library folders are watched while the app runs; roots that cannot be watched are rescanned periodically.
-  e.libraryOps.startWatching({}, (s) => console.warn(`glimpse: ${s.path}: ${s.reason ?? 'watching for changes again'}`));
+  await e.start();
 
-  // Thumbnails, playback (byte ranges) and keyframes; media only from inside library roots (see protocol.ts).
+  // Thumbnails, playback (byte ranges) and keyframes; media only from inside library roots (the host checks, see protocol.ts).
   protocol.handle('glimpse', (req) => glimpseProtocolResponse(e, req));
 
   session.defaultSession.webRequest.onHeadersReceived((details, cb) => {
@@ -77,7 +83,9 @@ app
   .whenReady()
   .then(createWindow)
   .catch((err) => {
+    // The engine could not open (e.g. a damaged database): say so in a window, not only on a console nobody sees.
     console.error(err);
+    dialog.showErrorBox('Glimpse could not start', (err as Error).message);
     app.quit();
   });
 app.on('window-all-closed', () => {

@@ -11,11 +11,11 @@ import { Readable } from 'node:stream';
 import { httpStatus, toApiError } from '../engine/errors.ts';
 import { parseRange, videoMime } from '../server/range.ts';
 
-/** The engine's MediaAccess (or a stand-in in tests). */
+/** The engine's MediaAccess, or the engine host's client (which asks the engine's process), or a stand-in in tests. */
 export interface MediaSource {
   media: {
-    thumbnailPath(videoId: number): string | null;
-    mediaPath(videoId: number): string;
+    thumbnailPath(videoId: number): string | null | Promise<string | null>;
+    mediaPath(videoId: number): string | Promise<string>;
     framePath(videoId: number, index: number): Promise<string>;
   };
 }
@@ -37,11 +37,11 @@ export async function glimpseProtocolResponse(source: MediaSource, req: Request)
   const id = Number(m[1]);
   try {
     if (host === 'thumb') {
-      const file = source.media.thumbnailPath(id);
+      const file = await source.media.thumbnailPath(id);
       return file ? fileResponse(file, 'image/jpeg') : text(404, 'no thumbnail');
     }
     if (host === 'frame') return fileResponse(await source.media.framePath(id, Number(m[2])), 'image/jpeg');
-    if (host === 'media') return rangeResponse(source.media.mediaPath(id), req);
+    if (host === 'media') return rangeResponse(await source.media.mediaPath(id), req);
     return text(404, 'not found');
   } catch (e) {
     const err = toApiError(e);

@@ -17,6 +17,7 @@ import { LibraryOps } from '../library/library-ops.ts';
 import { JobRunsRepo } from '../store/job-runs-repo.ts';
 import { mediaTools } from '../media/ffmpeg.ts';
 import { backendReport } from '../ml/backend.ts';
+import { explainLoadError, gpuStatus } from '../ml/gpu-status.ts';
 import { CnnClient } from '../ml/cnn-client.ts';
 import { FRAME_PIPELINE } from '../ml/frame-cnn.ts';
 import { modelFiles } from '../ml/model-files.ts';
@@ -292,9 +293,14 @@ export class Engine {
             };
           }),
         );
+        const gpu = gpuStatus(backend);
         return {
           version,
-          backend,
+          backend: {
+            ...backend,
+            tried: backend.tried.map((t) => (t.ok ? t : { ...t, error: explainLoadError(t.name, t.error ?? '').why, detail: t.error })),
+          },
+          gpu: { used: gpu.used, why: gpu.why, instead: gpu.instead },
           ffmpeg: tools.ffmpeg,
           ffprobe: tools.ffprobe,
           models: [...modelFiles(), ...videoModels],

@@ -5,6 +5,8 @@ export class EngineError extends Error {
   constructor(
     readonly code: ApiError['code'],
     message: string,
+    /** the same request may succeed if sent again (the engine's process was restarting) */
+    readonly retryable = false,
   ) {
     super(message);
     this.name = 'EngineError';
@@ -12,14 +14,15 @@ export class EngineError extends Error {
 }
 
 /** The HTTP status of an error code: the one map the HTTP server and the glimpse:// protocol both answer with. */
-const HTTP_STATUS: Record<ApiError['code'], number> = { invalid: 400, not_found: 404, forbidden: 403, internal: 500 };
+const HTTP_STATUS: Record<ApiError['code'], number> = { invalid: 400, not_found: 404, forbidden: 403, internal: 500, unavailable: 503 };
 
 export function httpStatus(code: ApiError['code']): number {
   return HTTP_STATUS[code];
 }
 
 export function toApiError(e: unknown): ApiError {
-  if (e instanceof EngineError) return { error: e.message, code: e.code };
+  if (e instanceof EngineError)
+    return e.retryable ? { error: e.message, code: e.code, retryable: true } : { error: e.message, code: e.code };
   const err = e as { name?: string; issues?: { path: (string | number)[]; message: string }[]; message?: string };
   if (err?.name === 'ZodError' && err.issues) {
     return {

@@ -4,8 +4,10 @@
  * libtensorflow download failed they are simply absent, and we say why we fell back.
  */
 import { createRequire } from 'node:module';
+import { cudaPreflight } from './gpu-status.ts';
 
-const require = createRequire(import.meta.url);
+// Not named `require`: electron-vite's ESM output declares its own `require` shim in the same chunk.
+const requireCjs = createRequire(import.meta.url);
 
 export interface BackendReport {
   name: string;
@@ -30,8 +32,14 @@ export async function initBackend(prefer: BackendName[] = preferredOrder()): Pro
   const tried: BackendReport['tried'] = [];
   for (const name of prefer) {
     try {
-      if (name === 'tensorflow-gpu') require('@tensorflow/tfjs-node-gpu');
-      else if (name === 'tensorflow') require('@tensorflow/tfjs-node');
+      if (name === 'tensorflow-gpu') {
+        // Installed at all? (the real module-not-found error). Then CUDA itself: libtensorflow would otherwise
+        // start without it and quietly run on the CPU while this report said GPU.
+        requireCjs.resolve('@tensorflow/tfjs-node-gpu');
+        const missing = cudaPreflight();
+        if (missing) throw new Error(missing);
+        requireCjs('@tensorflow/tfjs-node-gpu');
+      } else if (name === 'tensorflow') requireCjs('@tensorflow/tfjs-node');
       else if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
       const backend = name === 'tensorflow-gpu' ? 'tensorflow' : name;
       if (!(await tf.setBackend(backend))) throw new Error(`tf.setBackend('${backend}') returned false`);

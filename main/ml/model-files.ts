@@ -11,7 +11,8 @@ import { modelsDir, npmModelsDir, unpackedPackageDir } from '../core/resources.t
 import { arrayBufferOf } from '../store/blob.ts';
 import { CHECKSUMS, ChecksumError, readChecksums, verifyFile, verifyModelDir } from './checksums.ts';
 
-const require = createRequire(import.meta.url);
+// Not named `require`: electron-vite's ESM output declares its own `require` shim in the same chunk.
+const requireCjs = createRequire(import.meta.url);
 
 export interface ModelFile {
   name: string;
@@ -60,9 +61,9 @@ function nsfwModel(dir: string): NpmModel {
     name: `${dir} (nsfwjs, frame embedding)`,
     pkg: 'nsfwjs',
     manifest: path.join(base, 'model.min.js'),
-    parse: (f) => require(f) as tf.io.ModelJSON,
+    parse: (f) => requireCjs(f) as tf.io.ModelJSON,
     shardFile: (p) => path.join(base, `${p}.min.js`),
-    readShard: (f) => Buffer.from(require(f) as string, 'base64'),
+    readShard: (f) => Buffer.from(requireCjs(f) as string, 'base64'),
   };
 }
 

@@ -66,6 +66,15 @@ test('doctor reports the backend, ffmpeg, the models and the database', async ()
   const d = JSON.parse(r.stdout);
   assert.equal(d.backend.name, 'wasm'); // no native TensorFlow can install on CI machines
   assert.ok(d.backend.tried.some((t: { name: string; ok: boolean }) => t.name === 'tensorflow-gpu' && !t.ok));
+  // Why no GPU, in words (tfjs-node-gpu is not installed here), and what runs instead.
+  assert.deepEqual(d.gpu, {
+    used: false,
+    why: '@tensorflow/tfjs-node-gpu is not installed (it is optional; install it to use native TensorFlow)',
+    instead: 'WebAssembly on the CPU',
+  });
+  const text = await runCli(['doctor', '--db', db]);
+  assert.match(text.stdout, /^gpu: +no — @tensorflow\/tfjs-node-gpu is not installed .*; running WebAssembly on the CPU instead$/m);
+  assert.doesNotMatch(text.stdout, /Cannot find module/);
   assert.match(d.ffmpeg.path, /ffmpeg$/);
   assert.ok(d.models.every((m: { found: boolean }) => m.found));
   assert.equal(d.dbPath, db);

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { RESTARTED_MESSAGE } from '../../main/host/host-client.ts';
 import { fmtBytes } from '../../renderer/src/lib/format.ts';
 import { screenshotPath } from '../helpers/browser.ts';
 import { runCli } from '../helpers/fixtures.ts';
@@ -44,7 +45,13 @@ test('k, family, backend, ffmpeg, folders, cache', async () => {
   await backend.waitFor({ timeout: 60_000 });
   const doctor = await app.engine.call('system.doctor', {});
   assert.match(await backend.innerText(), new RegExp(`${doctor.backend.name} — \\S`));
-  assert.match(await page.getByTestId('gpu').innerText(), /^(no|yes)/);
+  // GPU: yes/no, why in words, and what runs instead; never the loader's raw text.
+  const gpu = await page.getByTestId('gpu').innerText();
+  assert.equal(
+    gpu.replace(/\s+/g, ' ').trim(),
+    doctor.gpu.used ? `yes — ${doctor.gpu.why}` : `no — ${doctor.gpu.why}. Running ${doctor.gpu.instead} instead.`,
+  );
+  assert.doesNotMatch(gpu, /Cannot find module|Require stack|node_modules/);
   assert.match(await page.getByTestId('ffmpeg').innerText(), new RegExp(doctor.ffmpeg!.path.replace(/[/.]/g, '\\$&')));
 
   // Folders: the root with its count; add one by path (browser mode), then remove it after confirming.
@@ -97,6 +104,21 @@ test('k, family, backend, ffmpeg, folders, cache', async () => {
   await page.reload();
   await page.waitForFunction(() => (document.getElementById('k') as HTMLInputElement).value === '4');
   assert.equal(await page.getByLabel('Video model family').inputValue(), 'nextvlad');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('when the engine process was restarted, every view shows it in words, until dismissed', async () => {
+  const { page, errors } = await openPage(app, '#/settings');
+  await page.getByRole('heading', { name: 'Settings' }).waitFor();
+  // In the Electron app the host client pushes this event after a restart (tests/host); here it goes out over SSE.
+  app.engine.events.emit('event', { type: 'engine', state: 'restarted', message: RESTARTED_MESSAGE });
+  const banner = page.getByTestId('engine-banner');
+  await banner.waitFor();
+  assert.equal(await banner.getByText(RESTARTED_MESSAGE).count(), 1);
+  assert.equal(await banner.getAttribute('role'), 'status');
+  await banner.getByRole('button', { name: 'Dismiss' }).click();
+  await banner.waitFor({ state: 'detached' });
   assert.deepEqual(errors, []);
   await page.close();
 });
