@@ -9,6 +9,7 @@ import { after, before, test } from 'node:test';
 import { frameJpegPath } from '../../main/media/cache.ts';
 import { screenshotPath } from '../helpers/browser.ts';
 import { openPage, startApp, type AppFixture } from './app.ts';
+import { seriousViolations } from './axe.ts';
 
 let app: AppFixture;
 // A short teacher (8 frames per clip) keeps the full-frame scan quick on two cores.
@@ -83,6 +84,7 @@ test('playback with ranges, keyframes with detections, seek from frames and tag 
   assert.ok(ranges.includes(206), `the player asked for byte ranges (${ranges.join(',')})`);
   await page.screenshot({ path: screenshotPath('detail-person') });
   await page.locator('.cols').screenshot({ path: screenshotPath('detail-timeline') });
+  assert.deepEqual(await seriousViolations(page), [], 'axe-core: no serious violations on the video page');
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -160,6 +162,7 @@ test('an unreadable file says why (ffmpeg’s words), with no player and no scan
   assert.equal(await page.getByRole('button', { name: /teacher scan/i }).count(), 0, 'no scan offered');
   assert.equal(await page.getByText('Not scanned yet').count(), 0);
   await page.screenshot({ path: screenshotPath('detail-broken') });
+  assert.deepEqual(await seriousViolations(page), []);
 
   // A zero-byte file (a copy that never finished) is unreadable too, and says so, instead of "Not scanned yet".
   fs.writeFileSync(path.join(app.lib!.dir, 'empty.mp4'), '');

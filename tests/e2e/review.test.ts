@@ -9,6 +9,7 @@ import { BrowseRepo } from '../../main/store/browse-repo.ts';
 import { openDb } from '../../main/store/db.ts';
 import { screenshotPath } from '../helpers/browser.ts';
 import { openPage, startApp, type AppFixture } from './app.ts';
+import { seriousViolations } from './axe.ts';
 
 let app: AppFixture;
 const idOf = async (name: string) => (await app.engine.call('library.search', { q: `name:"${name}"` })).videos[0].id;
@@ -57,6 +58,7 @@ test('confirm, reject, skip and undo with the keyboard; decisions become labels'
     return queue.items.find((i) => text.includes(`“${i.tag.tag}”`) && text.includes(i.name))!;
   };
   await page.screenshot({ path: screenshotPath('review-queue') });
+  assert.deepEqual(await seriousViolations(page), [], 'axe-core: no serious violations on the review page');
   assert.match(await page.getByTestId('review-confidence').innerText(), /^\d+%$/);
 
   // y confirms the first, n rejects the second, s skips the third (when there is one)
