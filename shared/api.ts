@@ -68,6 +68,8 @@ export const Requests = {
     videoIds: z.array(id).min(1).max(100_000),
     add: z.array(tagName).max(50).default([]),
     remove: z.array(tagName).max(50).default([]),
+    /** undo a removal: the person's "no" goes, so the models' prediction (or the person's own earlier tag) counts again */
+    restore: z.array(tagName).max(50).default([]),
   }),
   'tags.rename': z.object({ from: tagName, to: tagName }),
   'tags.undo': z.object({}),
@@ -85,6 +87,8 @@ export const Requests = {
     epochs: z.number().int().min(1).max(500).optional(),
   }),
   'labels.import': z.object({ csvPath: absPath }),
+  /** Tags nobody has decided on that a person should look at: low confidence, or no looked-at frame shows them. */
+  'review.queue': z.object({ limit: z.number().int().min(1).max(1000).default(200) }),
 } as const;
 
 export type Channel = keyof typeof Requests;
@@ -102,8 +106,16 @@ export interface RootInfo {
 
 export interface TagScore {
   tag: string;
+  /** stored score: ≥ 0.5 (TAG_THRESHOLD) = tagged; for a human row 1 (yes) or 0 (no), not a confidence */
   score: number;
   source: 'student' | 'teacher' | 'human';
+  /**
+   * The confidence shown to a person (card, chip, detail): the model's estimated probability that the tag appears
+   * somewhere in the video. Null for a human tag: it is the person's, not a guess.
+   */
+  probability?: number | null;
+  /** the probability a prediction of this model must reach to be shown as a tag (null for a human tag) */
+  threshold?: number | null;
 }
 
 export interface VideoSummary {
@@ -137,12 +149,37 @@ export interface ScanInfo {
   createdAt: string;
 }
 
+/** A looked-at frame whose detector score for a tag reaches the tag line: where to look for it. */
+export interface TagMoment {
+  timeS: number;
+  score: number;
+  kind: ScanKind;
+  /** the frame's index in its scan (student frames have a JPEG at frameUrl) */
+  index: number;
+}
+
 export interface VideoDetail extends VideoSummary {
   codec: string | null;
   fps: number | null;
   hasAudio: boolean;
   scans: ScanInfo[];
   frames: FrameInfo[];
+  /** per tag shown (and per removed tag), the frames of the student's and the teacher's scans that support it, by time */
+  moments: Record<string, TagMoment[]>;
+  /** tags a person removed (a human "no"): shown so they can be restored */
+  removed: string[];
+}
+
+/** One tag for a person to confirm or reject. */
+export interface ReviewItem {
+  videoId: number;
+  name: string;
+  tag: TagScore;
+  /** 'low': below the low-confidence line; 'no-frame': no looked-at frame shows it clearly */
+  reasons: ('low' | 'no-frame')[];
+  /** the frame that shows the tag best, if any frame reaches the line */
+  best: TagMoment | null;
+  hasThumbnail: boolean;
 }
 
 export interface TagCount {
@@ -230,6 +267,7 @@ export interface Results {
   'models.info': ModelsInfo;
   'train.start': { jobId: string };
   'labels.import': LabelsImportResult;
+  'review.queue': { total: number; items: ReviewItem[] };
 }
 
 export interface SearchResult {

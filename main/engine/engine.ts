@@ -37,6 +37,8 @@ import { SettingsService } from './settings-service.ts';
 import { TagEditService } from './tag-edits.ts';
 import { exportTags } from './tag-export.ts';
 import { moveUserDataOutOfCache } from './user-data.ts';
+import { ReviewService } from './review-service.ts';
+import { tagMoments } from './tag-moments.ts';
 import { videoSummaries } from './video-summaries.ts';
 
 export interface EngineOptions {
@@ -75,6 +77,7 @@ export class Engine {
   private search: SearchService;
   private edits: TagEditService;
   private compare: CompareService;
+  private review: ReviewService;
   private browse: BrowseRepo;
   private jobHistory: JobHistory;
   private cnn: Promise<CnnClient> | null = null;
@@ -107,6 +110,7 @@ export class Engine {
       this.media.thumbsDir,
       () => this.settings.scan(),
       (kind) => this.models.tagger(kind),
+      this.cacheDir,
     );
     this.libraryOps = new LibraryOps(this.db, this.library, this.jobs, (ctx) => this.scanVideos(ctx, 'student', null));
     this.libraryOps.cacheDir = this.cacheDir; // posters of pruned videos go; frames stay under a size limit
@@ -114,6 +118,7 @@ export class Engine {
     this.search = new SearchService(this.browse, (rows) => this.summaries(rows));
     this.edits = new TagEditService(this.browse, new TagEditsRepo(this.db));
     this.compare = new CompareService(this.browse);
+    this.review = new ReviewService(this.browse, this.scans);
     this.jobs.on('job', (job) => this.events.emit('event', { type: 'job', job }));
 
     // Channels
@@ -216,8 +221,14 @@ export class Engine {
                 .sort((a, b) => b.score - a.score),
             }))
           : [];
+        const summary = this.summaries([v])[0];
+        const removed = this.browse.removedTags(id);
+        const all = tagMoments(this.scans, id);
+        const moments = Object.fromEntries([...summary.tags.map((t) => t.tag), ...removed].map((t) => [t, all.get(t) ?? []]));
         return {
-          ...this.summaries([v])[0],
+          ...summary,
+          moments,
+          removed,
           codec: v.codec,
           fps: v.fps,
           hasAudio: !!v.has_audio,
@@ -273,6 +284,7 @@ export class Engine {
         };
       },
       'labels.import': ({ csvPath }) => this.models.importLabels(path.resolve(csvPath)),
+      'review.queue': ({ limit }) => this.review.queue(limit),
       'system.doctor': async () => {
         let backend = backendReport();
         if (!backend) {

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Results } from '../../shared/api.ts';
-import { dirSize, touchCached } from '../media/cache.ts';
+import { dirSize, frameJpegPath, touchCached } from '../media/cache.ts';
 import { writeThumbnail } from '../media/ffmpeg.ts';
 import type { BrowseRepo } from '../store/browse-repo.ts';
 import { EngineError } from './errors.ts';
@@ -52,7 +52,7 @@ export class MediaAccess {
   async framePath(videoId: number, index: number): Promise<string> {
     const f = this.repo.studentFrame(videoId, index);
     if (!f) throw new EngineError('not_found', `no frame ${index} for video ${videoId}`);
-    const out = path.join(this.cacheDir, 'frames', `${videoId}-${f.scan_id}-${index}.jpg`);
+    const out = frameJpegPath(this.cacheDir, videoId, f.scan_id, index); // normally written by the scan
     if (fs.existsSync(out))
       touchCached(out); // the frame cache is trimmed least recently used first
     else await writeThumbnail(this.mediaPath(videoId), f.time_s, out, 240);

@@ -5,7 +5,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { ModelFamily } from '../../shared/api.ts';
-import { asMediaError, type MediaError, probe, writeThumbnail } from '../media/ffmpeg.ts';
+import { asMediaError, type MediaError, probe, writeFrameJpegs, writeThumbnail } from '../media/ffmpeg.ts';
+import { frameJpegPath } from '../media/cache.ts';
 import { sampleFrames } from '../media/strategies.ts';
 import { posterFrameIndex } from '../media/sampling.ts';
 import { CNN_INPUT, FRAME_PIPELINE } from '../ml/frame-cnn.ts';
@@ -87,6 +88,8 @@ export class ScanService {
     private settings: () => ScanSettings = () => DEFAULT_SCAN_SETTINGS,
     /** the video model of a scan kind; null ⇒ no model fits and the detector's max over frames is used */
     private tagger: (kind: 'student' | 'teacher') => Promise<Tagger | null> = async () => null,
+    /** the media cache folder: the student's frame JPEGs are written there at scan time (none when absent) */
+    private framesCacheDir?: string,
   ) {}
 
   /** One video, start to finish. */
@@ -194,7 +197,7 @@ export class ScanService {
       // Work of this video only: model start-up (CNN worker, video-model load) is paid once, and time spent
       // waiting for the other pipeline stage is not this video's cost.
       const seconds = d.decodeSeconds + cnnSeconds + modelSeconds;
-      this.scans.saveScan(
+      const scanId = this.scans.saveScan(
         {
           videoId: video.id,
           kind,
@@ -205,11 +208,13 @@ export class ScanService {
           cnnSeconds,
           modelSeconds,
           modelFlops: tagger ? tagger.flops(frames.length) : 0,
+          tagThreshold: tagger ? tagger.probabilityLine : null,
           frames: frames.map((f, i) => ({ timeS: f.timeS, embedding: features[i].embedding, classScores: features[i].classScores })),
           tags: scoresToTags(pooled),
         },
         () => this.library.setOk(video.id, thumbnail, d.warning),
       );
+      if (kind === 'student') await this.writeFrames(d, scanId);
       return {
         ok: true,
         ...(d.warning ? { warning: d.warning } : {}),
@@ -225,6 +230,18 @@ export class ScanService {
       if (!me) throw e;
       return this.failed(video, me, t0);
     }
+  }
+
+  /**
+   * The pictures of the student's frames, from the frames just decoded (no second decode): what the video's page shows,
+   * so opening it runs no ffmpeg. After the commit, and best effort: without them the page extracts frames on demand.
+   */
+  private async writeFrames(d: Decoded, scanId: number): Promise<void> {
+    if (!this.framesCacheDir) return;
+    const { width, height, rotation } = d.probe;
+    const aspect = width && height ? (rotation % 180 === 90 ? height / width : width / height) : null;
+    const out = d.frames.map((_, i) => frameJpegPath(this.framesCacheDir!, d.video.id, scanId, i));
+    await writeFrameJpegs(d.frames, CNN_INPUT, aspect, out).catch(() => undefined);
   }
 
   /**

@@ -25,7 +25,7 @@ export class SearchService {
     const sums = this.summaries(rows);
     return {
       total,
-      videos: sums.map((s, i) => ({ ...s, confidence: rows[i].confidence, mtimeMs: rows[i].mtime_ms })),
+      videos: sums.map((s, i) => ({ ...s, confidence: shownConfidence(s, rows[i].confidence), mtimeMs: rows[i].mtime_ms })),
       facets: r.facets ? this.repo.facets(opts) : [],
       folders: r.facets ? this.repo.folders(path.sep) : [],
       understood: formatQuery(query),
@@ -50,4 +50,14 @@ export class SearchService {
   tagCounts(): { tag: string; count: number }[] {
     return this.search(parseRequest('library.search', { q: '', facets: true, limit: 1 })).facets;
   }
+}
+
+/**
+ * A card's confidence: the probability of its most confident predicted tag, the same number its chip and its page show
+ * (the store sorts by the raw score; within a model the order is the same). Null without a predicted tag.
+ */
+function shownConfidence(v: VideoSummary, raw: number | null): number | null {
+  if (raw === null) return null;
+  const ps = v.tags.map((t) => t.probability).filter((p): p is number => typeof p === 'number');
+  return ps.length ? Math.max(...ps) : raw;
 }

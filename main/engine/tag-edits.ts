@@ -14,16 +14,31 @@ export class TagEditService {
     private edits: TagEditsRepo,
   ) {}
 
-  edit({ videoIds, add, remove }: ParsedRequestOf<'tags.edit'>): Results['tags.edit'] {
+  edit({ videoIds, add, remove, restore = [] }: ParsedRequestOf<'tags.edit'>): Results['tags.edit'] {
     const ids = this.browse.videoExists(videoIds);
     if (!ids.length) throw new EngineError('not_found', 'none of these videos exist');
     const changes = [
       ...add.map(normTag).flatMap((tag) => ids.map((videoId) => ({ videoId, tag, score: HUMAN_YES }))),
       ...remove.map(normTag).flatMap((tag) => ids.map((videoId) => ({ videoId, tag, score: HUMAN_NO }))),
+      ...restore.map(normTag).flatMap((tag) => ids.map((videoId) => this.restoreChange(videoId, tag))),
     ];
-    const what = [...add.map((t) => `+${normTag(t)}`), ...remove.map((t) => `−${normTag(t)}`)].join(' ');
+    const what = [
+      ...add.map((t) => `+${normTag(t)}`),
+      ...remove.map((t) => `−${normTag(t)}`),
+      ...restore.map((t) => `restore ${normTag(t)}`),
+    ].join(' ');
     const changed = this.edits.apply(`${what} on ${ids.length} video${ids.length === 1 ? '' : 's'}`, changes);
     return { changed, undoDepth: this.edits.depth() };
+  }
+
+  /**
+   * Undoing a removal: when a model predicts the tag, the person's "no" goes and the prediction counts again; when
+   * none does, the tag was the person's own, so it comes back as theirs.
+   */
+  private restoreChange(videoId: number, tag: string): { videoId: number; tag: string; score: number | null } {
+    if (this.browse.humanScore(videoId, tag) !== HUMAN_NO) return { videoId, tag, score: this.browse.humanScore(videoId, tag) };
+    const predicted = this.browse.tagRows(videoId).some((r) => r.tag === tag && r.source !== 'human' && r.score >= TAG_THRESHOLD);
+    return { videoId, tag, score: predicted ? null : HUMAN_YES };
   }
 
   rename({ from, to }: ParsedRequestOf<'tags.rename'>): Results['tags.rename'] {

@@ -1,8 +1,8 @@
 /** A video as every face lists it: its row plus one score per tag (a human tag wins, then the teacher, then the student). */
-import type { VideoSummary } from '../../shared/api.ts';
-import { TAG_THRESHOLD } from '../../shared/tags.ts';
+import type { TagScore, VideoSummary } from '../../shared/api.ts';
+import { probabilityOf, TAG_THRESHOLD } from '../../shared/tags.ts';
 import type { VideoRow } from '../store/library-repo.ts';
-import type { ScansRepo } from '../store/scans-repo.ts';
+import type { ScansRepo, StoredTag } from '../store/scans-repo.ts';
 
 export function videoSummaries(scans: ScansRepo, rows: VideoRow[]): VideoSummary[] {
   const tags = scans.tagsOf(rows.map((r) => r.id));
@@ -21,12 +21,30 @@ export function videoSummaries(scans: ScansRepo, rows: VideoRow[]): VideoSummary
   }));
 }
 
-function bestTags(all: { tag: string; score: number; source: 'student' | 'teacher' | 'human' }[]) {
+/**
+ * The one confidence a person sees for a tag: a prediction's probability (its stored score with the model's shift
+ * undone) and the line it had to pass; a human row has neither, it is the person's decision.
+ */
+export function tagScore(t: StoredTag): TagScore {
+  if (t.source === 'human') return { tag: t.tag, score: t.score, source: t.source, probability: null, threshold: null };
+  const line = t.line ?? TAG_THRESHOLD;
+  return { tag: t.tag, score: t.score, source: t.source, probability: probabilityOf(t.score, line), threshold: line };
+}
+
+/** Per tag the row that counts (human, else teacher, else student), all of them, tagged or not. */
+export function effectiveTags(all: StoredTag[]): TagScore[] {
   const rank = { human: 0, teacher: 1, student: 2 } as const;
-  const byTag = new Map<string, (typeof all)[number]>();
+  const byTag = new Map<string, StoredTag>();
   for (const t of all) {
     const cur = byTag.get(t.tag);
     if (!cur || rank[t.source] < rank[cur.source]) byTag.set(t.tag, t);
   }
-  return [...byTag.values()].filter((t) => t.score >= TAG_THRESHOLD).sort((a, b) => b.score - a.score);
+  return [...byTag.values()].map(tagScore);
+}
+
+/** The tags a video carries, most confident first; the person's own tags lead (they are certain). */
+function bestTags(all: StoredTag[]): TagScore[] {
+  return effectiveTags(all)
+    .filter((t) => t.score >= TAG_THRESHOLD)
+    .sort((a, b) => (b.probability ?? 2) - (a.probability ?? 2) || a.tag.localeCompare(b.tag));
 }

@@ -14,6 +14,11 @@ export const DEFAULT_CACHE_MAX_BYTES = envNumber('GLIMPSE_CACHE_MAX_MB', 512, { 
 /** Subfolders of the cache dir that may be trimmed (their files are re-made when asked for). */
 export const REGENERABLE = ['frames'];
 
+/** The JPEG of frame `index` of scan `scanId` (written by the scan, or on demand when it was trimmed). */
+export function frameJpegPath(cacheDir: string, videoId: number, scanId: number, index: number): string {
+  return path.join(cacheDir, 'frames', `${videoId}-${scanId}-${index}.jpg`);
+}
+
 interface Entry {
   file: string;
   bytes: number;

@@ -19,6 +19,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { MediaToolSource } from '../../shared/api.ts';
 import { envNumber } from '../core/env.ts';
+import { tempPathFor } from '../core/atomic-write.ts';
 import { bundledTool } from '../core/resources.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -212,6 +213,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** 'buffer' (default): stdout is collected and returned; 'ignore': the output goes to a file or to `-f null` */
   stdout?: 'buffer' | 'ignore';
+  /** bytes fed to the process's stdin (e.g. raw frames to encode), which is closed after them */
+  stdin?: Buffer;
   /** each stderr line as it comes (e.g. showinfo's timestamps); return true to leave it out of the error's tail */
   onStderrLine?: (line: string) => boolean | void;
 }
@@ -252,7 +255,11 @@ function runTool(tool: Tool, args: string[], o: RunOptions): Promise<RunResult> 
       reject(new FfmpegAbortError(tool, o.file, undefined));
       return;
     }
-    const proc = spawn(bin, args, { stdio: ['ignore', o.stdout === 'ignore' ? 'ignore' : 'pipe', 'pipe'] });
+    const proc = spawn(bin, args, { stdio: [o.stdin ? 'pipe' : 'ignore', o.stdout === 'ignore' ? 'ignore' : 'pipe', 'pipe'] });
+    if (o.stdin) {
+      proc.stdin!.on('error', () => undefined); // EPIPE when the tool dies early: its exit code tells the story
+      proc.stdin!.end(o.stdin);
+    }
     const chunks: Buffer[] = [];
     let tail = '',
       partial = '',
@@ -624,6 +631,63 @@ export async function writeThumbnail(file: string, timeS: number, outPath: strin
     throw explain(e, 'thumbnail failed');
   } finally {
     fs.rmSync(tmp, { force: true });
+  }
+}
+
+/**
+ * JPEGs of frames already decoded for the CNN (size×size RGB, letterboxed by `fitSquare`), written at scan time so a
+ * video's page never runs ffmpeg to show them. One ffmpeg encodes them all from stdin; `aspect` (width/height of
+ * the video) crops the letterbox away. Each file is renamed into place whole, so a killed scan leaves no half JPEG.
+ */
+export async function writeFrameJpegs(
+  frames: RawFrame[],
+  size: number,
+  aspect: number | null,
+  outPaths: string[],
+  width = 240,
+  o: MediaCallOptions = {},
+): Promise<void> {
+  if (!frames.length) return;
+  const dir = path.dirname(outPaths[0]);
+  fs.mkdirSync(dir, { recursive: true });
+  const tmp = tempPathFor(path.join(dir, 'frames')); // a name the start-up sweep removes if this process is killed
+  fs.mkdirSync(tmp);
+  const w = aspect && aspect < 1 ? Math.round(size * aspect) : size;
+  const h = aspect && aspect > 1 ? Math.round(size / aspect) : size;
+  try {
+    await runFfmpeg(
+      [
+        '-v',
+        'error',
+        '-f',
+        'rawvideo',
+        '-pix_fmt',
+        'rgb24',
+        '-s',
+        `${size}x${size}`,
+        '-i',
+        'pipe:0',
+        '-vf',
+        `crop=${w - (w % 2)}:${h - (h % 2)},scale=${width}:-2`,
+        '-q:v',
+        '4',
+        '-start_number',
+        '0',
+        path.join(tmp, '%d.jpg'),
+      ],
+      {
+        file: outPaths[0],
+        timeoutMs: SHORT_TIMEOUT_MS,
+        signal: o.signal,
+        stdout: 'ignore',
+        stdin: Buffer.concat(frames.map((f) => f.rgb)),
+      },
+    );
+    outPaths.forEach((out, i) => fs.renameSync(path.join(tmp, `${i}.jpg`), out));
+  } catch (e) {
+    throw explain(e, 'frame pictures failed');
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
 

@@ -37,6 +37,11 @@ export interface Tagger {
   flops(frames: number): number;
   /** short name stored with each scan, e.g. `student:evidence@10` */
   name: string;
+  /**
+   * The probability a class must reach to be tagged, which `predict` moved to 0.5 (evidence models, one threshold);
+   * 0.5 when the scores are the probabilities themselves; null when each class has its own line.
+   */
+  probabilityLine: number | null;
   dispose(): void;
 }
 
@@ -65,6 +70,7 @@ function evidenceTagger(dir: string, m: EvidenceManifest): Tagger {
     dir,
     manifest: m,
     name: `${m.role}:evidence${m.k ? `@${m.k}` : ''}`,
+    probabilityLine: m.classThresholds ? null : m.threshold,
     predict(frames) {
       const scores = frames.map((f) => classScoresOf(f, C));
       const s = toTagScores(probabilities(m.params, poolEvidence(scores, C)), m.classThresholds ?? m.threshold);
@@ -95,6 +101,7 @@ export async function loadTagger(dir: string): Promise<Tagger> {
     manifest,
     dispose: () => model.dispose(),
     name: `${role}:${manifest.family}${role === 'student' && manifest.k ? `@${manifest.k}` : ''}`,
+    probabilityLine: 0.5,
     predict(frames) {
       if (!frames.length) return new Float32Array(manifest.config.numClasses);
       const p = Float32Array.from(model.predict([frames])[0]);

@@ -111,18 +111,50 @@ export class BrowseRepo {
     if (o.attention) {
       // Broken files, missing ones, failures of the machine waiting for a retry (error_retryable), tagged videos with a
       // warning (e.g. truncated), and tags nobody is sure of.
+      // A person's own tags are decisions, not confidences: a video only they tagged needs no attention, and their
+      // "yes" never lifts a doubtful prediction out of the list.
       where.push(
         `(v.status IN ('error', 'missing') OR v.error_retryable = 1 OR (v.status = 'ok' AND v.error IS NOT NULL)
-          OR (v.status = 'ok' AND coalesce((${this.confidenceSql()}), 0) < ?))`,
+          OR (v.status = 'ok' AND (${this.confidenceSql()}) < ?)
+          OR (v.status = 'ok' AND (${this.confidenceSql()}) IS NULL
+            AND NOT EXISTS (SELECT 1 FROM tags h WHERE h.video_id = v.id AND h.source = 'human' AND h.score >= ?)))`,
       );
-      args.push(o.threshold, o.lowConfidence);
+      args.push(o.threshold, o.lowConfidence, o.threshold, o.threshold);
     }
     return { sql: where.length ? `WHERE ${where.join(' AND ')}` : '', args };
   }
 
-  /** Highest score among the tags a video effectively carries (one `?` for the threshold). */
+  /**
+   * Highest score among the predicted tags a video effectively carries (one `?` for the threshold). A person's tags
+   * (score 1 = "yes") are left out: they are not a model's confidence, and counting them as 100% put every video a
+   * person touched at the top of a confidence sort and out of "Needs attention".
+   */
   private confidenceSql(): string {
-    return `SELECT max(c.score) FROM tags c WHERE c.video_id = v.id AND ${EFFECTIVE('c', '?')}`;
+    return `SELECT max(c.score) FROM tags c WHERE c.video_id = v.id AND c.source != 'human' AND ${EFFECTIVE('c', '?')}`;
+  }
+
+  /**
+   * Predictions nobody has decided on (no human row for the tag) that count as tags, on readable videos, least
+   * confident first: the candidates of the review queue.
+   */
+  undecidedPredictions(threshold: number, limit: number): { video_id: number; name: string; thumbnail: string | null; tag: string }[] {
+    return this.db
+      .prepare(
+        `SELECT t.video_id, v.name, v.thumbnail, t.tag FROM tags t JOIN videos v ON v.id = t.video_id
+      WHERE v.status = 'ok' AND t.source != 'human' AND ${EFFECTIVE('t', '?')}
+        AND NOT EXISTS (SELECT 1 FROM tags o WHERE o.video_id = t.video_id AND o.tag = t.tag AND o.source = 'teacher' AND t.source = 'student')
+      ORDER BY t.score, v.name COLLATE NOCASE, t.tag LIMIT ?`,
+      )
+      .all(threshold, limit) as { video_id: number; name: string; thumbnail: string | null; tag: string }[];
+  }
+
+  /** Tags a person removed from a video (human "no" rows). */
+  removedTags(videoId: number): string[] {
+    return (
+      this.db.prepare(`SELECT tag FROM tags WHERE video_id = ? AND source = 'human' AND score < 0.5 ORDER BY tag`).all(videoId) as {
+        tag: string;
+      }[]
+    ).map((r) => r.tag);
   }
 
   search(o: BrowseOptions): { total: number; rows: BrowseRow[] } {

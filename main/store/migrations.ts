@@ -163,4 +163,11 @@ export const migrations: Migration[] = [
           OR error LIKE '%Permission denied%' OR error LIKE '%could not run ff%' OR error LIKE '%ffmpeg/ffprobe not found%');
     `),
   },
+  {
+    version: 9,
+    name: 'scans.tag_threshold: the probability a prediction of that scan had to reach to be a tag',
+    // Tag scores are stored shifted so each model's decision line sits at 0.5 (toTagScores); the line is kept per scan
+    // so the app can show the model's probability, and its threshold, rather than the shifted number. NULL = 0.5.
+    up: (db) => db.exec('ALTER TABLE scans ADD COLUMN tag_threshold REAL'),
+  },
 ];

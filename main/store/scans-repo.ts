@@ -4,6 +4,14 @@ import type { Db } from './db.ts';
 
 export type TagSource = 'student' | 'teacher' | 'human';
 
+/** A `tags` row as the faces read it; `line` is its scan's probability line (null: 0.5, or a human row). */
+export interface StoredTag {
+  tag: string;
+  source: TagSource;
+  score: number;
+  line: number | null;
+}
+
 export interface ScanRow {
   id: number;
   video_id: number;
@@ -16,6 +24,8 @@ export interface ScanRow {
   model_seconds: number;
   model_flops: number;
   pipeline: string | null;
+  /** the model's probability line that this scan's scores were shifted to 0.5 from (null: 0.5, no shift) */
+  tag_threshold: number | null;
   created_at: string;
 }
 
@@ -38,6 +48,8 @@ export interface NewScan {
   /** video-model stage: wall time and FLOPs (0 when the detector's max-pooling stood in for a model) */
   modelSeconds?: number;
   modelFlops?: number;
+  /** the tagger's probabilityLine (null or absent: scores are probabilities, line 0.5) */
+  tagThreshold?: number | null;
   frames: { timeS: number; embedding: Float32Array; classScores: Float32Array }[];
   tags: { tag: string; score: number }[];
 }
@@ -56,8 +68,8 @@ export class ScansRepo {
       const id = Number(
         this.db
           .prepare(
-            `INSERT INTO scans(video_id, kind, model, frame_count, seconds, decode_seconds, cnn_seconds, model_seconds, model_flops, pipeline)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            `INSERT INTO scans(video_id, kind, model, frame_count, seconds, decode_seconds, cnn_seconds, model_seconds, model_flops, pipeline,
+          tag_threshold) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(
             s.videoId,
@@ -70,6 +82,7 @@ export class ScansRepo {
             s.modelSeconds ?? 0,
             s.modelFlops ?? 0,
             s.pipeline ?? null,
+            s.tagThreshold ?? null,
           ).lastInsertRowid,
       );
       const fr = this.db.prepare('INSERT INTO frames(scan_id, idx, time_s, embedding, class_scores) VALUES (?, ?, ?, ?, ?)');
@@ -122,16 +135,26 @@ export class ScansRepo {
     }));
   }
 
-  tagsOf(videoIds: number[]): Map<number, { tag: string; score: number; source: TagSource }[]> {
-    const out = new Map<number, { tag: string; score: number; source: TagSource }[]>();
+  /** Every tag row of the videos, with the probability line of the scan that made it (null for human rows). */
+  tagsOf(videoIds: number[]): Map<number, StoredTag[]> {
+    const out = new Map<number, StoredTag[]>();
     if (!videoIds.length) return out;
-    const stmt = this.db.prepare('SELECT video_id, tag, source, score FROM tags WHERE video_id = ? ORDER BY score DESC');
-    for (const id of videoIds) {
-      out.set(
-        id,
-        (stmt.all(id) as { tag: string; source: TagSource; score: number }[]).map(({ tag, source, score }) => ({ tag, source, score })),
-      );
-    }
+    const stmt = this.db.prepare(
+      `SELECT t.tag, t.source, t.score, (SELECT s.tag_threshold FROM scans s WHERE s.video_id = t.video_id AND s.kind = t.source
+        ORDER BY s.id DESC LIMIT 1) AS line FROM tags t WHERE t.video_id = ? ORDER BY t.score DESC`,
+    );
+    for (const id of videoIds) out.set(id, stmt.all(id) as StoredTag[]);
     return out;
+  }
+
+  /** The latest scan of each kind of a video, with its frames' class scores (what the tag timeline marks). */
+  frameScoresOf(videoId: number): { kind: 'student' | 'teacher'; idx: number; time_s: number; class_scores: Float32Array }[] {
+    const rows = this.db
+      .prepare(
+        `SELECT s.kind, f.idx, f.time_s, f.class_scores FROM scans s JOIN frames f ON f.scan_id = s.id
+      WHERE s.id IN (SELECT max(id) FROM scans WHERE video_id = ? GROUP BY kind) ORDER BY f.time_s, s.kind`,
+      )
+      .all(videoId) as { kind: 'student' | 'teacher'; idx: number; time_s: number; class_scores: Buffer }[];
+    return rows.map((r) => ({ ...r, class_scores: f32FromBlob(r.class_scores) }));
   }
 }

@@ -1,10 +1,15 @@
-// Video detail: playback through the media route (byte ranges), the keyframe strip with per-frame detections,
-// tags with confidences and the times they were seen (click to seek), and the teacher scan on this video or on
-// a selection made in the library.
+// Video detail: playback through the media route (byte ranges), the keyframe strip with per-frame detections that
+// follows playback, tags with their explained confidence, the tag timeline (marks where frames of either scan show a
+// tag; click to seek), starting at a tag's clearest moment, frame pictures stored at scan time, unreadable files, and
+// the teacher scan on this video or on a selection made in the library.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { frameJpegPath } from '../../main/media/cache.ts';
 import { screenshotPath } from '../helpers/browser.ts';
 import { openPage, startApp, type AppFixture } from './app.ts';
+import { seriousViolations } from './axe.ts';
 
 let app: AppFixture;
 // A short teacher (8 frames per clip) keeps the full-frame scan quick on two cores.
@@ -40,7 +45,9 @@ test('playback with ranges, keyframes with detections, seek from frames and tag 
   await page.waitForFunction(() =>
     [...document.querySelectorAll('.strip img')].every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0),
   );
-  assert.match(await frames.first().locator('.det').innerText(), /person \d+%/);
+  // One number per tag on the page: a frame lists what it shows; its detector score is in the tooltip, said as such.
+  assert.match(await frames.first().locator('.det').innerText(), /person/);
+  assert.match((await frames.first().locator('.det li').first().getAttribute('title'))!, /detector's score for person on this frame: \d+%/);
 
   // Clicking the second keyframe seeks the player to its time.
   const detail = await app.engine.call('library.video', { id });
@@ -51,26 +58,127 @@ test('playback with ranges, keyframes with detections, seek from frames and tag 
   );
   assert.ok(await frames.nth(1).evaluate((el) => el.classList.contains('active')));
 
-  // Tags: confidence, source, and the times seen — clicking a time seeks there.
+  // The highlighted frame follows playback: moving the player to the first frame's time highlights that frame.
+  await player.evaluate((v: HTMLVideoElement, t) => (v.currentTime = t), detail.frames[0].timeS);
+  await page.waitForFunction(() => document.querySelector('.strip > li.active')?.getAttribute('data-frame') === '0');
+
+  // Tags: one confidence (the model's probability), its source, and what it means on a click.
   const tag = page.locator('.tags > li[data-tag="person"]');
-  assert.match(await tag.innerText(), /person\s+\d+%\s+student/);
-  const times = tag.locator('button.ts');
-  assert.equal(await times.count(), detail.frames.filter((f) => f.detections.some((d) => d.tag === 'person')).length);
-  await times.first().click();
+  const person = detail.tags.find((t) => t.tag === 'person')!;
+  assert.match(await tag.innerText(), new RegExp(`person\\s+${Math.round(person.probability! * 100)}%\\s+student`));
+  await tag.getByRole('button', { name: /what does this mean/ }).click();
+  const explain = await tag.getByTestId('explain').innerText();
+  assert.match(explain, /student.*estimated probability that “person” appears somewhere in this video/);
+  assert.match(explain, new RegExp(`from ${Math.round(person.threshold! * 100)}% up`));
+
+  // The timeline: one mark per looked-at frame whose score for the tag reaches the line; a click seeks there.
+  const marks = page.locator('.trow[data-tag="person"] button.mark');
+  assert.equal(await marks.count(), detail.moments.person.length);
+  assert.ok(detail.moments.person.length > 0, 'the person is seen on some frame');
+  const last = detail.moments.person.at(-1)!;
+  await marks.last().click();
   await page.waitForFunction(
     (t) => Math.abs((document.querySelector('[data-testid=player]') as HTMLVideoElement).currentTime - t) < 0.1,
-    detail.frames[0].timeS,
+    last.timeS,
   );
   assert.ok(ranges.includes(206), `the player asked for byte ranges (${ranges.join(',')})`);
   await page.screenshot({ path: screenshotPath('detail-person') });
+  await page.locator('.cols').screenshot({ path: screenshotPath('detail-timeline') });
+  assert.deepEqual(await seriousViolations(page), [], 'axe-core: no serious violations on the video page');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
 
-  // A file ffmpeg cannot read says so, readably.
-  await page.goto(`${app.server.url.replace(/\/\?token=.*/, '/')}#/video/${await idOf('broken.mp4')}`);
+test('first open is served from what the scan stored: frame pictures exist before the page asks', async () => {
+  const id = await idOf('person.mp4');
+  const detail = await app.engine.call('library.video', { id });
+  const scan = detail.scans.find((s) => s.kind === 'student')!;
+  // Written by the scan from the frames it decoded: opening the page runs no ffmpeg for them.
+  for (const f of detail.frames)
+    assert.ok(fs.existsSync(frameJpegPath(app.engine.cacheDir, id, scan.id, f.index)), `frame ${f.index} cached`);
+  // The same file (inode) after the page showed it: read, not re-extracted (a re-extraction renames a new file in).
+  const ino = fs.statSync(frameJpegPath(app.engine.cacheDir, id, scan.id, 0)).ino;
+  const { page, errors } = await openPage(app, `#/video/${id}`);
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll('.strip img')].every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0),
+  );
+  // Reported, not asserted (the machine is shared): from navigation start, when the page's data and the last frame
+  // picture arrived.
+  const t = await page.evaluate(() => {
+    const frames = performance.getEntriesByType('resource').filter((e) => e.name.includes('/frame/')) as PerformanceResourceTiming[];
+    return {
+      mounted: Number(document.querySelector('.detail')?.getAttribute('data-opened-ms')),
+      data: Number(document.querySelector('.detail')?.getAttribute('data-load-ms')),
+      framesDone: Math.round(Math.max(...frames.map((f) => f.responseEnd))),
+      slowestFrame: Math.round(Math.max(...frames.map((f) => f.responseEnd - f.requestStart))),
+    };
+  });
+  console.log(
+    `# first open of a video page (ms from navigation start): page mounted ${t.mounted}, its data +${t.data}, ` +
+      `every frame picture shown ${t.framesDone} (slowest picture request ${t.slowestFrame})`,
+  );
+  assert.equal(fs.statSync(frameJpegPath(app.engine.cacheDir, id, scan.id, 0)).ino, ino, 'the page read the stored picture');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('opening a video for a tag starts at its clearest moment', async () => {
+  const id = await idOf('person.mp4');
+  const detail = await app.engine.call('library.video', { id });
+  const best = detail.moments.person.reduce((b, m) => (m.score > b.score ? m : b));
+  const { page, errors } = await openPage(app, `#/video/${id}?tag=person`);
+  await page.waitForFunction(
+    (t) => {
+      const v = document.querySelector('[data-testid=player]') as HTMLVideoElement | null;
+      return !!v && v.readyState >= 1 && Math.abs(v.currentTime - t) < 0.1;
+    },
+    best.timeS,
+    { timeout: 20_000 },
+  );
   await page
-    .getByRole('alert')
-    .filter({ hasText: /could not be read/ })
+    .getByTestId('started-at')
+    .filter({ hasText: /clearest moment of “person”/ })
     .waitFor();
+  // The same from a library search for the tag: the search's tag decides where the video starts.
+  await page.goto(`${app.server.url}#/library?q=person`);
+  await page.locator('[data-video-id]').first().waitFor();
+  await page.locator(`[data-video-id="${id}"] a.open`).click();
+  await page
+    .getByTestId('started-at')
+    .filter({ hasText: /“person”/ })
+    .waitFor();
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('an unreadable file says why (ffmpeg’s words), with no player and no scan to offer', async () => {
+  const id = await idOf('broken.mp4');
+  const v = await app.engine.call('library.video', { id });
+  assert.equal(v.status, 'error');
+  const { page, errors } = await openPage(app, `#/video/${id}`);
+  const box = page.getByTestId('unreadable');
+  await box.waitFor();
+  assert.match(await box.innerText(), /cannot be read/);
+  assert.ok((await box.innerText()).includes(v.error!), 'the reason shown is the stored ffmpeg reason');
+  assert.equal(await page.getByTestId('player').count(), 0, 'no empty player');
+  assert.equal(await page.getByRole('button', { name: /teacher scan/i }).count(), 0, 'no scan offered');
+  assert.equal(await page.getByText('Not scanned yet').count(), 0);
   await page.screenshot({ path: screenshotPath('detail-broken') });
+  assert.deepEqual(await seriousViolations(page), []);
+
+  // A zero-byte file (a copy that never finished) is unreadable too, and says so, instead of "Not scanned yet".
+  fs.writeFileSync(path.join(app.lib!.dir, 'empty.mp4'), '');
+  const job = await app.engine.jobs.wait((await app.engine.call('library.rescan', { scan: false })).jobId);
+  assert.equal(job.state, 'done');
+  const empty = await idOf('empty.mp4');
+  await page.goto(`${app.server.url}#/video/${empty}`);
+  await page
+    .getByTestId('unreadable')
+    .filter({ hasText: /empty file \(0 bytes\)/ })
+    .waitFor();
+  assert.equal(await page.getByTestId('player').count(), 0);
+  assert.equal(await page.getByRole('button', { name: /teacher scan/i }).count(), 0);
+  await page.screenshot({ path: screenshotPath('detail-empty-file') });
   assert.deepEqual(errors, []);
   await page.close();
 });

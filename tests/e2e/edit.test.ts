@@ -25,13 +25,20 @@ test('add and remove tags by hand; a removal beats the prediction; undo', async 
   await page.getByRole('button', { name: 'Add', exact: true }).click();
   const added = page.locator('.tags > li[data-tag="birthday party"]');
   await added.waitFor();
-  assert.match(await added.innerText(), /birthday party\s+100%\s+you/);
+  // A person's tag is theirs, not a 100% guess.
+  assert.match(await added.innerText(), /birthday party\s+yours/);
+  assert.doesNotMatch(await added.innerText(), /100%/);
 
   // Removing the predicted "person" stores a human "no": the prediction no longer counts anywhere.
   await page.getByRole('button', { name: 'Remove tag person' }).click();
   await page.locator('.tags > li[data-tag="person"]').waitFor({ state: 'detached' });
   assert.deepEqual(await tagsOf(id), ['birthday party:human']);
   assert.equal((await app.engine.call('library.search', { q: 'tag:person' })).total, 0);
+  // The removal stays visible, so it can be taken back.
+  await page
+    .getByTestId('removed')
+    .filter({ hasText: /Removed by you:\s*person — restore/ })
+    .waitFor();
   await page.screenshot({ path: screenshotPath('edit-detail') });
 
   // Undo (header button) brings the prediction back; Ctrl+Z then removes the added tag.
@@ -46,6 +53,25 @@ test('add and remove tags by hand; a removal beats the prediction; undo', async 
   await added.waitFor({ state: 'detached' });
   assert.deepEqual(await tagsOf(id), ['person:student']);
   assert.equal(await page.getByRole('button', { name: 'Undo' }).isDisabled(), true);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a removed tag is restored from the video page: the prediction counts again', async () => {
+  const id = await idOf('person.mp4');
+  const { page, errors } = await openPage(app, `#/video/${id}`);
+  await page.getByRole('button', { name: 'Remove tag person' }).click();
+  const removed = page.getByTestId('removed');
+  await removed.filter({ hasText: 'person' }).waitFor();
+  await page.screenshot({ path: screenshotPath('detail-removed-tag') });
+  await removed.getByRole('button', { name: 'Restore tag person' }).click();
+  await page
+    .locator('.tags > li[data-tag="person"]')
+    .filter({ hasText: /student/ })
+    .waitFor();
+  await removed.waitFor({ state: 'detached' });
+  assert.deepEqual(await tagsOf(id), ['person:student']);
+  assert.equal((await app.engine.call('library.search', { q: 'tag:person' })).total, 1);
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -19,6 +19,7 @@ import {
   probe,
   runFfmpeg,
   sceneCuts,
+  writeFrameJpegs,
   writeThumbnail,
 } from '../../main/media/ffmpeg.ts';
 import { sampleFrames } from '../../main/media/strategies.ts';
@@ -277,6 +278,41 @@ test('thumbnails: a JPEG of the requested width, written atomically; a bad file 
     (e: unknown) => e instanceof MediaError && /no frame at 50/.test(e.message),
   );
   assert.deepEqual(fs.readdirSync(path.join(dir, 'thumbs')), ['clip.jpg'], 'no half-written or temp file left behind');
+});
+
+test('frame pictures from the frames a scan decoded: one JPEG each, letterbox cropped, showing that frame', async () => {
+  // 2:1 video, red for a second then blue: decoded as the CNN gets it (letterboxed squares), then written as pictures.
+  const clip2 = makeVideo(path.join(dir, 'wide.mp4'), {
+    seconds: 2,
+    source: 'color=red:size=128x64:rate=10:d=1[a];color=blue:size=128x64:rate=10:d=1[b];[a][b]concat',
+  });
+  const frames = await framesAt(clip2, [0.2, 1.5], 64);
+  const out = [0, 1].map((i) => path.join(dir, 'frames', `v-${i}.jpg`));
+  await writeFrameJpegs(frames, 64, 2, out, 80);
+  const info = (f: string) =>
+    execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', f], { encoding: 'utf8' }).trim();
+  assert.deepEqual(out.map(info), ['80,40', '80,40'], 'the video’s own 2:1 shape, no black bars');
+  // the mean colour of each picture: red first, blue second (the frames' own content, in order)
+  const mean = (f: string) => {
+    const px = execFileSync('ffmpeg', [
+      '-v',
+      'error',
+      '-i',
+      f,
+      '-vf',
+      'scale=1:1:flags=area',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      'pipe:1',
+    ]);
+    return [...px];
+  };
+  const [a, b] = out.map(mean);
+  assert.ok(a[0] > 200 && a[2] < 60, `first is red: ${a}`);
+  assert.ok(b[2] > 200 && b[0] < 60, `second is blue: ${b}`);
+  assert.deepEqual(fs.readdirSync(path.join(dir, 'frames')).sort(), ['v-0.jpg', 'v-1.jpg'], 'no temp folder left behind');
 });
 
 test('scene cuts: a hard cut from red to blue is found where it is', async () => {

@@ -41,6 +41,7 @@ const READ_ONLY = new Set<Channel>([
   'cache.info',
   'compare.summary',
   'models.info',
+  'review.queue',
 ]);
 
 before(async () => {

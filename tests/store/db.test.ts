@@ -97,6 +97,7 @@ test('a scan, its frames and tags land in one transaction; a failure leaves noth
       cnnSeconds: 0.5,
       frames: [frame],
       tags: [{ tag: 'person', score: 0.9 }],
+      tagThreshold: 0.65,
     },
     () => lib.setOk(video.id, null),
   );
@@ -104,7 +105,8 @@ test('a scan, its frames and tags land in one transaction; a failure leaves noth
   assert.deepEqual([...frames[0].embedding], [1, 2, 3]);
   assert.ok(Math.abs(frames[0].class_scores[0] - 0.9) < 1e-6);
   assert.equal(lib.video(video.id)?.status, 'ok');
-  assert.deepEqual(scans.tagsOf([video.id]).get(video.id), [{ tag: 'person', score: 0.9, source: 'student' }]);
+  // each tag comes with the probability line of the scan that made it (what the app turns back into a probability)
+  assert.deepEqual(scans.tagsOf([video.id]).get(video.id), [{ tag: 'person', score: 0.9, source: 'student', line: 0.65 }]);
   // what Compare reads back: [embedding | class scores] per frame, and the class scores alone
   assert.deepEqual(
     new BrowseRepo(db).frameVectors(id).map((v) => Array.from(v)),

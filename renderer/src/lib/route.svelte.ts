@@ -3,7 +3,7 @@
  * `location.hash`, so a reload, the back button and a bookmark all bring back the same screen. Works the same
  * over file:// (Electron) and http:// (browser mode).
  */
-export type View = 'library' | 'video' | 'settings' | 'compare' | 'train';
+export type View = 'library' | 'video' | 'settings' | 'compare' | 'train' | 'review';
 
 export interface LibraryState {
   q: string;
@@ -17,7 +17,13 @@ export interface LibraryState {
 
 export const DEFAULT_LIBRARY: LibraryState = { q: '', sort: 'name', dir: 'asc', folder: '', min: '', max: '', attention: false };
 
-function parse(hash: string): { view: View; id: number | null; lib: LibraryState } {
+/** Where a video's page starts: `#/video/12?tag=person` (that tag's best moment) or `?t=12.5` (seconds). */
+export interface VideoStart {
+  tag: string | null;
+  t: number | null;
+}
+
+function parse(hash: string): { view: View; id: number | null; lib: LibraryState; start: VideoStart } {
   const h = hash.replace(/^#\/?/, '');
   const [p, qs = ''] = h.split('?');
   const sp = new URLSearchParams(qs);
@@ -31,11 +37,14 @@ function parse(hash: string): { view: View; id: number | null; lib: LibraryState
           ? 'compare'
           : parts[0] === 'train'
             ? 'train'
-            : 'library';
+            : parts[0] === 'review'
+              ? 'review'
+              : 'library';
   const sort = sp.get('sort');
   return {
     view,
     id: view === 'video' ? Number(parts[1]) : null,
+    start: { tag: sp.get('tag'), t: sp.get('t') !== null && Number.isFinite(Number(sp.get('t'))) ? Number(sp.get('t')) : null },
     lib: {
       q: sp.get('q') ?? '',
       sort: sort === 'date' || sort === 'duration' || sort === 'confidence' ? sort : 'name',
@@ -65,6 +74,8 @@ class Router {
   view: View = $state('library');
   id: number | null = $state(null);
   lib: LibraryState = $state({ ...DEFAULT_LIBRARY });
+  /** the video page's starting point, from its hash */
+  start: VideoStart = $state({ tag: null, t: null });
   /** The library hash last shown, so "back to library" returns to the same search. */
   lastLibraryHash = '#/library';
   /** The video the person just came back from (library focuses its card), else null. */
@@ -82,6 +93,7 @@ class Router {
     this.returnFrom = r.view === 'library' && this.view === 'video' ? this.id : null;
     this.view = r.view;
     this.id = r.id;
+    this.start = r.start;
     if (r.view === 'library') {
       this.lib = r.lib;
       this.lastLibraryHash = location.hash || '#/library';
