@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { type DoctorReport, type JobInfo, ModelFamily, type VideoSummary } from '../../shared/api.ts';
+import type { DoctorReport, JobInfo, ModelFamily, VideoSummary } from '../../shared/api.ts';
 import { defaultDbPath } from '../core/paths.ts';
 import type { Engine } from '../engine/engine.ts';
 import { escapeControl as shown } from '../library/walk.ts';
@@ -90,8 +90,10 @@ export async function main(argv: string[]): Promise<number> {
 
   const k = o.k !== undefined ? Number(o.k) : undefined;
   if (k !== undefined && !(Number.isInteger(k) && k >= 1 && k <= 300)) return fail('--k must be an integer from 1 to 300', 2);
-  const family = o.family;
-  if (family !== undefined && !isFamily(family)) return fail(`--family must be one of ${ModelFamily.options.join(', ')}`, 2);
+  const family = o.family as ModelFamily | undefined; // checked against the schema just below
+  // the API's schemas (zod) load after --help, which needs none of them
+  const families = (await import('../../shared/api.ts')).ModelFamily.options as readonly string[];
+  if (family !== undefined && !families.includes(family)) return fail(`--family must be one of ${families.join(', ')}`, 2);
   const decoders = o.concurrency !== undefined ? Number(o.concurrency) : undefined;
   if (decoders !== undefined && !(Number.isInteger(decoders) && decoders >= 1 && decoders <= 16))
     return fail('--concurrency must be an integer from 1 to 16', 2);
@@ -398,10 +400,6 @@ export async function main(argv: string[]): Promise<number> {
 function diskFullWording(message: string, dbPath?: string): string {
   if (/^disk full/i.test(message) || !/database or disk is full|ENOSPC|no space left on device|SQLITE_FULL/i.test(message)) return message;
   return `disk full: ${message}${dbPath ? ` (library database ${dbPath}); free some space and run again` : ''}`;
-}
-
-function isFamily(f: string): f is ModelFamily {
-  return (ModelFamily.options as readonly string[]).includes(f);
 }
 
 /** Scan targets: numbers are video ids; anything else is a file or folder whose library videos are meant. */
