@@ -54,12 +54,15 @@ export const Requests = {
   // Renderer channels (search, edit, export, settings, compare); main/engine/engine.ts routes each to its service.
   'library.search': z.object({
     q: text(1000).default(''),
-    sort: z.enum(['name', 'date', 'duration', 'confidence']).default('name'),
+    /** date = file modified; added = first indexed; resolution = width × height; size = bytes on disk */
+    sort: z.enum(['name', 'date', 'duration', 'confidence', 'added', 'resolution', 'size']).default('name'),
     dir: z.enum(['asc', 'desc']).default('asc'),
     folder: text(4096).optional(),
     minDurationS: z.number().min(0).optional(),
     maxDurationS: z.number().min(0).optional(),
     attention: z.boolean().default(false),
+    /** only tags at least this sure count (tag terms, facets, the card's confidence); human tags always do */
+    minConfidence: z.number().min(0).max(1).optional(),
     facets: z.boolean().default(false),
     limit: z.number().int().min(1).max(1000).default(100),
     offset: z.number().int().min(0).default(0),
@@ -85,6 +88,10 @@ export const Requests = {
     epochs: z.number().int().min(1).max(500).optional(),
   }),
   'labels.import': z.object({ csvPath: absPath }),
+  // Tags page: delete a tag from every video (a human "no" on each, undoable like any edit).
+  'tags.delete': z.object({ tag: tagName }),
+  // Browser-mode folder picker: sub-folders of a folder inside the home folder or a library root (no files).
+  'fs.listFolders': z.object({ path: absPath.optional(), hidden: z.boolean().default(false) }),
 } as const;
 
 export type Channel = keyof typeof Requests;
@@ -213,7 +220,8 @@ export interface Results {
   'system.doctor': DoctorReport;
   'library.search': SearchResult;
   'tags.edit': EditResult;
-  'tags.rename': EditResult;
+  /** merged: the new name already existed, so the two tags are now one */
+  'tags.rename': EditResult & { merged: boolean };
   'tags.undo': { undone: string | null; undoDepth: number };
   'tags.export': { filename: string; mime: string; content: string; rows: number };
   'settings.get': Settings;
@@ -224,6 +232,19 @@ export interface Results {
   'models.info': ModelsInfo;
   'train.start': { jobId: string };
   'labels.import': LabelsImportResult;
+  'tags.delete': EditResult;
+  'fs.listFolders': FolderListing;
+}
+
+/** One folder's sub-folders for the browser-mode picker; `parent` null at the top of what may be listed. */
+export interface FolderListing {
+  path: string;
+  parent: string | null;
+  folders: { name: string; path: string }[];
+  /** where listing may start: the home folder and the library's roots */
+  places: string[];
+  /** more sub-folders than were listed */
+  truncated: boolean;
 }
 
 export interface SearchResult {

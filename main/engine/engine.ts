@@ -35,6 +35,7 @@ import { SearchService } from './search-service.ts';
 import { SettingsService } from './settings-service.ts';
 import { TagEditService } from './tag-edits.ts';
 import { exportTags } from './tag-export.ts';
+import { listFolders } from './folder-listing.ts';
 import { moveUserDataOutOfCache } from './user-data.ts';
 import { videoSummaries } from './video-summaries.ts';
 
@@ -162,6 +163,8 @@ export class Engine {
       'cache.clear': () => this.media.clearCache(),
       'compare.summary': async () => this.compare.summary(await this.models.tagger('student').catch(() => null)),
       'library.addRoot': async ({ path: p, scan }) => {
+        // A relative path would resolve against wherever the server was started: never what the person meant.
+        if (!path.isAbsolute(p)) throw new EngineError('invalid', `use a full path (starting with ${path.sep}): “${p}” is relative`);
         const abs = path.resolve(p);
         let st: fs.Stats;
         try {
@@ -272,6 +275,12 @@ export class Engine {
         };
       },
       'labels.import': ({ csvPath }) => this.models.importLabels(path.resolve(csvPath)),
+      'tags.delete': (r) => this.edits.delete(r),
+      'fs.listFolders': (r) =>
+        listFolders(
+          r,
+          this.library.roots().map((x) => x.path),
+        ),
       'system.doctor': async () => {
         let backend = backendReport();
         if (!backend) {

@@ -21,12 +21,14 @@ const EFFECTIVE = (t: string, thr: string) => `${t}.score >= ${thr} AND ${t}.ove
 
 export interface BrowseOptions {
   query: QueryNode | null;
-  sort: 'name' | 'date' | 'duration' | 'confidence';
+  sort: 'name' | 'date' | 'duration' | 'confidence' | 'added' | 'resolution' | 'size';
   dir: 'asc' | 'desc';
   folder?: string;
   minDurationS?: number;
   maxDurationS?: number;
   attention: boolean;
+  /** > 0: only videos with a tag at least this sure (the caller raises `threshold` to it for tag terms and facets) */
+  minConfidence?: number;
   limit: number;
   offset: number;
   threshold: number;
@@ -108,6 +110,10 @@ export class BrowseRepo {
       where.push('v.duration_s <= ?');
       args.push(o.maxDurationS);
     }
+    if (o.minConfidence) {
+      where.push(`(${this.confidenceSql()}) IS NOT NULL`);
+      args.push(o.threshold);
+    }
     if (o.attention) {
       // Broken files, missing ones, failures of the machine waiting for a retry (error_retryable), tagged videos with a
       // warning (e.g. truncated), and tags nobody is sure of.
@@ -135,6 +141,10 @@ export class BrowseRepo {
       date: `v.mtime_ms ${dir}`,
       duration: `v.duration_s IS NULL, v.duration_s ${dir}`,
       confidence: `confidence IS NULL, confidence ${dir}`,
+      added: `v.added_at ${dir}`,
+      // Unknown sizes (not probed yet, unreadable) last either way, like unknown durations.
+      resolution: `v.width IS NULL, v.width * v.height ${dir}`,
+      size: `v.size_bytes ${dir}`,
     }[o.sort];
     const rows = this.db
       .prepare(
