@@ -350,6 +350,10 @@ export interface CompareSummary {
     teacherSeconds: number;
     studentFrames: number;
     teacherFrames: number;
+    /** the video's length (null when unknown): with teacherFrames, the teacher's real frames per second */
+    durationS: number | null;
+    /** what a person said on this video (score 1: yes, 0: no), the labels its scores are measured against */
+    human: TagScore[];
     /** cost of each scan split by stage (decode, frame CNNs, video model) */
     studentStages: StageCost;
     teacherStages: StageCost;

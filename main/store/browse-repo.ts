@@ -42,6 +42,7 @@ export type BrowseRow = VideoRow & { confidence: number | null };
 export interface ComparePair {
   video_id: number;
   name: string;
+  duration_s: number | null;
   s_id: number;
   s_model: string;
   s_seconds: number;
@@ -289,7 +290,7 @@ export class BrowseRepo {
   comparePairs(): ComparePair[] {
     return this.db
       .prepare(
-        `SELECT v.id AS video_id, v.name, s.id AS s_id, s.model AS s_model, s.seconds AS s_seconds, s.frame_count AS s_frames,
+        `SELECT v.id AS video_id, v.name, v.duration_s, s.id AS s_id, s.model AS s_model, s.seconds AS s_seconds, s.frame_count AS s_frames,
         s.decode_seconds AS s_decode, s.cnn_seconds AS s_cnn, s.model_seconds AS s_vm, s.model_flops AS s_vm_flops,
         t.id AS t_id, t.seconds AS t_seconds, t.frame_count AS t_frames,
         t.decode_seconds AS t_decode, t.cnn_seconds AS t_cnn, t.model_seconds AS t_vm, t.model_flops AS t_vm_flops

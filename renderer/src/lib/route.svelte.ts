@@ -3,19 +3,23 @@
  * `location.hash`, so a reload, the back button and a bookmark all bring back the same screen. Works the same
  * over file:// (Electron) and http:// (browser mode).
  */
-export type View = 'library' | 'video' | 'settings' | 'compare' | 'train';
+export type View = 'library' | 'video' | 'settings' | 'compare' | 'train' | 'tags';
+
+export const SORTS = ['name', 'date', 'added', 'duration', 'resolution', 'size', 'confidence'] as const;
 
 export interface LibraryState {
   q: string;
-  sort: 'name' | 'date' | 'duration' | 'confidence';
+  sort: (typeof SORTS)[number];
   dir: 'asc' | 'desc';
   folder: string;
+  /** minimum tag confidence in percent ('' = any) */
+  conf: string;
   min: string;
   max: string;
   attention: boolean;
 }
 
-export const DEFAULT_LIBRARY: LibraryState = { q: '', sort: 'name', dir: 'asc', folder: '', min: '', max: '', attention: false };
+export const DEFAULT_LIBRARY: LibraryState = { q: '', sort: 'name', dir: 'asc', folder: '', conf: '', min: '', max: '', attention: false };
 
 function parse(hash: string): { view: View; id: number | null; lib: LibraryState } {
   const h = hash.replace(/^#\/?/, '');
@@ -31,16 +35,19 @@ function parse(hash: string): { view: View; id: number | null; lib: LibraryState
           ? 'compare'
           : parts[0] === 'train'
             ? 'train'
-            : 'library';
+            : parts[0] === 'tags'
+              ? 'tags'
+              : 'library';
   const sort = sp.get('sort');
   return {
     view,
     id: view === 'video' ? Number(parts[1]) : null,
     lib: {
       q: sp.get('q') ?? '',
-      sort: sort === 'date' || sort === 'duration' || sort === 'confidence' ? sort : 'name',
+      sort: (SORTS as readonly string[]).includes(sort ?? '') ? (sort as LibraryState['sort']) : 'name',
       dir: sp.get('dir') === 'desc' ? 'desc' : 'asc',
       folder: sp.get('folder') ?? '',
+      conf: /^\d{1,2}$/.test(sp.get('conf') ?? '') ? sp.get('conf')! : '',
       min: sp.get('min') ?? '',
       max: sp.get('max') ?? '',
       attention: sp.get('attention') === '1',
@@ -54,6 +61,7 @@ export function libraryHash(s: LibraryState): string {
   if (s.sort !== 'name') sp.set('sort', s.sort);
   if (s.dir !== 'asc') sp.set('dir', s.dir);
   if (s.folder) sp.set('folder', s.folder);
+  if (s.conf) sp.set('conf', s.conf);
   if (s.min) sp.set('min', s.min);
   if (s.max) sp.set('max', s.max);
   if (s.attention) sp.set('attention', '1');
