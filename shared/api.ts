@@ -167,6 +167,15 @@ export interface JobInfo {
   etaS: number | null;
   message: string;
   error: string | null;
+  /** what the job did so far, for its end-of-job summary ("12 tagged, 1 unreadable"); absent for jobs that count nothing */
+  outcome?: JobOutcome;
+}
+
+/** Counts a job reports as it goes: files it tagged, files it found unreadable, failures of the machine left to retry. */
+export interface JobOutcome {
+  tagged: number;
+  unreadable: number;
+  retry: number;
 }
 
 export interface DoctorReport {

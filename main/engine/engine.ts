@@ -344,6 +344,7 @@ export class Engine {
       (v, out, done) => {
         if (out.ok) ok++;
         else failed++;
+        ctx.count(out.ok ? 'tagged' : out.retryable ? 'retry' : 'unreadable');
         ctx.progress(done, todo.length, out.ok ? v.name : `${v.name}: ${out.error}`);
         this.events.emit('event', { type: 'video', videoId: v.id });
       },

@@ -15,6 +15,7 @@ before(async () => {
   app = await startApp({ library: false });
   home = path.join(fs.realpathSync(app.dir), 'home');
   makeVideo(path.join(home, 'Videos', 'holiday', 'beach day.mp4'), { seconds: 1 });
+  fs.writeFileSync(path.join(home, 'Videos', 'holiday', 'broken.mp4'), 'this is text, not a video');
   fs.mkdirSync(path.join(home, 'Documents'), { recursive: true });
   fs.writeFileSync(path.join(home, 'notes.txt'), 'not a folder');
   process.env.HOME = home; // the server lists from os.homedir()
@@ -48,6 +49,18 @@ test('first run: browse to a folder inside home and index it; relative paths and
   await page.screenshot({ path: screenshotPath('first-run-folder-picker') });
   await picker.getByRole('button', { name: 'Use this folder' }).click();
   await page.locator('[data-video-id]').filter({ hasText: 'beach day.mp4' }).waitFor({ timeout: 90_000 });
+
+  // When the job ends, one line says what it did, with a link to what needs a look (the engine's own counts).
+  const notice = page.getByTestId('notice-text').filter({ hasText: /^Indexing finished/ });
+  await notice.waitFor({ timeout: 90_000 });
+  const job = (await app.engine.call('jobs.list', {})).find((j) => j.kind === 'index+scan')!;
+  assert.deepEqual(job.outcome, { tagged: 1, unreadable: 1, retry: 0 });
+  assert.equal(await notice.innerText(), 'Indexing finished: 1 tagged, 1 unreadable: see Needs attention');
+  await page.screenshot({ path: screenshotPath('job-summary') });
+  await notice.getByRole('link', { name: 'see Needs attention' }).click();
+  await page.waitForFunction(() => location.hash === '#/library?attention=1');
+  await page.locator('[data-video-id]').filter({ hasText: 'broken.mp4' }).waitFor();
+  assert.equal(await page.getByLabel('Needs attention').isChecked(), true);
   assert.deepEqual(
     (await app.engine.call('library.roots', {})).map((r) => r.path),
     [path.join(home, 'Videos', 'holiday')],
