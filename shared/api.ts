@@ -314,6 +314,20 @@ export interface ModelsInfo {
   /** why a model is missing or could not load, if so */
   problems: string[];
   lastTraining: TrainReport | null;
+  /** whether "train" can start now, checked before the button is enabled (the engine fills this in models.info) */
+  training?: TrainReadiness;
+}
+
+export interface TrainReadiness {
+  ready: boolean;
+  /** why not, in words a person can act on; null when ready */
+  reason: string | null;
+  /** videos that can be read (and so teacher-scanned) */
+  readable: number;
+  /** of those, videos that already have a current teacher scan (the rest are teacher-scanned first) */
+  teacherScanned: number;
+  /** readable videos training needs at the least */
+  needed: number;
 }
 
 export interface LabelsImportResult {

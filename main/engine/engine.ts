@@ -6,7 +6,15 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { COCO80 } from '../../shared/coco.ts';
-import { parseRequest, type Channel, type EngineEvent, type ParsedRequestOf, type RequestOf, type Results } from '../../shared/api.ts';
+import {
+  parseRequest,
+  type Channel,
+  type EngineEvent,
+  type ParsedRequestOf,
+  type RequestOf,
+  type Results,
+  type TrainReadiness,
+} from '../../shared/api.ts';
 import { TAG_THRESHOLD } from '../../shared/tags.ts';
 import { sweepStaleTemp } from '../core/atomic-write.ts';
 import { cacheDirFor, dataDirFor } from '../core/paths.ts';
@@ -20,6 +28,7 @@ import { backendReport } from '../ml/backend.ts';
 import { CnnClient } from '../ml/cnn-client.ts';
 import { FRAME_PIPELINE } from '../ml/frame-cnn.ts';
 import { modelFiles } from '../ml/model-files.ts';
+import { MIN_TRAINING_VIDEOS } from '../ml/training-limits.ts';
 import { BrowseRepo } from '../store/browse-repo.ts';
 import { openDb, type Db } from '../store/db.ts';
 import { LibraryRepo, type VideoRow } from '../store/library-repo.ts';
@@ -260,7 +269,7 @@ export class Engine {
       'library.errors': () => this.libraryOps.errors(),
       'library.prune': ({ confirm }) => this.libraryOps.prune({ confirm }),
       'library.watchStatus': () => this.libraryOps.watchStatus(),
-      'models.info': () => this.models.info(),
+      'models.info': async () => ({ ...(await this.models.info()), training: this.trainReadiness() }),
       'train.start': ({ family, k, epochs }) => {
         const settings = this.settings.scan();
         const fam = family ?? settings.family ?? 'evidence';
@@ -356,6 +365,25 @@ export class Engine {
         todo.length,
         `${kind} scan: ${ok} tagged${failed ? `, ${failed} failed` : ''} of ${todo.length}${warning ? `; warning: ${warning}` : ''}`,
       );
+  }
+
+  /**
+   * Whether training can start, known before the click: it teacher-scans what has no teacher scan, then needs the
+   * features of MIN_TRAINING_VIDEOS videos, so fewer readable videos than that can never work.
+   */
+  private trainReadiness(): TrainReadiness {
+    const readable = this.library.scannableVideos().length;
+    const teacherScanned = readable - this.library.scannableWithoutScan('teacher', { pipeline: FRAME_PIPELINE }).length;
+    const ready = readable >= MIN_TRAINING_VIDEOS;
+    return {
+      ready,
+      reason: ready
+        ? null
+        : `needs a teacher scan of at least ${MIN_TRAINING_VIDEOS} readable videos; this library has ${readable}. Add a folder with more videos.`,
+      readable,
+      teacherScanned,
+      needed: MIN_TRAINING_VIDEOS,
+    };
   }
 
   /** Warnings of a job of this process (e.g. a scan that fell back to the detector because no video model fits). */
