@@ -143,3 +143,46 @@ test('prefix search and tag autocomplete in the search box; minimum confidence a
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('quick look: a lightbox with the poster and tags, Previous/Next (and arrow keys) through the results, Escape returns', async () => {
+  const { page, errors } = await openPage(app);
+  await page.locator('[data-video-id]').first().waitFor();
+  const order = (await app.engine.call('library.search', {})).videos;
+  await page.locator('[data-index="0"]').hover();
+  await page.getByRole('button', { name: `Quick look: ${order[0].name}` }).click();
+  const box = page.getByRole('dialog', { name: order[0].name });
+  await box.waitFor();
+  const tagsOf = (i: number) => order[i].tags.map((t) => `${t.tag} ${t.source === 'human' ? 'yours' : `${Math.round(t.score * 100)}%`}`);
+  const shownTags = () => page.getByTestId('lightbox').getByRole('list', { name: 'Tags' }).locator('li.chip').allInnerTexts();
+  assert.match(await page.getByTestId('lightbox').innerText(), new RegExp(`1 of ${order.length}`));
+  assert.deepEqual(
+    (await shownTags()).map((t) => t.replace(/\s+/g, ' ').trim()),
+    tagsOf(0),
+  );
+  await page.getByTestId('lightbox').getByRole('button', { name: 'Next →' }).click();
+  await page.getByRole('dialog', { name: order[1].name }).waitFor();
+  assert.deepEqual(
+    (await shownTags()).map((t) => t.replace(/\s+/g, ' ').trim()),
+    tagsOf(1),
+  );
+  const withPoster = order.findIndex((v) => v.hasThumbnail);
+  for (let i = 1; i < withPoster; i++) await page.keyboard.press('ArrowRight');
+  if (withPoster > 1) await page.getByRole('dialog', { name: order[withPoster].name }).waitFor();
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('ArrowRight');
+  const img = page.getByTestId('lightbox').getByRole('img', { name: `Poster frame of ${order[withPoster].name}` });
+  await img.waitFor();
+  await page.waitForFunction(() => {
+    const i = document.querySelector('[data-testid=lightbox] img') as HTMLImageElement | null;
+    return !!i && i.complete && i.naturalWidth > 0;
+  });
+  await page.screenshot({ path: screenshotPath('library-lightbox') });
+  await page.keyboard.press('Escape');
+  await page.getByTestId('lightbox').waitFor({ state: 'hidden' });
+  await page.waitForFunction(
+    (id) => document.activeElement?.closest('[data-video-id]')?.getAttribute('data-video-id') === String(id),
+    order[withPoster].id,
+  );
+  assert.deepEqual(errors, []);
+  await page.close();
+});
