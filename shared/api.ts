@@ -54,12 +54,15 @@ export const Requests = {
   // Renderer channels (search, edit, export, settings, compare); main/engine/engine.ts routes each to its service.
   'library.search': z.object({
     q: text(1000).default(''),
-    sort: z.enum(['name', 'date', 'duration', 'confidence']).default('name'),
+    /** date = file modified; added = first indexed; resolution = width × height; size = bytes on disk */
+    sort: z.enum(['name', 'date', 'duration', 'confidence', 'added', 'resolution', 'size']).default('name'),
     dir: z.enum(['asc', 'desc']).default('asc'),
     folder: text(4096).optional(),
     minDurationS: z.number().min(0).optional(),
     maxDurationS: z.number().min(0).optional(),
     attention: z.boolean().default(false),
+    /** only tags at least this sure count (tag terms, facets, the card's confidence); human tags always do */
+    minConfidence: z.number().min(0).max(1).optional(),
     facets: z.boolean().default(false),
     limit: z.number().int().min(1).max(1000).default(100),
     offset: z.number().int().min(0).default(0),
@@ -89,6 +92,10 @@ export const Requests = {
   'labels.import': z.object({ csvPath: absPath }),
   /** Tags nobody has decided on that a person should look at: low confidence, or no looked-at frame shows them. */
   'review.queue': z.object({ limit: z.number().int().min(1).max(1000).default(200) }),
+  // Tags page: delete a tag from every video (a human "no" on each, undoable like any edit).
+  'tags.delete': z.object({ tag: tagName }),
+  // Browser-mode folder picker: sub-folders of a folder inside the home folder or a library root (no files).
+  'fs.listFolders': z.object({ path: absPath.optional(), hidden: z.boolean().default(false) }),
 } as const;
 
 export type Channel = keyof typeof Requests;
@@ -197,6 +204,15 @@ export interface JobInfo {
   etaS: number | null;
   message: string;
   error: string | null;
+  /** what the job did so far, for its end-of-job summary ("12 tagged, 1 unreadable"); absent for jobs that count nothing */
+  outcome?: JobOutcome;
+}
+
+/** Counts a job reports as it goes: files it tagged, files it found unreadable, failures of the machine left to retry. */
+export interface JobOutcome {
+  tagged: number;
+  unreadable: number;
+  retry: number;
 }
 
 export type MediaToolSource = 'configured' | 'system' | 'bundled';
@@ -256,7 +272,8 @@ export interface Results {
   'system.doctor': DoctorReport;
   'library.search': SearchResult;
   'tags.edit': EditResult;
-  'tags.rename': EditResult;
+  /** merged: the new name already existed, so the two tags are now one */
+  'tags.rename': EditResult & { merged: boolean };
   'tags.undo': { undone: string | null; undoDepth: number };
   'tags.export': { filename: string; mime: string; content: string; rows: number };
   'settings.get': Settings;
@@ -268,6 +285,19 @@ export interface Results {
   'train.start': { jobId: string };
   'labels.import': LabelsImportResult;
   'review.queue': { total: number; items: ReviewItem[] };
+  'tags.delete': EditResult;
+  'fs.listFolders': FolderListing;
+}
+
+/** One folder's sub-folders for the browser-mode picker; `parent` null at the top of what may be listed. */
+export interface FolderListing {
+  path: string;
+  parent: string | null;
+  folders: { name: string; path: string }[];
+  /** where listing may start: the home folder and the library's roots */
+  places: string[];
+  /** more sub-folders than were listed */
+  truncated: boolean;
 }
 
 export interface SearchResult {
@@ -328,6 +358,20 @@ export interface ModelsInfo {
   /** why a model is missing or could not load, if so */
   problems: string[];
   lastTraining: TrainReport | null;
+  /** whether "train" can start now, checked before the button is enabled (the engine fills this in models.info) */
+  training?: TrainReadiness;
+}
+
+export interface TrainReadiness {
+  ready: boolean;
+  /** why not, in words a person can act on; null when ready */
+  reason: string | null;
+  /** videos that can be read (and so teacher-scanned) */
+  readable: number;
+  /** of those, videos that already have a current teacher scan (the rest are teacher-scanned first) */
+  teacherScanned: number;
+  /** readable videos training needs at the least */
+  needed: number;
 }
 
 export interface LabelsImportResult {
@@ -373,6 +417,10 @@ export interface CompareSummary {
     teacherSeconds: number;
     studentFrames: number;
     teacherFrames: number;
+    /** the video's length (null when unknown): with teacherFrames, the teacher's real frames per second */
+    durationS: number | null;
+    /** what a person said on this video (score 1: yes, 0: no), the labels its scores are measured against */
+    human: TagScore[];
     /** cost of each scan split by stage (decode, frame CNNs, video model) */
     studentStages: StageCost;
     teacherStages: StageCost;

@@ -124,16 +124,32 @@ export function parseQuery(input: string): QueryNode | null {
   return out.length === 0 ? null : out.length === 1 ? out[0] : { type: 'and', items: out };
 }
 
-/** Decide every 'any' term: a tag when `isTag(value)` says so, else free text. */
-export function resolveQuery(node: QueryNode | null, isTag: (value: string) => boolean): QueryNode | null {
+/** Shorter words than this are not completed to tags ("p" would match half the vocabulary). */
+export const MIN_PREFIX = 2;
+
+/**
+ * Decide every 'any' term: a tag when `isTag(value)` says so, else free text. With `tagsWithPrefix`, a word that is
+ * not a tag but begins known tags ("pe", "per", "perso") matches them or a name: `(tag:person OR text:pe)`, so a
+ * half-typed word already finds what it will find when finished.
+ */
+export function resolveQuery(
+  node: QueryNode | null,
+  isTag: (value: string) => boolean,
+  tagsWithPrefix?: (value: string) => string[],
+): QueryNode | null {
   if (!node) return null;
   switch (node.type) {
-    case 'term':
-      return node.field === 'any' ? { ...node, field: isTag(node.value) ? 'tag' : 'text' } : node;
+    case 'term': {
+      if (node.field !== 'any') return node;
+      if (isTag(node.value)) return { ...node, field: 'tag' };
+      const text: QueryNode = { ...node, field: 'text' };
+      const tags = node.value.length >= MIN_PREFIX && tagsWithPrefix ? tagsWithPrefix(node.value) : [];
+      return tags.length ? { type: 'or', items: [...tags.map((value): QueryNode => ({ type: 'term', field: 'tag', value })), text] } : text;
+    }
     case 'not':
-      return { type: 'not', item: resolveQuery(node.item, isTag)! };
+      return { type: 'not', item: resolveQuery(node.item, isTag, tagsWithPrefix)! };
     default:
-      return { type: node.type, items: node.items.map((n) => resolveQuery(n, isTag)!) };
+      return { type: node.type, items: node.items.map((n) => resolveQuery(n, isTag, tagsWithPrefix)!) };
   }
 }
 
@@ -146,7 +162,7 @@ export function formatQuery(node: QueryNode | null): string {
       return node.field === 'any' ? v : `${node.field}:${v}`;
     }
     case 'not':
-      return `NOT ${formatQuery(node.item)}`;
+      return node.item.type === 'term' ? `NOT ${formatQuery(node.item)}` : `NOT (${formatQuery(node.item)})`;
     case 'and':
       return node.items.map((n) => (n.type === 'or' ? `(${formatQuery(n)})` : formatQuery(n))).join(' AND ');
     case 'or':

@@ -69,6 +69,11 @@ export class CompareService {
         teacherSeconds: p.t_seconds,
         studentFrames: p.s_frames,
         teacherFrames: p.t_frames,
+        durationS: p.duration_s,
+        human: rows
+          .filter((r) => r.source === 'human')
+          .sort((a, b) => b.score - a.score || a.tag.localeCompare(b.tag))
+          .map((r) => ({ tag: r.tag, score: r.score, source: 'human' as const })),
         studentStages: stages(p, 's'),
         teacherStages: stages(p, 't'),
       };

@@ -6,7 +6,15 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { COCO80 } from '../../shared/coco.ts';
-import { parseRequest, type Channel, type EngineEvent, type ParsedRequestOf, type RequestOf, type Results } from '../../shared/api.ts';
+import {
+  parseRequest,
+  type Channel,
+  type EngineEvent,
+  type ParsedRequestOf,
+  type RequestOf,
+  type Results,
+  type TrainReadiness,
+} from '../../shared/api.ts';
 import { TAG_THRESHOLD } from '../../shared/tags.ts';
 import { sweepStaleTemp } from '../core/atomic-write.ts';
 import { cacheDirFor, dataDirFor } from '../core/paths.ts';
@@ -21,6 +29,7 @@ import { explainLoadError, gpuStatus } from '../ml/gpu-status.ts';
 import { CnnClient } from '../ml/cnn-client.ts';
 import { FRAME_PIPELINE } from '../ml/frame-cnn.ts';
 import { modelFiles } from '../ml/model-files.ts';
+import { MIN_TRAINING_VIDEOS } from '../ml/training-limits.ts';
 import { BrowseRepo } from '../store/browse-repo.ts';
 import { openDb, type Db } from '../store/db.ts';
 import { LibraryRepo, type VideoRow } from '../store/library-repo.ts';
@@ -36,6 +45,7 @@ import { SearchService } from './search-service.ts';
 import { SettingsService } from './settings-service.ts';
 import { TagEditService } from './tag-edits.ts';
 import { exportTags } from './tag-export.ts';
+import { listFolders } from './folder-listing.ts';
 import { moveUserDataOutOfCache } from './user-data.ts';
 import { ReviewService } from './review-service.ts';
 import { tagMoments } from './tag-moments.ts';
@@ -168,6 +178,8 @@ export class Engine {
       'cache.clear': () => this.media.clearCache(),
       'compare.summary': async () => this.compare.summary(await this.models.tagger('student').catch(() => null)),
       'library.addRoot': async ({ path: p, scan }) => {
+        // A relative path would resolve against wherever the server was started: never what the person meant.
+        if (!path.isAbsolute(p)) throw new EngineError('invalid', `use a full path (starting with ${path.sep}): “${p}” is relative`);
         const abs = path.resolve(p);
         let st: fs.Stats;
         try {
@@ -269,7 +281,7 @@ export class Engine {
       'library.errors': () => this.libraryOps.errors(),
       'library.prune': ({ confirm }) => this.libraryOps.prune({ confirm }),
       'library.watchStatus': () => this.libraryOps.watchStatus(),
-      'models.info': () => this.models.info(),
+      'models.info': async () => ({ ...(await this.models.info()), training: this.trainReadiness() }),
       'train.start': ({ family, k, epochs }) => {
         const settings = this.settings.scan();
         const fam = family ?? settings.family ?? 'evidence';
@@ -285,6 +297,12 @@ export class Engine {
       },
       'labels.import': ({ csvPath }) => this.models.importLabels(path.resolve(csvPath)),
       'review.queue': ({ limit }) => this.review.queue(limit),
+      'tags.delete': (r) => this.edits.delete(r),
+      'fs.listFolders': (r) =>
+        listFolders(
+          r,
+          this.library.roots().map((x) => x.path),
+        ),
       'system.doctor': async () => {
         let backend = backendReport();
         if (!backend) {
@@ -353,6 +371,7 @@ export class Engine {
       (v, out, done) => {
         if (out.ok) ok++;
         else failed++;
+        ctx.count(out.ok ? 'tagged' : out.retryable ? 'retry' : 'unreadable');
         ctx.progress(done, todo.length, out.ok ? v.name : `${v.name}: ${out.error}`);
         this.events.emit('event', { type: 'video', videoId: v.id });
       },
@@ -364,6 +383,25 @@ export class Engine {
         todo.length,
         `${kind} scan: ${ok} tagged${failed ? `, ${failed} failed` : ''} of ${todo.length}${warning ? `; warning: ${warning}` : ''}`,
       );
+  }
+
+  /**
+   * Whether training can start, known before the click: it teacher-scans what has no teacher scan, then needs the
+   * features of MIN_TRAINING_VIDEOS videos, so fewer readable videos than that can never work.
+   */
+  private trainReadiness(): TrainReadiness {
+    const readable = this.library.scannableVideos().length;
+    const teacherScanned = readable - this.library.scannableWithoutScan('teacher', { pipeline: FRAME_PIPELINE }).length;
+    const ready = readable >= MIN_TRAINING_VIDEOS;
+    return {
+      ready,
+      reason: ready
+        ? null
+        : `needs a teacher scan of at least ${MIN_TRAINING_VIDEOS} readable videos; this library has ${readable}. Add a folder with more videos.`,
+      readable,
+      teacherScanned,
+      needed: MIN_TRAINING_VIDEOS,
+    };
   }
 
   /** Warnings of a job of this process (e.g. a scan that fell back to the detector because no video model fits). */

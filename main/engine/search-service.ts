@@ -19,8 +19,16 @@ export class SearchService {
   search(r: ParsedRequestOf<'library.search'>): Results['library.search'] {
     const known = this.repo.knownTags();
     for (const t of COCO80) known.add(t);
-    const query = resolveQuery(parseQuery(r.q), (v) => known.has(v.toLowerCase()));
-    const opts = { ...r, query, threshold: TAG_THRESHOLD, lowConfidence: LOW_CONFIDENCE, sep: path.sep };
+    // Prefix search: "pe" is also every known tag that starts with it (person), besides a name prefix.
+    const sorted = [...known].sort();
+    const query = resolveQuery(
+      parseQuery(r.q),
+      (v) => known.has(v.toLowerCase()),
+      (v) => sorted.filter((t) => t.startsWith(v.toLowerCase())),
+    );
+    // A minimum confidence is the tag threshold raised: tag terms, facets and the card's confidence all use it.
+    const threshold = Math.max(TAG_THRESHOLD, r.minConfidence ?? 0);
+    const opts = { ...r, query, threshold, lowConfidence: LOW_CONFIDENCE, sep: path.sep };
     const { total, rows } = this.repo.search(opts);
     const sums = this.summaries(rows);
     return {

@@ -47,11 +47,28 @@ export class TagEditService {
     if (a === b) throw new EngineError('invalid', 'the new name is the same as the old one');
     const ids = this.browse.videosWithTag(a, TAG_THRESHOLD);
     if (!ids.length) throw new EngineError('not_found', `no video carries the tag “${a}”`);
+    // Renaming onto a tag videos already carry is a merge: the same edit, but the person is told the two are now one.
+    const merged = this.browse.videosWithTag(b, TAG_THRESHOLD).length > 0;
     const changes = ids.flatMap((videoId) => [
       { videoId, tag: a, score: HUMAN_NO },
       { videoId, tag: b, score: HUMAN_YES },
     ]);
-    this.edits.apply(`rename ${a} → ${b}`, changes);
+    this.edits.apply(`${merged ? 'merge' : 'rename'} ${a} → ${b}`, changes);
+    return { changed: ids.length, undoDepth: this.edits.depth(), merged };
+  }
+
+  /**
+   * Delete a tag everywhere: a human "no" on every video that carries it, so a later scan cannot bring it back and
+   * undo restores exactly what was there (one edit on the undo stack).
+   */
+  delete({ tag }: ParsedRequestOf<'tags.delete'>): Results['tags.delete'] {
+    const t = normTag(tag);
+    const ids = this.browse.videosWithTag(t, TAG_THRESHOLD);
+    if (!ids.length) throw new EngineError('not_found', `no video carries the tag “${t}”`);
+    this.edits.apply(
+      `delete ${t} from ${ids.length} video${ids.length === 1 ? '' : 's'}`,
+      ids.map((videoId) => ({ videoId, tag: t, score: HUMAN_NO })),
+    );
     return { changed: ids.length, undoDepth: this.edits.depth() };
   }
 

@@ -11,7 +11,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import type { JobInfo } from '../../shared/api.ts';
+import type { JobInfo, JobOutcome } from '../../shared/api.ts';
 
 export interface JobContext {
   signal: AbortSignal;
@@ -21,6 +21,8 @@ export interface JobContext {
    * resumed and holds the queue again (or is cancelled: check `signal` after).
    */
   checkpoint(): Promise<void>;
+  /** Add to the job's outcome counts (shown when it ends: "12 tagged, 1 unreadable"). */
+  count(key: keyof JobOutcome, n?: number): void;
 }
 
 interface Job extends JobInfo {
@@ -163,6 +165,9 @@ export class JobQueue extends EventEmitter<{ job: [JobInfo] }> {
     const phase = { at: Date.now(), pausedMs: 0, done: 0 };
     const ctx: JobContext = {
       signal: job.abort.signal,
+      count: (key, n = 1) => {
+        job.outcome = { ...(job.outcome ?? { tagged: 0, unreadable: 0, retry: 0 }), [key]: (job.outcome?.[key] ?? 0) + n };
+      },
       progress: (done, total, message) => {
         // A job of several phases (walk, fingerprint, probe, scan) restarts its count: the ETA is of this phase.
         if (total !== job.total || done < job.done) {
@@ -229,5 +234,6 @@ function finalMessage(job: Job, state: JobInfo['state'], error: string | null, w
 }
 
 function info(j: Job): JobInfo {
-  return { id: j.id, kind: j.kind, state: j.state, done: j.done, total: j.total, etaS: j.etaS, message: j.message, error: j.error };
+  const base = { id: j.id, kind: j.kind, state: j.state, done: j.done, total: j.total, etaS: j.etaS, message: j.message, error: j.error };
+  return j.outcome ? { ...base, outcome: { ...j.outcome } } : base;
 }

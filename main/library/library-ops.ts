@@ -38,6 +38,11 @@ export class LibraryOps {
         onStart?.();
         const reports = await this.index(ctx, opts.rootIds);
         this.afterIndex(reports);
+        // Files the index could not read at all (probe or walk errors): they never reach the scan's counts.
+        ctx.count(
+          'unreadable',
+          reports.reduce((a, r) => a + r.probeErrors + r.walkErrors, 0),
+        );
         if (opts.scan && !ctx.signal.aborted) await this.scanPending(ctx);
         this.trimCaches();
         // Failures of the machine (timeouts, disk full, permissions) left pending after this job, scans included.

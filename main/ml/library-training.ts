@@ -20,6 +20,7 @@ import { trainEvidenceOnLibrary } from './evidence/library.ts';
 import { selectFrames } from './train/frames.ts';
 import { splitIndices, trainStudent, trainTeacher, type EpochReport } from './train/train.ts';
 import { saveModel } from './video/persist.ts';
+import { MIN_TRAINING_VIDEOS } from './training-limits.ts';
 
 export interface LibraryTrainOptions {
   dbPath: string;
@@ -143,9 +144,9 @@ export async function trainOnLibrary(o: LibraryTrainOptions): Promise<Omit<Train
   const progress = o.onProgress ?? (() => {});
   const data = libraryDataset(o.dbPath);
   const n = data.videos.length;
-  if (n < 4) {
+  if (n < MIN_TRAINING_VIDEOS) {
     throw new Error(
-      `training needs the full-frame features of at least 4 videos; this library has ${n}. ` +
+      `training needs the full-frame features of at least ${MIN_TRAINING_VIDEOS} videos; this library has ${n}. ` +
         'Run the teacher scan first (glimpse scan --teacher, or "Run teacher scan" in the app).',
     );
   }

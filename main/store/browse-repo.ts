@@ -21,12 +21,14 @@ const EFFECTIVE = (t: string, thr: string) => `${t}.score >= ${thr} AND ${t}.ove
 
 export interface BrowseOptions {
   query: QueryNode | null;
-  sort: 'name' | 'date' | 'duration' | 'confidence';
+  sort: 'name' | 'date' | 'duration' | 'confidence' | 'added' | 'resolution' | 'size';
   dir: 'asc' | 'desc';
   folder?: string;
   minDurationS?: number;
   maxDurationS?: number;
   attention: boolean;
+  /** > 0: only videos with a tag at least this sure (the caller raises `threshold` to it for tag terms and facets) */
+  minConfidence?: number;
   limit: number;
   offset: number;
   threshold: number;
@@ -40,6 +42,7 @@ export type BrowseRow = VideoRow & { confidence: number | null };
 export interface ComparePair {
   video_id: number;
   name: string;
+  duration_s: number | null;
   s_id: number;
   s_model: string;
   s_seconds: number;
@@ -108,6 +111,10 @@ export class BrowseRepo {
       where.push('v.duration_s <= ?');
       args.push(o.maxDurationS);
     }
+    if (o.minConfidence) {
+      where.push(`(${this.confidenceSql()}) IS NOT NULL`);
+      args.push(o.threshold);
+    }
     if (o.attention) {
       // Broken files, missing ones, failures of the machine waiting for a retry (error_retryable), tagged videos with a
       // warning (e.g. truncated), and tags nobody is sure of.
@@ -167,6 +174,10 @@ export class BrowseRepo {
       date: `v.mtime_ms ${dir}`,
       duration: `v.duration_s IS NULL, v.duration_s ${dir}`,
       confidence: `confidence IS NULL, confidence ${dir}`,
+      added: `v.added_at ${dir}`,
+      // Unknown sizes (not probed yet, unreadable) last either way, like unknown durations.
+      resolution: `v.width IS NULL, v.width * v.height ${dir}`,
+      size: `v.size_bytes ${dir}`,
     }[o.sort];
     const rows = this.db
       .prepare(
@@ -311,7 +322,7 @@ export class BrowseRepo {
   comparePairs(): ComparePair[] {
     return this.db
       .prepare(
-        `SELECT v.id AS video_id, v.name, s.id AS s_id, s.model AS s_model, s.seconds AS s_seconds, s.frame_count AS s_frames,
+        `SELECT v.id AS video_id, v.name, v.duration_s, s.id AS s_id, s.model AS s_model, s.seconds AS s_seconds, s.frame_count AS s_frames,
         s.decode_seconds AS s_decode, s.cnn_seconds AS s_cnn, s.model_seconds AS s_vm, s.model_flops AS s_vm_flops,
         t.id AS t_id, t.seconds AS t_seconds, t.frame_count AS t_frames,
         t.decode_seconds AS t_decode, t.cnn_seconds AS t_cnn, t.model_seconds AS t_vm, t.model_flops AS t_vm_flops

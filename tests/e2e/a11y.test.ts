@@ -1,9 +1,11 @@
 // Accessibility and polish: keyboard-only use (skip link, grid arrows, Enter opens, Space selects), a visible focus
 // ring, dark and light themes (saved), no layout shift while the library loads, and readable errors.
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { screenshotPath } from '../helpers/browser.ts';
+import { PROJECT_ROOT } from '../helpers/fixtures.ts';
 import { openPage, startApp, type AppFixture } from './app.ts';
 
 let app: AppFixture;
@@ -135,7 +137,7 @@ test('no layout shift while the library and its thumbnails load; a notice does n
   const alert = page.getByRole('alert');
   await alert.waitFor();
   const text = await alert.innerText();
-  assert.match(text, /folder not found: \//);
+  assert.match(text, /use a full path \(starting with \/\): “relative\/path” is relative/);
   assert.doesNotMatch(text, /at \w+ \(|Error:|EngineError|\{/);
   await page.screenshot({ path: screenshotPath('a11y-readable-error') });
   await page.getByRole('link', { name: 'Library', exact: true }).click();
@@ -144,4 +146,72 @@ test('no layout shift while the library and its thumbnails load; a notice does n
   await alert.getByRole('button', { name: 'Dismiss' }).click();
   await alert.waitFor({ state: 'detached' });
   await page.close();
+});
+
+/** Serious and critical axe-core violations on the page as it is now (axe injected as a script tag). */
+async function axeViolations(page: Page, what: string): Promise<string[]> {
+  await page.addScriptTag({ path: path.join(PROJECT_ROOT, 'node_modules', 'axe-core', 'axe.min.js') });
+  const found = (await page.evaluate(`(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => v.impact + ' ' + v.id + ': ' + v.help + ' — ' + v.nodes.slice(0, 4).map((n) => n.target.join(' ')).join(', '));
+  })()`)) as string[];
+  return found.map((f) => `${what}: ${f}`);
+}
+
+test('axe-core finds no serious or critical violation on any view, in dark and light', async () => {
+  const { videos } = await app.engine.call('library.videos', {});
+  const person = videos.find((v) => v.name === 'person.mp4') ?? videos.find((v) => v.status === 'ok')!;
+  const broken = videos.find((v) => v.status === 'error')!;
+  const views: [string, string, (p: Page) => Promise<unknown>][] = [
+    ['library', '', (p) => p.locator('[data-video-id]').first().waitFor()],
+    ['library filtered', '#/library?q=pe&conf=60&sort=size', (p) => p.locator('[data-video-id]').first().waitFor()],
+    ['detail', `#/video/${person.id}`, (p) => p.getByRole('heading', { name: person.name }).waitFor()],
+    ['detail of an unreadable file', `#/video/${broken.id}`, (p) => p.getByRole('heading', { name: broken.name }).waitFor()],
+    ['compare', '#/compare', (p) => p.getByRole('heading', { name: 'Student vs teacher' }).waitFor()],
+    ['settings', '#/settings', (p) => p.getByRole('heading', { name: 'Settings', level: 1 }).waitFor()],
+    ['train', '#/train', (p) => p.locator('main h1').waitFor()],
+    ['tags', '#/tags', (p) => p.locator('tbody tr').first().waitFor()],
+  ];
+  const problems: string[] = [];
+  for (const scheme of ['dark', 'light'] as const) {
+    const { page, errors } = await openPage(app, '', { colorScheme: scheme, bypassCSP: true });
+    for (const [name, hash, ready] of views) {
+      await page.evaluate((h) => (location.hash = h || '#/library'), hash);
+      await ready(page);
+      await page.waitForTimeout(300); // let loading states settle (axe reads what is on screen)
+      problems.push(...(await axeViolations(page, `${name} (${scheme})`)));
+    }
+    // The autocomplete list open, and a confirm dialog.
+    await page.evaluate(() => (location.hash = '#/tags'));
+    await page.locator('tbody tr').first().waitFor();
+    await page
+      .locator('tbody tr')
+      .first()
+      .getByRole('button', { name: /^Delete / })
+      .click();
+    await page.getByRole('dialog').waitFor();
+    problems.push(...(await axeViolations(page, `confirm dialog (${scheme})`)));
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+    assert.deepEqual(errors, []);
+    await page.close();
+  }
+
+  // First run: a library with no folder yet.
+  const empty = await startApp({ library: false });
+  try {
+    for (const scheme of ['dark', 'light'] as const) {
+      const { page } = await openPage(empty, '', { colorScheme: scheme, bypassCSP: true });
+      await page.getByRole('heading', { name: /Point Glimpse at a folder/ }).waitFor();
+      problems.push(...(await axeViolations(page, `first run (${scheme})`)));
+      await page.getByRole('button', { name: 'Browse your folders…' }).click();
+      await page.getByTestId('folder-picker').getByRole('button', { name: 'Use this folder' }).waitFor();
+      problems.push(...(await axeViolations(page, `folder picker (${scheme})`)));
+      await page.close();
+    }
+  } finally {
+    await empty.close();
+  }
+  assert.deepEqual(problems, []);
 });

@@ -59,9 +59,14 @@ export async function startApp(opts: { index?: boolean; library?: boolean; scan?
 export async function openPage(
   app: AppFixture,
   hash = '',
-  opts: { colorScheme?: 'dark' | 'light' } = {},
+  opts: { colorScheme?: 'dark' | 'light'; bypassCSP?: boolean } = {},
 ): Promise<{ page: Page; errors: string[] }> {
-  const page = await app.browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: opts.colorScheme ?? 'dark' });
+  // bypassCSP: only for injecting a test tool (axe-core) as a script tag; the app itself never needs it.
+  const page = await app.browser.newPage({
+    viewport: { width: 1280, height: 800 },
+    colorScheme: opts.colorScheme ?? 'dark',
+    bypassCSP: opts.bypassCSP ?? false,
+  });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   // A failed request is reported with its URL (the console message alone does not say which resource failed).

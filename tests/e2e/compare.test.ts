@@ -137,6 +137,28 @@ test('library-wide metrics, stage split with FLOPs, accuracy vs time for several
     await rows.filter({ hasText: 'person.mp4' }).innerText(),
     /person \d+%[\s\S]*person \d+%[\s\S]*\d+%[\s\S]*GFLOPs \/ [\d.]+ GFLOPs/,
   );
+  // The plain-language summary comes first, its numbers taken from the engine's compare result (counted here again).
+  const found = s.videos.reduce((n, v) => n + v.teacher.filter((t) => v.student.some((x) => x.tag === t.tag)).length, 0);
+  const teacherTags = s.videos.reduce((n, v) => n + v.teacher.length, 0);
+  const speed = (s.library.teacherSecondsPerVideo / s.library.studentSecondsPerVideo).toFixed(1);
+  const plain = await page.getByTestId('plain-summary').innerText();
+  assert.equal(
+    plain,
+    `On 3 videos the student found ${found} of the teacher’s ${teacherTags} tag${teacherTags === 1 ? '' : 's'}, ${speed}× faster, ` +
+      `looking at 2 of ${Number.isInteger(s.library.teacherFramesPerVideo) ? s.library.teacherFramesPerVideo : s.library.teacherFramesPerVideo.toFixed(1)} frames per video.`,
+  );
+  assert.ok(
+    await page.evaluate(() => {
+      const p = document.querySelector('[data-testid=plain-summary]')!;
+      return [...document.querySelectorAll('table')].every((t) => p.compareDocumentPosition(t) & Node.DOCUMENT_POSITION_FOLLOWING);
+    }),
+    'the summary comes before every table',
+  );
+  // The copy states the teacher's real frame rate on these clips (not "one frame per second").
+  const fps = s.videos.reduce((n, v) => n + v.teacherFrames, 0) / s.videos.reduce((n, v) => n + (v.durationS ?? 0), 0);
+  assert.match(await page.getByTestId('teacher-fps').innerText(), new RegExp(`^The teacher looked at ${fps.toFixed(1)} frames a second`));
+  assert.ok(fps > 1.5, `short clips: the teacher saw ${fps} frames a second`);
+  assert.doesNotMatch(await page.locator('main').innerText(), /one frame per second/);
   await page.screenshot({ path: screenshotPath('compare'), fullPage: true });
   // At 800 px wide nothing overflows sideways.
   await page.setViewportSize({ width: 800, height: 800 });
@@ -157,6 +179,10 @@ test('library-wide metrics, stage split with FLOPs, accuracy vs time for several
   await page.reload();
   await page.getByText(/labels: your tags on 1 video \(only those are scored\)/).waitFor();
   const s1 = await app.engine.call('compare.summary', {});
+  // The person's labels are in the per-video table, so a changed score can be traced to them.
+  assert.deepEqual(s1.videos.find((v) => v.id === person.id)!.human, [{ tag: 'dog', score: 1, source: 'human' }]);
+  assert.equal(await rows.filter({ hasText: 'person.mp4' }).getByTestId('human-tags').innerText(), 'dog');
+  assert.equal(await rows.filter({ hasText: 'pattern one.mp4' }).getByTestId('human-tags').innerText(), 'none');
   assert.ok(s1.library.teacher, 'with a human label the teacher is scored too');
   // "dog" is a true label neither model predicted: recall below 1 for both, so neither is scoring itself
   assert.ok(s1.library.teacher!.recall < 1 && s1.library.student!.recall < 1, JSON.stringify(s1.library));

@@ -3,19 +3,23 @@
  * `location.hash`, so a reload, the back button and a bookmark all bring back the same screen. Works the same
  * over file:// (Electron) and http:// (browser mode).
  */
-export type View = 'library' | 'video' | 'settings' | 'compare' | 'train' | 'review';
+export type View = 'library' | 'video' | 'settings' | 'compare' | 'train' | 'tags' | 'review';
+
+export const SORTS = ['name', 'date', 'added', 'duration', 'resolution', 'size', 'confidence'] as const;
 
 export interface LibraryState {
   q: string;
-  sort: 'name' | 'date' | 'duration' | 'confidence';
+  sort: (typeof SORTS)[number];
   dir: 'asc' | 'desc';
   folder: string;
+  /** minimum tag confidence in percent ('' = any) */
+  conf: string;
   min: string;
   max: string;
   attention: boolean;
 }
 
-export const DEFAULT_LIBRARY: LibraryState = { q: '', sort: 'name', dir: 'asc', folder: '', min: '', max: '', attention: false };
+export const DEFAULT_LIBRARY: LibraryState = { q: '', sort: 'name', dir: 'asc', folder: '', conf: '', min: '', max: '', attention: false };
 
 /** Where a video's page starts: `#/video/12?tag=person` (that tag's best moment) or `?t=12.5` (seconds). */
 export interface VideoStart {
@@ -39,7 +43,9 @@ function parse(hash: string): { view: View; id: number | null; lib: LibraryState
             ? 'train'
             : parts[0] === 'review'
               ? 'review'
-              : 'library';
+              : parts[0] === 'tags'
+                ? 'tags'
+                : 'library';
   const sort = sp.get('sort');
   return {
     view,
@@ -47,9 +53,10 @@ function parse(hash: string): { view: View; id: number | null; lib: LibraryState
     start: { tag: sp.get('tag'), t: sp.get('t') !== null && Number.isFinite(Number(sp.get('t'))) ? Number(sp.get('t')) : null },
     lib: {
       q: sp.get('q') ?? '',
-      sort: sort === 'date' || sort === 'duration' || sort === 'confidence' ? sort : 'name',
+      sort: (SORTS as readonly string[]).includes(sort ?? '') ? (sort as LibraryState['sort']) : 'name',
       dir: sp.get('dir') === 'desc' ? 'desc' : 'asc',
       folder: sp.get('folder') ?? '',
+      conf: /^\d{1,2}$/.test(sp.get('conf') ?? '') ? sp.get('conf')! : '',
       min: sp.get('min') ?? '',
       max: sp.get('max') ?? '',
       attention: sp.get('attention') === '1',
@@ -63,6 +70,7 @@ export function libraryHash(s: LibraryState): string {
   if (s.sort !== 'name') sp.set('sort', s.sort);
   if (s.dir !== 'asc') sp.set('dir', s.dir);
   if (s.folder) sp.set('folder', s.folder);
+  if (s.conf) sp.set('conf', s.conf);
   if (s.min) sp.set('min', s.min);
   if (s.max) sp.set('max', s.max);
   if (s.attention) sp.set('attention', '1');
