@@ -138,7 +138,11 @@ export class LibraryRepo {
     p: { durationS: number; width: number; height: number; fps: number | null; codec: string; hasAudio: boolean },
   ): void {
     this.db
-      .prepare(`UPDATE videos SET duration_s = ?, width = ?, height = ?, fps = ?, codec = ?, has_audio = ? WHERE id = ?`)
+      // A probe that succeeds answers an earlier retryable failure (a timeout, a permission since fixed): its reason goes.
+      .prepare(
+        `UPDATE videos SET duration_s = ?, width = ?, height = ?, fps = ?, codec = ?, has_audio = ?,
+          error = CASE WHEN error_retryable = 1 THEN NULL ELSE error END, error_retryable = 0 WHERE id = ?`,
+      )
       .run(p.durationS, p.width, p.height, p.fps, p.codec, p.hasAudio ? 1 : 0, id);
   }
 
