@@ -105,16 +105,18 @@ export class LibraryRepo {
   }
 
   /**
-   * Videos a scan can read (ok or pending) that lack a current scan of `kind` (one made by this frame `pipeline`):
-   * what a teacher scan of the whole library still has to do, so a killed one resumes where it stopped.
+   * Videos a scan can read (ok or pending) that lack a current scan of `kind` (one made by this frame `pipeline`, with
+   * a model matching `modelGlob`, made at or after `since`; see ScanService.currentScan): what a scan of the whole
+   * library still has to do, so a killed one resumes where it stopped.
    */
-  scannableWithoutScan(kind: 'student' | 'teacher', o: { pipeline: string }): VideoRow[] {
+  scannableWithoutScan(kind: 'student' | 'teacher', o: { pipeline: string; modelGlob?: string; since?: string | null }): VideoRow[] {
     return this.db
       .prepare(
         `SELECT * FROM videos v WHERE v.status IN ('ok', 'pending')
-      AND NOT EXISTS (SELECT 1 FROM scans s WHERE s.video_id = v.id AND s.kind = ? AND s.pipeline = ?) ORDER BY v.path`,
+      AND NOT EXISTS (SELECT 1 FROM scans s WHERE s.video_id = v.id AND s.kind = ? AND s.pipeline = ?
+        AND s.model GLOB ? AND s.created_at >= ?) ORDER BY v.path`,
       )
-      .all(kind, o.pipeline) as VideoRow[];
+      .all(kind, o.pipeline, o.modelGlob ?? '*', o.since ?? '') as VideoRow[];
   }
 
   /** Every video a scan can read (a re-scan of the whole library). */
