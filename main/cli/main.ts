@@ -21,8 +21,9 @@ Commands:
   tags                         tag → number of videos
   scan --student|--teacher [ID|PATH...] [--family F] [--force]
                                scan all (or the given videos / folders) again; the teacher looks at every
-                               frame (1 fps, at most 300), the student at k. A teacher scan of all skips
-                               videos that already have one (a killed scan resumes); --force redoes them
+                               frame (1 fps, at most 300), the student at k. A scan of all skips videos
+                               whose scan is current (same k and model: a killed scan resumes); --force
+                               redoes them
   compare                      student vs teacher: accuracy (GAP, mAP, hit@1, P/R), seconds and frames per video
   train [--family F] [--epochs N]
                                teach the student on this library (teacher-scans what lacks it first; labels are

@@ -258,20 +258,20 @@ export class Engine {
         };
       },
       'library.tags': () => this.search.tagCounts(),
-      // Without ids: the student re-tags every video with the current settings; the teacher skips videos that already
-      // have a current teacher scan (same frame pipeline) unless forced, so a killed teacher scan resumes where it stopped.
+      // Without ids: every video lacking a current scan of this kind (same frame pipeline, sampling and video model;
+      // ScanService.currentScan) unless forced, so a killed student or teacher scan resumes where it stopped.
       'scan.start': ({ kind, videoIds, force }) => ({
-        jobId: this.jobs.enqueue(`scan:${kind}`, (ctx) =>
-          this.scanVideos(
+        jobId: this.jobs.enqueue(`scan:${kind}`, async (ctx) => {
+          await this.scanVideos(
             ctx,
             kind,
             videoIds
               ? this.library.videosByIds(videoIds)
-              : kind === 'teacher' && !force
-                ? this.library.scannableWithoutScan('teacher', { pipeline: FRAME_PIPELINE })
-                : this.library.scannableVideos(),
-          ),
-        ),
+              : force
+                ? this.library.scannableVideos()
+                : this.library.scannableWithoutScan(kind, { pipeline: FRAME_PIPELINE, ...(await this.scanner.currentScan(kind)) }),
+          );
+        }),
       }),
       'jobs.list': () => this.jobHistory.list(this.jobs.list()),
       'jobs.cancel': ({ id }) => ({ cancelled: this.jobs.cancel(id) }),
@@ -288,11 +288,14 @@ export class Engine {
         // The tfjs families read the MobileNetV2 embedding, which scans for the evidence family skip.
         const embed = fam !== 'evidence';
         return {
-          jobId: enqueueTraining(this.jobs, this.models, { family: fam, k: k ?? settings.k, epochs }, (ctx) =>
-            this.scanVideos(ctx, 'teacher', this.library.videosWithoutScan('teacher', { pipeline: FRAME_PIPELINE, withEmbedding: embed }), {
-              embed,
-            }),
-          ),
+          jobId: enqueueTraining(this.jobs, this.models, { family: fam, k: k ?? settings.k, epochs }, async (ctx) => {
+            await this.scanVideos(
+              ctx,
+              'teacher',
+              this.library.videosWithoutScan('teacher', { pipeline: FRAME_PIPELINE, withEmbedding: embed }),
+              { embed },
+            );
+          }),
         };
       },
       'labels.import': ({ csvPath }) => this.models.importLabels(path.resolve(csvPath)),
@@ -353,7 +356,7 @@ export class Engine {
     kind: 'student' | 'teacher',
     videos: VideoRow[] | null,
     o: { embed?: boolean } = {},
-  ): Promise<void> {
+  ): Promise<string | null> {
     const todo = videos ?? this.library.pendingVideos();
     ctx.progress(0, todo.length, `${kind} scan`);
     // The video model first: one that exists but cannot load (damaged, unreadable) fails the job here, naming the
@@ -383,6 +386,7 @@ export class Engine {
         todo.length,
         `${kind} scan: ${ok} tagged${failed ? `, ${failed} failed` : ''} of ${todo.length}${warning ? `; warning: ${warning}` : ''}`,
       );
+    return warning;
   }
 
   /**

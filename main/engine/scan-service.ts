@@ -2,6 +2,7 @@
  * Scanning one video: probe, decode the frames the chosen model looks at, run the frame CNNs, pool, and store
  * everything in one transaction. The student looks at k uniformly spaced frames; the teacher at 1 fps.
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ModelFamily } from '../../shared/api.ts';
@@ -19,7 +20,7 @@ import type { ProbeResult, RawFrame } from '../media/ffmpeg.ts';
 import type { LibraryRepo, VideoRow } from '../store/library-repo.ts';
 import type { ScansRepo } from '../store/scans-repo.ts';
 import { envNumber } from '../core/env.ts';
-import { isDiskFull } from '../store/db.ts';
+import { diskFullError, isDiskFull } from '../store/db.ts';
 
 /**
  * The teacher samples at `teacherFps` (1 fps, as YouTube-8M), but short clips are sampled densely enough to give it
@@ -46,6 +47,16 @@ export const DEFAULT_SCAN_SETTINGS: ScanSettings = {
   family: null,
   decoders: envNumber('GLIMPSE_DECODERS', Math.max(1, Math.min(4, (os.availableParallelism?.() ?? 2) - 1)), { min: 1 }),
 };
+
+/** How a scan sampled its frames, as stored in `scans.model` before the model name (`uniform-10`, `all@1fps`). */
+export function samplingName(kind: 'student' | 'teacher', s: ScanSettings, p: { durationS: number; fps: number | null } | null): string {
+  return kind === 'student' ? `uniform-${s.k}` : `all@${p ? teacherRate(s, p.durationS, p.fps) : '?'}fps`;
+}
+
+/** The video model's part of `scans.model`: its name, or `maxpool` when none fits (the detector's max over frames). */
+function taggerName(t: Tagger | null): string {
+  return t ? t.name : 'maxpool';
+}
 
 export function teacherRate(s: ScanSettings, durationS: number, nativeFps: number | null): number {
   const want = Math.max(s.teacherFps, s.teacherMinFrames / durationS);
@@ -91,6 +102,27 @@ export class ScanService {
     /** the media cache folder: the student's frame JPEGs are written there at scan time (none when absent) */
     private framesCacheDir?: string,
   ) {}
+
+  /**
+   * Which stored scans of `kind` are current, i.e. what a scan with today's settings and video model would make:
+   * the same sampling and model name (a GLOB on `scans.model`; the teacher's rate varies per video), made after the
+   * model's files were last written (a retrained model keeps its name). A scan of the whole library skips videos
+   * holding a current scan, so a killed or cancelled one, student or teacher, resumes where it stopped.
+   */
+  async currentScan(kind: 'student' | 'teacher'): Promise<{ modelGlob: string; since: string | null }> {
+    const tagger = await this.tagger(kind);
+    const glob = (x: string) => x.replace(/[*?[]/g, (c) => `[${c}]`);
+    const sampling = kind === 'student' ? glob(samplingName(kind, this.settings(), null)) : 'all@*fps';
+    let since: string | null = null;
+    if (tagger) {
+      const newest = fs
+        .readdirSync(tagger.dir)
+        .map((f) => fs.statSync(path.join(tagger.dir, f), { throwIfNoEntry: false })?.mtimeMs ?? 0)
+        .reduce((a, b) => Math.max(a, b), 0);
+      since = new Date(newest).toISOString();
+    }
+    return { modelGlob: `${sampling}+${glob(taggerName(tagger))}`, since };
+  }
 
   /** One video, start to finish. */
   async scan(video: VideoRow, kind: 'student' | 'teacher', o: { embed?: boolean } = {}): Promise<ScanOutcome> {
@@ -192,7 +224,7 @@ export class ScanService {
       const raw = features.map((f) => joinFrameVector(f.embedding, f.classScores));
       const pooled = tagger ? tagger.predict(raw) : maxPool(features.map((f) => f.classScores));
       const modelSeconds = (performance.now() - t3) / 1000;
-      const sampling = kind === 'student' ? `uniform-${settings.k}` : `all@${teacherRate(settings, p.durationS, p.fps)}fps`;
+      const sampling = samplingName(kind, settings, p);
       const cnnSeconds = (t3 - t2) / 1000;
       // Work of this video only: model start-up (CNN worker, video-model load) is paid once, and time spent
       // waiting for the other pipeline stage is not this video's cost.
@@ -201,7 +233,7 @@ export class ScanService {
         {
           videoId: video.id,
           kind,
-          model: `${sampling}+${tagger ? tagger.name : 'maxpool'}`,
+          model: `${sampling}+${taggerName(tagger)}`,
           pipeline: FRAME_PIPELINE,
           seconds,
           decodeSeconds: d.decodeSeconds,
@@ -254,9 +286,7 @@ export class ScanService {
     } catch {
       /* the database itself may be what is full */
     }
-    return new Error(`disk full: ${video.path} could not be scanned and saved (${(e as Error).message}); free some space and scan again`, {
-      cause: e,
-    });
+    return diskFullError(e, `${video.path} could not be scanned and saved`);
   }
 
   /** A permanent error marks the video broken; a retryable one (the machine's) leaves it pending for the next scan. */

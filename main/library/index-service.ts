@@ -131,6 +131,7 @@ export class IndexService {
     const fresh: FileStat[] = [];
     const now = Date.now();
     const recent = walk.files.filter((f) => now - f.mtimeMs < this.settings.settleMs);
+    const recentPaths = new Set(recent.map((f) => f.path));
     const growing = new Set<string>();
     if (recent.length) {
       await new Promise((res) => setTimeout(res, this.settings.settleCheckMs));
@@ -175,7 +176,7 @@ export class IndexService {
         r.retryable++;
         continue;
       }
-      if (!fp) {
+      if (!fp || (recentPaths.has(file.path) && (await this.unfinished(file, ctx.signal)))) {
         r.deferred.push(file.path);
         continue;
       }
@@ -212,7 +213,7 @@ export class IndexService {
         }
         continue;
       }
-      if (!fp) {
+      if (!fp || (recentPaths.has(file.path) && (await this.unfinished(file, ctx.signal)))) {
         r.deferred.push(file.path);
         continue;
       }
@@ -270,6 +271,29 @@ export class IndexService {
   }
 
   /**
+   * Whether a file modified moments ago, whose size and mtime held still during the settle check, is still being
+   * written all the same: a writer can pause longer than the check (a recording at 1x speed, `ffmpeg -re`, flushes
+   * every few seconds; a slow download), and an mp4 being written has no index (moov) until its writer finishes,
+   * so a complete probe is what says it is done (formats readable from a prefix, such as mkv or ts, rely on the
+   * size/mtime check alone). Deferred, it is looked at again (by the watcher after the settle
+   * time, or the next rescan), never tagged from a prefix nor marked broken. A probe failing for the machine's
+   * reasons (timeout, permission) is not an answer: the file is indexed and the probe pass records that failure.
+   */
+  private async unfinished(f: FileStat, signal: AbortSignal): Promise<boolean> {
+    if (!this.settings.probe || f.sizeBytes === 0) return false; // an empty file is said to be empty by the probe pass
+    try {
+      await probe(f.path, { signal });
+      return false;
+    } catch (e) {
+      const me = asMediaError(e);
+      if (!me) throw e;
+      // Only what a file being written looks like: an mp4/mov whose index (moov) is not there yet. Other failures of
+      // a fresh file (text named .mp4) are the file's, recorded as usual by the probe pass.
+      return !me.retryable && UNFINISHED.test(me.message);
+    }
+  }
+
+  /**
    * The fingerprint, or null when the file changed while being read (still being written), or an error when it
    * cannot be read at all (permission denied, I/O error): that is not a file being written, and is recorded.
    */
@@ -286,6 +310,9 @@ export class IndexService {
     }
   }
 }
+
+/** ffprobe's words for a file whose writer has not finished (mp4/mov write their index last). */
+const UNFINISHED = /moov atom not found|partial file/i;
 
 /** Run `fn` over `items`, `n` at a time. */
 export async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import type { JobContext, JobQueue } from '../jobs/queue.ts';
 import { DEFAULT_CACHE_MAX_BYTES, REGENERABLE, removeOrphans, trimLru } from '../media/cache.ts';
-import type { Db } from '../store/db.ts';
+import { type Db, diskFullError, isDiskFull } from '../store/db.ts';
 import { IndexRepo, type IndexError } from '../store/index-repo.ts';
 import type { LibraryRepo } from '../store/library-repo.ts';
 import { EngineError } from '../engine/errors.ts';
@@ -23,7 +23,8 @@ export class LibraryOps {
     db: Db,
     private library: LibraryRepo,
     private jobs: JobQueue,
-    private scanPending: (ctx: JobContext) => Promise<void>,
+    /** scans every pending video; resolves with the scan's warning (e.g. no video model fits), if any */
+    private scanPending: (ctx: JobContext) => Promise<string | null | void>,
     settings: Partial<IndexSettings> = {},
   ) {
     this.repo = new IndexRepo(db);
@@ -36,18 +37,28 @@ export class LibraryOps {
       opts.scan ? 'index+scan' : 'index',
       async (ctx) => {
         onStart?.();
-        const reports = await this.index(ctx, opts.rootIds);
-        this.afterIndex(reports);
-        // Files the index could not read at all (probe or walk errors): they never reach the scan's counts.
-        ctx.count(
-          'unreadable',
-          reports.reduce((a, r) => a + r.probeErrors + r.walkErrors, 0),
-        );
-        if (opts.scan && !ctx.signal.aborted) await this.scanPending(ctx);
+        let warning: string | null = null;
+        let reports: IndexReport[];
+        try {
+          reports = await this.index(ctx, opts.rootIds);
+          this.afterIndex(reports);
+          // Files the index could not read at all (probe or walk errors): they never reach the scan's counts.
+          ctx.count(
+            'unreadable',
+            reports.reduce((a, r) => a + r.probeErrors + r.walkErrors, 0),
+          );
+          if (opts.scan && !ctx.signal.aborted) warning = (await this.scanPending(ctx)) ?? null;
+        } catch (e) {
+          // SQLite's "database or disk is full" means nothing to a user; say which disk and that a rescan resumes.
+          if (isDiskFull(e) && !/^disk full: the disk holding/.test((e as Error).message)) throw diskFullError(e, 'indexing stopped');
+          throw e;
+        }
         this.trimCaches();
         // Failures of the machine (timeouts, disk full, permissions) left pending after this job, scans included.
         const retry = this.library.retryableVideos(opts.rootIds);
-        ctx.progress(1, 1, summarize(reports, retry.length));
+        // The summary is what the app shows when the job ends: a scan's warning (tags from the detector alone) must
+        // survive it, as it does in `glimpse scan`.
+        ctx.progress(1, 1, summarize(reports, retry.length) + (warning ? `; warning: ${warning}` : ''));
       },
       INDEX_PRIORITY,
     );

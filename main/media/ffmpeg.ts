@@ -353,8 +353,30 @@ export interface MediaCallOptions {
   signal?: AbortSignal;
 }
 
-/** A probe, a packet listing or a poster frame: small work on any sane file. */
+/** A poster frame: one seek and one decoded picture, small work on any sane file. */
 const SHORT_TIMEOUT_MS = 120_000;
+
+/** Base limit of one ffprobe run, in seconds (GLIMPSE_PROBE_TIMEOUT_S, default 30). */
+const PROBE_LIMIT = 'GLIMPSE_PROBE_TIMEOUT_S';
+/** How fast the slowest disk we expect (a USB 2 drive, a network share) delivers a file, in bytes per second. */
+const SLOW_READ_BYTES_PER_S = 20e6;
+
+/**
+ * The limit of an ffprobe run on `file`, scaled to its work: the base (GLIMPSE_PROBE_TIMEOUT_S, default 30 s), plus
+ * the time to read the whole file from a slow disk, since a header at the end (an mp4 without faststart) or a
+ * packet listing reads all of it. A fixed 120 s was both too long for a 1 MB clip on a hung mount (the library
+ * waited two minutes per file) and too short for a 40 GB recording listed packet by packet.
+ */
+export function probeTimeoutMs(file: string): number {
+  const base = envNumber(PROBE_LIMIT, 30, { min: 0.001 }) * 1000;
+  let size = 0;
+  try {
+    size = fs.statSync(file).size;
+  } catch {
+    /* unreadable or gone: ffprobe will say so, within the base limit */
+  }
+  return Math.round(base + (size / SLOW_READ_BYTES_PER_S) * 1000);
+}
 
 /**
  * Upper bound on one decode (GLIMPSE_FFMPEG_TIMEOUT_S, default 600 s): a stuck or endless ffmpeg is killed and the
@@ -416,7 +438,9 @@ interface FfprobeStream {
 /** ffprobe's standard output as text; a failure is explained as `what`. */
 async function ffprobeText(args: string[], file: string, o: MediaCallOptions, what: string): Promise<string> {
   try {
-    return (await runFfprobe(args, { file, timeoutMs: SHORT_TIMEOUT_MS, signal: o.signal })).stdout.toString('utf8');
+    return (
+      await runFfprobe(args, { file, timeoutMs: probeTimeoutMs(file), timeoutSetting: PROBE_LIMIT, signal: o.signal })
+    ).stdout.toString('utf8');
   } catch (e) {
     throw explain(e, what);
   }
@@ -444,13 +468,18 @@ export async function probe(file: string, o: MediaCallOptions = {}): Promise<Pro
     );
   const durationS = Number(v.duration) > 0 ? Number(v.duration) : Number(data.format?.duration);
   if (!(durationS > 0)) throw new MediaError('video has zero or unknown duration');
-  const width = Number(v.width),
-    height = Number(v.height);
-  if (!(width > 0 && height > 0)) throw new MediaError('video stream has no picture size');
-  if (width * height > MAX_PIXELS) throw new MediaError(`picture too large to decode safely: ${width}x${height}`);
+  const codedW = Number(v.width),
+    codedH = Number(v.height);
+  if (!(codedW > 0 && codedH > 0)) throw new MediaError('video stream has no picture size');
+  if (codedW * codedH > MAX_PIXELS) throw new MediaError(`picture too large to decode safely: ${codedW}x${codedH}`);
   const sideRot = v.side_data_list?.find((d) => d.rotation !== undefined)?.rotation;
   // Display-matrix rotation is counter-clockwise and signed (-90 = a phone held upright); the legacy tag is clockwise.
   const rotation = sideRot !== undefined ? ((-sideRot % 360) + 360) % 360 : ((Number(v.tags?.rotate ?? 0) % 360) + 360) % 360;
+  // The size a person sees: ffmpeg applies the rotation when decoding (autorotate), so a phone video stored
+  // 1920x1080 with rotation 90 plays, and is decoded, as 1080x1920; the library shows and sorts by that.
+  const quarter = Math.round(rotation / 90) % 2 === 1;
+  const width = quarter ? codedH : codedW,
+    height = quarter ? codedW : codedH;
   const nb = Number(v.nb_frames);
   return {
     durationS,

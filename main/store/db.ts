@@ -35,6 +35,19 @@ export function isDiskFull(e: unknown): boolean {
 }
 
 /**
+ * What a job that ran into a full disk says (the app shows it as the job's error, the CLI prints it): which disk,
+ * what to do, and that nothing is lost. Every step of indexing and scanning commits on its own, so the videos not
+ * done stay pending and the next rescan picks them up where this one stopped: a retryable failure.
+ */
+export function diskFullError(e: unknown, what: string): Error {
+  return new Error(
+    `disk full: the disk holding the library database or its cache is full; ${what} (${(e as Error)?.message ?? e}). ` +
+      'Nothing saved was lost: free space and run rescan',
+    { cause: e },
+  );
+}
+
+/**
  * Opens (creating it and its folder when new) and migrates the library database. A file that cannot be written
  * (read-only file, folder or file system: SQLite needs to write the file and its -wal/-shm beside it) or a full
  * disk is a DbOpenError with a plain sentence naming the file, never a stack trace.

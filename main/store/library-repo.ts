@@ -105,16 +105,18 @@ export class LibraryRepo {
   }
 
   /**
-   * Videos a scan can read (ok or pending) that lack a current scan of `kind` (one made by this frame `pipeline`):
-   * what a teacher scan of the whole library still has to do, so a killed one resumes where it stopped.
+   * Videos a scan can read (ok or pending) that lack a current scan of `kind` (one made by this frame `pipeline`, with
+   * a model matching `modelGlob`, made at or after `since`; see ScanService.currentScan): what a scan of the whole
+   * library still has to do, so a killed one resumes where it stopped.
    */
-  scannableWithoutScan(kind: 'student' | 'teacher', o: { pipeline: string }): VideoRow[] {
+  scannableWithoutScan(kind: 'student' | 'teacher', o: { pipeline: string; modelGlob?: string; since?: string | null }): VideoRow[] {
     return this.db
       .prepare(
         `SELECT * FROM videos v WHERE v.status IN ('ok', 'pending')
-      AND NOT EXISTS (SELECT 1 FROM scans s WHERE s.video_id = v.id AND s.kind = ? AND s.pipeline = ?) ORDER BY v.path`,
+      AND NOT EXISTS (SELECT 1 FROM scans s WHERE s.video_id = v.id AND s.kind = ? AND s.pipeline = ?
+        AND s.model GLOB ? AND s.created_at >= ?) ORDER BY v.path`,
       )
-      .all(kind, o.pipeline) as VideoRow[];
+      .all(kind, o.pipeline, o.modelGlob ?? '*', o.since ?? '') as VideoRow[];
   }
 
   /** Every video a scan can read (a re-scan of the whole library). */
@@ -138,7 +140,11 @@ export class LibraryRepo {
     p: { durationS: number; width: number; height: number; fps: number | null; codec: string; hasAudio: boolean },
   ): void {
     this.db
-      .prepare(`UPDATE videos SET duration_s = ?, width = ?, height = ?, fps = ?, codec = ?, has_audio = ? WHERE id = ?`)
+      // A probe that succeeds answers an earlier retryable failure (a timeout, a permission since fixed): its reason goes.
+      .prepare(
+        `UPDATE videos SET duration_s = ?, width = ?, height = ?, fps = ?, codec = ?, has_audio = ?,
+          error = CASE WHEN error_retryable = 1 THEN NULL ELSE error END, error_retryable = 0 WHERE id = ?`,
+      )
       .run(p.durationS, p.width, p.height, p.fps, p.codec, p.hasAudio ? 1 : 0, id);
   }
 

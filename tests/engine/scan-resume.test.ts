@@ -110,3 +110,67 @@ test('a library model that exists but cannot load fails the scan naming the file
     fs.rmSync(path.dirname(student), { recursive: true, force: true });
   }
 });
+
+/** student scan id per video path in `db` */
+function studentScans(db: string): Map<string, number> {
+  const d = new Database(db, { readonly: true });
+  try {
+    const rows = d.prepare(`SELECT v.path, s.id FROM scans s JOIN videos v ON v.id = s.video_id WHERE s.kind = 'student'`).all() as {
+      path: string;
+      id: number;
+    }[];
+    return new Map(rows.map((r) => [r.path, r.id]));
+  } finally {
+    d.close();
+  }
+}
+
+test(
+  'add warns in its job summary when no video model fits; a stopped student scan resumes, a new k redoes all',
+  { timeout: 300_000 },
+  async () => {
+    const db = path.join(dir, 'student.db');
+    const engine = new Engine({ dbPath: db, modelsDir: path.join(dir, 'no-models'), scan: small });
+    try {
+      // the app's add job (index + student scan): its summary, what the app shows when it ends, keeps the warning
+      const { jobId } = await engine.call('library.addRoot', { path: lib, scan: true });
+      const added = await engine.jobs.wait(jobId!);
+      assert.equal(added.state, 'done', added.error ?? '');
+      assert.match(added.message, /^3 files: 3 new.*; warning: no student model fits: tags from the detector alone — run glimpse train$/);
+      const first = studentScans(db);
+      assert.equal(first.size, 3);
+
+      // same settings: nothing to redo
+      const none = await engine.jobs.wait((await engine.call('scan.start', { kind: 'student' })).jobId);
+      assert.equal(none.total, 0);
+
+      // another k: every scan is stale; cancel right after the first video committed
+      await engine.call('settings.set', { k: 3 });
+      const run = await engine.call('scan.start', { kind: 'student' });
+      const onEvent = (e: { type: string }) => {
+        if (e.type === 'video') engine.jobs.cancel(run.jobId);
+      };
+      engine.events.on('event', onEvent);
+      assert.equal((await engine.jobs.wait(run.jobId)).state, 'cancelled');
+      engine.events.off('event', onEvent);
+      const mid = studentScans(db);
+      const redone = [...mid].filter(([p, id]) => first.get(p) !== id);
+      assert.ok(redone.length >= 1 && redone.length < 3, `re-scanned before the cancel: ${redone.length}`);
+
+      // the next run does only the rest: what was redone keeps its scan
+      const rest = await engine.jobs.wait((await engine.call('scan.start', { kind: 'student' })).jobId);
+      assert.equal(rest.state, 'done', rest.error ?? '');
+      assert.equal(rest.total, 3 - redone.length);
+      const end = studentScans(db);
+      for (const [p, id] of redone) assert.equal(end.get(p), id, `${p} was not scanned again`);
+      for (const [p, id] of first) assert.notEqual(end.get(p), id, `${p} has a k=3 scan`);
+      const d = await engine.call('library.videos', { limit: 10 });
+      for (const v of d.videos) {
+        const s = (await engine.call('library.video', { id: v.id })).scans.find((x) => x.kind === 'student')!;
+        assert.match(s.model, /^uniform-3\+maxpool$/);
+      }
+    } finally {
+      await engine.close();
+    }
+  },
+);

@@ -18,8 +18,11 @@ const dir = tempDir('glimpse-faults-');
 fs.chmodSync(dir, 0o755);
 const mnt = path.join(dir, 'small-disk');
 let mounted = false;
+const mnt2 = path.join(dir, 'small-disk-2');
+let mounted2 = false;
 after(() => {
   if (mounted) spawnSync('umount', ['-l', mnt]);
+  if (mounted2) spawnSync('umount', ['-l', mnt2]);
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -72,9 +75,14 @@ test('a read-only database file, and a WAL database in a read-only folder: a cle
   assert.match((JSON.parse(r2.stdout) as { error: string }).error, /read-only/);
 });
 
-/** Fill the file system at `mnt` up to `leaveKb` free. */
+/** Fill the file system holding `file` up to `leaveKb` free. */
 function fill(file: string, leaveKb: number): void {
-  const free = Number(spawnSync('df', ['-k', '--output=avail', mnt], { encoding: 'utf8' }).stdout.trim().split('\n').pop());
+  const free = Number(
+    spawnSync('df', ['-k', '--output=avail', path.dirname(file)], { encoding: 'utf8' })
+      .stdout.trim()
+      .split('\n')
+      .pop(),
+  );
   const kb = Math.max(0, free - leaveKb);
   fs.writeFileSync(file, Buffer.alloc(kb * 1024));
 }
@@ -133,5 +141,55 @@ test(
     const afterwards = scanIds(db);
     assert.equal(afterwards.size, 6);
     for (const v of before.keys()) assert.ok(afterwards.has(v));
+  },
+);
+
+test(
+  'disk full while indexing: the job says which disk and to run rescan; the rescan after freeing space indexes everything',
+  { timeout: 300_000 },
+  async (t) => {
+    if (process.getuid?.() !== 0) return t.skip('needs root to mount a small tmpfs');
+    fs.mkdirSync(mnt2);
+    const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', mnt2], { encoding: 'utf8' });
+    if (m.status !== 0) return t.skip(`cannot mount a tmpfs here: ${m.stderr.trim()}`);
+    mounted2 = true;
+    const lib = path.join(dir, 'lib-index');
+    fs.mkdirSync(lib);
+    const { Engine } = await import('../../main/engine/engine.ts');
+    const open = () => new Engine({ dbPath: path.join(mnt2, 'g.db'), modelsDir: path.join(dir, 'no-models') });
+    let engine = open();
+    try {
+      const { jobId } = await engine.call('library.addRoot', { path: lib, scan: false });
+      assert.equal((await engine.jobs.wait(jobId!)).state, 'done');
+      // many files (text named .mp4: indexing records each, a write per file), then no space left at all
+      for (let i = 0; i < 60; i++) fs.writeFileSync(path.join(lib, `f${String(i).padStart(3, '0')}.mp4`), `not a video ${i} `.repeat(200));
+      const old = new Date(Date.now() - 3600_000);
+      for (const f of fs.readdirSync(lib)) fs.utimesSync(path.join(lib, f), old, old); // settled files
+      const filler = path.join(mnt2, 'filler');
+      fill(filler, 0);
+      const full = await engine.jobs.wait((await engine.call('library.rescan', { scan: false })).jobId);
+      assert.equal(full.state, 'failed', full.message);
+      // what the app shows: not SQLite's words, but which disk, that nothing is lost, and what to do
+      assert.match(
+        full.error ?? '',
+        /^disk full: the disk holding the library database or its cache is full; indexing stopped \(.*\)\. Nothing saved was lost: free space and run rescan$/,
+      );
+      fs.rmSync(filler);
+      // the rescan runs in a new start of the app (same-process retry not checked here)
+      await engine.close();
+      engine = open();
+      const again = await engine.jobs.wait((await engine.call('library.rescan', { scan: false })).jobId);
+      assert.equal(again.state, 'done', again.error ?? '');
+      const d = new Database(path.join(mnt2, 'g.db'), { readonly: true });
+      try {
+        assert.equal(d.pragma('integrity_check', { simple: true }), 'ok');
+        const n = (d.prepare(`SELECT count(*) AS n FROM videos WHERE status = 'error'`).get() as { n: number }).n;
+        assert.equal(n, 60, 'every file indexed (as not a video) by the rescan after the space came back');
+      } finally {
+        d.close();
+      }
+    } finally {
+      await engine.close();
+    }
   },
 );

@@ -1,7 +1,7 @@
 /**
  * Kill storm: the real CLI on a lavfi library, SIGKILLed (with its ffmpeg children) at random moments during
- * `add` (index + student scan), a teacher scan and human tag edits. After every kill the database must pass
- * `PRAGMA integrity_check`, hold every edit the killed process reported committed and no half-written scan;
+ * `add` (index + student scan), a student re-scan with another k, a teacher scan and human tag edits. After every
+ * kill the database must pass `PRAGMA integrity_check`, hold every edit the killed process reported committed and no half-written scan;
  * the next run resumes (a scanned video is never scanned again: scans are counted per video), and no temp file of
  * a dead writer survives the next start. KILL_STORM_KILLS sets how many kills (default 12; `npm run soak` runs
  * 200). The same file is the editing child when KILL_STORM_EDITOR is set.
@@ -43,7 +43,14 @@ if (process.env.KILL_STORM_EDITOR) {
   for (const [i, s] of sources.entries()) makeVideo(path.join(lib, `v${i}.mp4`), { source: `${s}=size=192x144:rate=5`, seconds: 3 });
 
   const rand = (lo: number, hi: number) => lo + Math.random() * (hi - lo);
-  const stats = { kills: 0, runs: 0, edits: 0, undone: 0, midScan: 0, phases: { add: 0, teacher: 0, edit: 0 } as Record<string, number> };
+  const stats = {
+    kills: 0,
+    runs: 0,
+    edits: 0,
+    undone: 0,
+    midScan: 0,
+    phases: { add: 0, student: 0, teacher: 0, edit: 0 } as Record<string, number>,
+  };
 
   interface Run {
     child: ChildProcess;
@@ -120,16 +127,32 @@ if (process.env.KILL_STORM_EDITOR) {
   }
 
   /** Runs `make()` and kills it at a random moment, up to `kills` times; then lets one run finish. */
-  async function storm(phase: string, kills: number, maxMs: number, make: () => Run, db: string): Promise<Run> {
-    const kind = phase === 'add' ? 'student' : 'teacher';
-    const scanned = () =>
-      fs.existsSync(db) ? withDb(db, (d) => (d.prepare(`SELECT count(*) AS n FROM scans WHERE kind = ?`).get(kind) as { n: number }).n) : 0;
+  async function storm(
+    phase: string,
+    kills: number,
+    maxMs: number,
+    make: () => Run,
+    db: string,
+    /** counts the scans this phase makes (default: every scan of its kind) */
+    count?: () => number,
+    /** called before each run and after it ends or is killed */
+    observe?: () => void,
+  ): Promise<Run> {
+    const kind = phase === 'teacher' ? 'teacher' : 'student';
+    const scanned =
+      count ??
+      (() =>
+        fs.existsSync(db)
+          ? withDb(db, (d) => (d.prepare(`SELECT count(*) AS n FROM scans WHERE kind = ?`).get(kind) as { n: number }).n)
+          : 0);
     for (let i = 0; i < kills; i++) {
       const before = scanned();
+      observe?.();
       const r = make();
       // Every other kill lands just after this run has committed a scan (mid-pipeline); the others at any moment.
       if (i % 2 === 1) await untilOr(r, () => scanned() > before);
       const killed = await killAfter(r, i % 2 === 1 ? rand(0, 1500) : rand(400, maxMs), phase);
+      observe?.();
       if (!killed) {
         assert.equal(await r.exit, 0, `${phase} run failed:\n${r.err()}`);
         return r;
@@ -144,22 +167,24 @@ if (process.env.KILL_STORM_EDITOR) {
         if (n > 0 && n < sources.length) stats.midScan++;
       }
     }
+    observe?.();
     const r = make();
     const code = await r.exit;
+    observe?.();
     assert.equal(code, 0, `${phase}: the run after the kills failed:\n${r.out()}\n${r.err()}`);
     checkIntact(db, `${phase} completion`);
     return r;
   }
 
   test(
-    `kill storm: ${KILLS} SIGKILLs during add, teacher scan and tag edits lose nothing`,
+    `kill storm: ${KILLS} SIGKILLs during add, student re-scan, teacher scan and tag edits lose nothing; scans resume`,
     { timeout: Math.max(600_000, KILLS * 30_000) },
     async () => {
       const t0 = Date.now();
       for (let round = 0; stats.kills < KILLS; round++) {
         const db = path.join(dir, `r${round}`, 'g.db');
         const left = KILLS - stats.kills;
-        const perPhase = Math.max(1, Math.round(left / 3));
+        const perPhase = Math.max(1, Math.round(left / 4));
 
         // 1. add (index + student scan)
         await storm('add', Math.min(perPhase + 1, left), 7000, () => cli(db, ['add', lib]), db);
@@ -169,6 +194,30 @@ if (process.env.KILL_STORM_EDITOR) {
           student.every((n) => n === 1),
           `a video was scanned twice: ${student}`,
         );
+
+        // 1b. a student re-scan of the whole library with another k (every scan stale), killed: each run resumes with the
+        // videos still lacking a k=3 scan, so a video's k=3 scan, once committed, is never made again (same id to the end)
+        const k3 = () =>
+          new Map(
+            withDb(
+              db,
+              (d) =>
+                d.prepare(`SELECT video_id, id FROM scans WHERE kind = 'student' AND model LIKE 'uniform-3+%'`).all() as {
+                  video_id: number;
+                  id: number;
+                }[],
+            ).map((x) => [x.video_id, x.id]),
+          );
+        const committed3 = new Map<number, number>();
+        const keepK3 = () => {
+          for (const [v, id] of k3()) {
+            if (committed3.has(v)) assert.equal(id, committed3.get(v), `video ${v} was student-scanned again after a kill`);
+            committed3.set(v, id);
+          }
+        };
+        const restudent = () => start([path.join(PROJECT_ROOT, 'main', 'cli', 'bin.js'), 'scan', '--student', '--db', db, '--k', '3']);
+        await storm('student', Math.max(0, Math.min(perPhase, KILLS - stats.kills)), 7000, restudent, db, () => k3().size, keepK3);
+        assert.equal(k3().size, sources.length, 'every video re-scanned with k=3');
 
         // 2. teacher scan of the videos lacking one (what a resumed run is asked to do)
         const missingTeacher = () =>
@@ -238,7 +287,7 @@ if (process.env.KILL_STORM_EDITOR) {
           data = db.replace(/\.db$/, '-data');
         assert.deepEqual([...staleTemps(cache), ...staleTemps(data)], [], 'stale temp files swept at start-up');
       }
-      const msg = `kill storm: ${stats.kills} kills survived (add ${stats.phases.add}, teacher ${stats.phases.teacher}, edit ${stats.phases.edit}), ${stats.runs} runs, ${stats.midScan} kills after the run had committed a scan, ${stats.edits} committed edits all present (${stats.undone} undo calls), nothing lost, ${((Date.now() - t0) / 1000).toFixed(0)} s`;
+      const msg = `kill storm: ${stats.kills} kills survived (add ${stats.phases.add}, student re-scan ${stats.phases.student}, teacher ${stats.phases.teacher}, edit ${stats.phases.edit}), ${stats.runs} runs, ${stats.midScan} kills after the run had committed a scan, ${stats.edits} committed edits all present (${stats.undone} undo calls), nothing lost, ${((Date.now() - t0) / 1000).toFixed(0)} s`;
       console.log(msg);
     },
   );
