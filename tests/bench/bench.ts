@@ -2,8 +2,9 @@
  * `npm run bench`: the speed benchmark (issue 10). Writes bench-output/bench.json and bench-output/bench.md (after
  * every section, so an interrupted run keeps what it measured); progress on stderr. No assertion on any time.
  *   npm run bench [-- --quick] [--only scan10,scan60,throughput,coldstart,search] [--teacher-60] [--k 10]
- *                 [--videos 100000] [--runs 10] [--data ../shared/data] [--writer-rate 2]
- * --quick skips the 60-minute file and the teacher scans. Every measured run is a fresh process started the way a
+ *                 [--videos 100000] [--runs 10] [--data ../shared/data] [--writer-rate 2] [--keep]
+ * --quick skips the 60-minute file and the teacher scans. --keep keeps the other sections of an earlier bench.json
+ * (measure one section again, or sections in separate runs, and get one report). Every measured run is a fresh process started the way a
  * user starts it (the package's `glimpse` bin) or a helper script calling the engine's public entry points.
  * The accuracy table (paper's Table 1) is separate and slow: `npm run bench:accuracy`.
  */
@@ -21,6 +22,14 @@ import { benchFile, CORES } from './scan-bench.ts';
 import { buildLibrary } from './search-library.ts';
 
 const SECTIONS = ['scan10', 'scan60', 'throughput', 'coldstart', 'search'] as const;
+/** JSON key → section name */
+const SECTION_KEYS: Record<string, string> = {
+  scan10: 'scan10',
+  scan60: 'scan60',
+  throughput: 'throughput',
+  coldStart: 'coldstart',
+  search: 'search',
+};
 const { values: o } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
@@ -31,6 +40,7 @@ const { values: o } = parseArgs({
     runs: { type: 'string', default: '10' },
     data: { type: 'string', default: path.resolve(PROJECT_ROOT, '..', 'shared', 'data') },
     'writer-rate': { type: 'string', default: '2' },
+    keep: { type: 'boolean', default: false },
   },
 });
 const only = new Set(o.only ? o.only.split(',') : SECTIONS.filter((s) => !(o.quick && s === 'scan60')));
@@ -46,10 +56,23 @@ const result: BenchResult = {
   options: { ...o, sections: [...only] },
 };
 
+/**
+ * Writes bench.json and bench.md. With --keep, the sections this run did not measure are kept from the existing
+ * bench.json (re-read at every save, so sections measured by separate runs end up in one report).
+ */
 function save(): void {
   result.machine.loadavg = os.loadavg();
-  fs.writeFileSync(path.join(outDir, 'bench.json'), `${JSON.stringify(result, null, 2)}\n`);
-  fs.writeFileSync(path.join(outDir, 'bench.md'), renderMarkdown(result));
+  const file = path.join(outDir, 'bench.json');
+  let doc: BenchResult = result;
+  if (o.keep && fs.existsSync(file)) {
+    const old = JSON.parse(fs.readFileSync(file, 'utf8')) as BenchResult;
+    doc = {
+      ...old,
+      ...Object.fromEntries(Object.entries(result).filter(([key]) => !(key in SECTION_KEYS) || only.has(SECTION_KEYS[key]))),
+    };
+  }
+  fs.writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`);
+  fs.writeFileSync(path.join(outDir, 'bench.md'), renderMarkdown(doc));
 }
 
 async function section<K extends keyof BenchResult>(key: K, name: string, fn: () => Promise<BenchResult[K]>): Promise<void> {
@@ -153,12 +176,12 @@ try {
       const ts: number[] = [];
       const cpu: number[] = [];
       for (let i = 0; i < runs; i++) {
-        const r = await runGlimpse(args, { measure: false });
+        // Measured (the exit hook adds well under a millisecond): the CPU it burnt is what a start costs when a core
+        // is free; on a loaded machine the wall time is mostly waiting for one.
+        const r = await runGlimpse(args);
         if (r.code !== 0) throw new Error(`glimpse ${name} exited ${r.code}: ${r.stderrTail}`);
         ts.push(r.wallS);
-        // The CPU it burnt, from a separate measured start: on a loaded machine wall time is mostly waiting for a core.
-        const m = await runGlimpse(args);
-        if (m.usage) cpu.push(m.usage.cpuS);
+        if (r.usage) cpu.push(r.usage.cpuS);
       }
       out[name] = {
         p50S: round(percentile(ts, 50), 3),
