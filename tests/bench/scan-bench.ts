@@ -132,7 +132,9 @@ export async function benchFile(file: string, o: { k: number; teacher: boolean }
     const student = report(s, st.row);
     log(`${name}: student add ${s.wallS} s (scan ${student.scan?.seconds} s)`);
 
-    let teacher: RunReport | { skipped: string } = { skipped: 'not requested (--teacher-60 for the 60-minute file)' };
+    let teacher: RunReport | { skipped: string } = {
+      skipped: 'not requested (--quick skips it; the 60-minute teacher needs --teacher-60)',
+    };
     if (o.teacher) {
       const tDb = path.join(work, 'teacher.db');
       const idx = await runGlimpse(['add', lib, '--db', tDb, '--no-scan']);
