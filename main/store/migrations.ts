@@ -170,4 +170,19 @@ export const migrations: Migration[] = [
     // so the app can show the model's probability, and its threshold, rather than the shifted number. NULL = 0.5.
     up: (db) => db.exec('ALTER TABLE scans ADD COLUMN tag_threshold REAL'),
   },
+  {
+    version: 10,
+    name: 'search pages sorted by name or date walk an index and stop after the page',
+    // Measured at 100k videos (npm run bench, EXPLAIN QUERY PLAN): "car and not cat, by name" scanned every video
+    // and sorted the matches in a temp B-tree (~90 CPU-ms); with the name index it walks names in order and stops
+    // after the page. videos_mtime was (mtime_ms DESC, id ASC), which matches neither `mtime DESC, id DESC` nor
+    // `mtime ASC, id ASC`, so every date page re-sorted its ties ("TEMP B-TREE FOR LAST TERM"); (mtime_ms, id) is
+    // read forwards for one and backwards for the other.
+    up: (db) =>
+      db.exec(`
+      CREATE INDEX videos_name_nocase ON videos(name COLLATE NOCASE, id);
+      DROP INDEX IF EXISTS videos_mtime;
+      CREATE INDEX videos_mtime ON videos(mtime_ms, id);
+    `),
+  },
 ];

@@ -1,0 +1,84 @@
+/**
+ * The physical floor of a student scan, measured alone (JSON on stdout):
+ *   node --import tsx tests/bench/floor.ts --file F --times 1.5,4.5,... [--embed]
+ * Decoding exactly the given frames, each with the cheapest ffmpeg call that yields that exact frame (input seek to
+ * it: ffmpeg decodes from the keyframe before it, nothing after), then the k frames through an already-warm
+ * CnnClient (the same pool and call a scan uses). Excluded: process start, model loading and warm-up, the probe
+ * (measured apart), the poster, the database. The probe is reported separately: a scan cannot skip it.
+ */
+import { parseArgs } from 'node:util';
+import { CnnClient } from '../../main/ml/cnn-client.ts';
+import { CNN_INPUT } from '../../main/ml/frame-cnn.ts';
+import { fitSquare, probe, runFfmpeg } from '../../main/media/ffmpeg.ts';
+
+const { values: o } = parseArgs({
+  options: { file: { type: 'string' }, times: { type: 'string' }, embed: { type: 'boolean', default: false } },
+});
+const file = o.file!;
+const times = o.times!.split(',').map(Number);
+const r3 = (x: number) => Math.round(x * 1000) / 1000;
+
+const cnn = await CnnClient.start();
+try {
+  const blank = new Uint8Array(CNN_INPUT * CNN_INPUT * 3);
+  await cnn.run(
+    Array.from({ length: times.length }, () => blank),
+    { embed: o.embed },
+  ); // warm: every worker has run its graphs once
+
+  let t = performance.now();
+  await probe(file);
+  const probeS = (performance.now() - t) / 1000;
+
+  const bytes = CNN_INPUT * CNN_INPUT * 3;
+  const perFrame: number[] = [];
+  const frames: Uint8Array[] = [];
+  t = performance.now();
+  for (const at of times) {
+    const t1 = performance.now();
+    const { stdout } = await runFfmpeg(
+      [
+        '-ss',
+        at.toFixed(3),
+        '-i',
+        file,
+        '-an',
+        '-sn',
+        '-frames:v',
+        '1',
+        '-vf',
+        fitSquare(CNN_INPUT),
+        '-pix_fmt',
+        'rgb24',
+        '-f',
+        'rawvideo',
+        'pipe:1',
+      ],
+      { file, timeoutMs: 300_000 },
+    );
+    if (stdout.length < bytes) throw new Error(`no frame at ${at} s`);
+    frames.push(new Uint8Array(stdout.buffer, stdout.byteOffset, bytes));
+    perFrame.push((performance.now() - t1) / 1000);
+  }
+  const decodeS = (performance.now() - t) / 1000;
+
+  t = performance.now();
+  await cnn.run(frames, { embed: o.embed });
+  const cnnS = (performance.now() - t) / 1000;
+
+  process.stdout.write(
+    `${JSON.stringify({
+      frames: times.length,
+      cnnWorkers: cnn.size,
+      backend: cnn.backend.name,
+      embed: o.embed,
+      probeSeconds: r3(probeS),
+      decodeSeconds: r3(decodeS),
+      decodeSecondsPerFrame: perFrame.map(r3),
+      cnnSeconds: r3(cnnS),
+      seconds: r3(decodeS + cnnS),
+    })}\n`,
+  );
+} finally {
+  await cnn.close();
+}
