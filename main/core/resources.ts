@@ -132,8 +132,9 @@ const SOURCE_ENTRY: Record<WorkerName, string> = {
 };
 
 /**
- * A worker thread's (or the engine host process's) script. From source it is the JS entry that registers tsx first (workers do not inherit the
- * parent's loader); compiled it is the bundle beside the running code; packaged, its unpacked copy.
+ * A worker thread's (or the engine host process's) script. From source it is the JS entry that registers tsx first
+ * (workers and forked processes do not inherit the parent's loader); compiled it is the bundle beside the running
+ * code; packaged, its unpacked copy.
  */
 export function workerScript(name: WorkerName, r: Roots = roots()): string {
   if (r.layout === 'source') return path.join(r.codeDir, SOURCE_ENTRY[name]);
