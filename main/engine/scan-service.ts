@@ -5,7 +5,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { ModelFamily } from '../../shared/api.ts';
-import { asMediaError, type MediaError, probe, writeThumbnail } from '../media/ffmpeg.ts';
+import { asMediaError, type MediaError, probe, writePosterFromFrame } from '../media/ffmpeg.ts';
 import { sampleFrames } from '../media/strategies.ts';
 import { posterFrameIndex } from '../media/sampling.ts';
 import { CNN_INPUT, FRAME_PIPELINE } from '../ml/frame-cnn.ts';
@@ -63,6 +63,8 @@ export interface ScanOutcome {
   cnnSeconds: number;
   modelSeconds: number;
   frames: number;
+  /** of `frames`, how many are the keyframe near the wanted time rather than the exact frame (long videos) */
+  keyframeFrames?: number;
 }
 
 /** A video after the ffmpeg half of its scan, waiting for the CNN half. */
@@ -143,7 +145,7 @@ export class ScanService {
     try {
       const p = await probe(video.path, { signal });
       this.library.setProbe(video.id, p);
-      // sampleFrames picks the cheapest route: one decode pass for short clips, input seeking per frame for long ones.
+      // sampleFrames picks the cheapest route: one decode pass for short clips, keyframe seeking for long ones.
       const frames = await sampleFrames(
         video.path,
         kind === 'student'
@@ -156,7 +158,8 @@ export class ScanService {
       let thumbnail = video.thumbnail;
       if (kind === 'student' || !thumbnail) {
         thumbnail = path.join(this.thumbDir, `${video.id}.jpg`);
-        await writeThumbnail(video.path, frames[posterFrameIndex(frames.map((f) => f.rgb))].timeS, thumbnail, undefined, { signal });
+        // The poster is one of the frames just decoded, encoded as it is: no second read of the video.
+        await writePosterFromFrame(frames[posterFrameIndex(frames.map((f) => f.rgb))].rgb, CNN_INPUT, p, thumbnail, undefined, { signal });
       }
       const warning = kind === 'student' ? truncationWarning(p.durationS, frames) : null;
       return { video, kind, settings, probe: p, frames, thumbnail, decodeSeconds: (performance.now() - t0) / 1000, warning };
@@ -218,6 +221,7 @@ export class ScanService {
         cnnSeconds,
         modelSeconds,
         frames: frames.length,
+        keyframeFrames: frames.filter((f) => f.keyframe).length,
       };
     } catch (e) {
       if (isDiskFull(e)) throw this.diskFull(video, e); // SQLITE_FULL committing the scan: rolled back whole
