@@ -36,6 +36,12 @@ export interface ScanSettings {
    * CNN worker's one, at least 1, at most 4 (env GLIMPSE_DECODERS; CLI --concurrency).
    */
   decoders?: number;
+  /**
+   * Decoded frames held at once by a many-video scan: the video at the CNN plus those decoded ahead (each 512²
+   * RGB frame is 768 KiB; default 600 ≈ 450 MiB, env GLIMPSE_MAX_FRAMES_IN_FLIGHT). Bounds memory whatever the
+   * decoder count: a teacher scan (up to 300 frames a video) decodes one video ahead, a student (k) up to `decoders`.
+   */
+  maxFramesInFlight?: number;
 }
 export const DEFAULT_SCAN_SETTINGS: ScanSettings = {
   k: 10,
@@ -44,7 +50,19 @@ export const DEFAULT_SCAN_SETTINGS: ScanSettings = {
   teacherMaxFrames: 300,
   family: null,
   decoders: envNumber('GLIMPSE_DECODERS', Math.max(1, Math.min(4, (os.availableParallelism?.() ?? 2) - 1)), { min: 1 }),
+  maxFramesInFlight: envNumber('GLIMPSE_MAX_FRAMES_IN_FLIGHT', 600, { min: 1 }),
 };
+
+/**
+ * Videos decoded ahead of the one at the CNN: `decoders`, cut so that they and the one at the CNN hold at most
+ * `maxFramesInFlight` frames between them (a video's frames counted at their most: k, or the teacher's cap);
+ * always at least one, so decode and inference still overlap.
+ */
+export function decodeAhead(s: ScanSettings, kind: 'student' | 'teacher'): number {
+  const perVideo = Math.max(1, kind === 'student' ? s.k : s.teacherMaxFrames);
+  const budget = s.maxFramesInFlight ?? DEFAULT_SCAN_SETTINGS.maxFramesInFlight!;
+  return Math.max(1, Math.min(Math.floor(s.decoders ?? 1), Math.floor(budget / perVideo) - 1));
+}
 
 export function teacherRate(s: ScanSettings, durationS: number, nativeFps: number | null): number {
   const want = Math.max(s.teacherFps, s.teacherMinFrames / durationS);
@@ -98,9 +116,10 @@ export class ScanService {
   }
 
   /**
-   * Many videos as a two-stage pipeline: up to `decoders` ffmpeg decodes (probe, frames, poster) run ahead while
-   * the CNN worker runs inference on the current video, so the cores are busy with both. Videos are committed
-   * in order, one transaction each; pause is honoured between videos, cancel also kills the decodes in flight.
+   * Many videos as a two-stage pipeline: up to `decodeAhead` ffmpeg decodes (probe, frames, poster) run ahead
+   * while the CNN workers run inference on the current video (memory bounded by `maxFramesInFlight`), so the
+   * cores are busy with both. Videos are committed in order, one transaction each; pause is honoured between
+   * videos, cancel also kills the decodes in flight.
    */
   async scanAll(
     videos: VideoRow[],
@@ -109,7 +128,7 @@ export class ScanService {
     onVideo: (video: VideoRow, outcome: ScanOutcome, done: number) => void,
     o: { embed?: boolean } = {},
   ): Promise<void> {
-    const ahead = Math.max(1, Math.floor(this.settings().decoders ?? 1));
+    const ahead = decodeAhead(this.settings(), kind);
     type Stage1 = Decoded | ScanOutcome | { fatal: unknown };
     const inflight = new Map<number, Promise<Stage1>>();
     const launch = (i: number) => {
