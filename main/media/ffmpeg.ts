@@ -554,9 +554,10 @@ const GROUP_SHOWINFO = /^\[showinfo@s(\d+) @ [^\]]*\].*?\bn:\s*\d+\s.*?pts_time:
 /** One ffmpeg: each timestamp an input seeked to its keyframe, one frame each, concatenated onto one raw pipe. */
 async function keyframeGroup(file: string, times: number[], size: number, o: MediaCallOptions): Promise<(RawFrame | null)[]> {
   const inputs = times.flatMap((t) => ['-skip_frame', 'nokey', '-ss', t.toFixed(3), '-noaccurate_seek', '-i', file]);
-  // setpts=N: each segment's one frame gets a distinct time, so concat and the raw muxer keep all of them
+  // V (capital): the first video stream that is not cover art. setpts=N: each segment's one frame gets a distinct
+  // time, so concat and the raw muxer keep all of them.
   const graph =
-    times.map((_, j) => `[${j}:v:0]trim=end_frame=1,showinfo@s${j},setpts=N[v${j}];`).join('') +
+    times.map((_, j) => `[${j}:V:0]trim=end_frame=1,showinfo@s${j},setpts=N[v${j}];`).join('') +
     times.map((_, j) => `[v${j}]`).join('') +
     `concat=n=${times.length}:v=1:a=0,${fitSquare(size)}[out]`;
   const rel = new Map<number, number>();
