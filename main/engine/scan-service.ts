@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ModelFamily } from '../../shared/api.ts';
-import { asMediaError, type MediaError, probe, writeFrameJpegs, writeThumbnail } from '../media/ffmpeg.ts';
+import { asMediaError, type MediaError, letterboxContent, probe, writeFrameJpegs, writePosterFromFrame } from '../media/ffmpeg.ts';
 import { frameJpegPath } from '../media/cache.ts';
 import { sampleFrames } from '../media/strategies.ts';
 import { posterFrameIndex } from '../media/sampling.ts';
@@ -38,6 +38,12 @@ export interface ScanSettings {
    * CNN worker's one, at least 1, at most 4 (env GLIMPSE_DECODERS; CLI --concurrency).
    */
   decoders?: number;
+  /**
+   * Decoded frames held at once by a many-video scan: the video at the CNN plus those decoded ahead (each 512²
+   * RGB frame is 768 KiB; default 600 ≈ 450 MiB, env GLIMPSE_MAX_FRAMES_IN_FLIGHT). Bounds memory whatever the
+   * decoder count: a teacher scan (up to 300 frames a video) decodes one video ahead, a student (k) up to `decoders`.
+   */
+  maxFramesInFlight?: number;
 }
 export const DEFAULT_SCAN_SETTINGS: ScanSettings = {
   k: 10,
@@ -46,6 +52,7 @@ export const DEFAULT_SCAN_SETTINGS: ScanSettings = {
   teacherMaxFrames: 300,
   family: null,
   decoders: envNumber('GLIMPSE_DECODERS', Math.max(1, Math.min(4, (os.availableParallelism?.() ?? 2) - 1)), { min: 1 }),
+  maxFramesInFlight: envNumber('GLIMPSE_MAX_FRAMES_IN_FLIGHT', 600, { min: 1 }),
 };
 
 /** How a scan sampled its frames, as stored in `scans.model` before the model name (`uniform-10`, `all@1fps`). */
@@ -56,6 +63,17 @@ export function samplingName(kind: 'student' | 'teacher', s: ScanSettings, p: { 
 /** The video model's part of `scans.model`: its name, or `maxpool` when none fits (the detector's max over frames). */
 function taggerName(t: Tagger | null): string {
   return t ? t.name : 'maxpool';
+}
+
+/**
+ * Videos decoded ahead of the one at the CNN: `decoders`, cut so that they and the one at the CNN hold at most
+ * `maxFramesInFlight` frames between them (a video's frames counted at their most: k, or the teacher's cap);
+ * always at least one, so decode and inference still overlap.
+ */
+export function decodeAhead(s: ScanSettings, kind: 'student' | 'teacher'): number {
+  const perVideo = Math.max(1, kind === 'student' ? s.k : s.teacherMaxFrames);
+  const budget = s.maxFramesInFlight ?? DEFAULT_SCAN_SETTINGS.maxFramesInFlight!;
+  return Math.max(1, Math.min(Math.floor(s.decoders ?? 1), Math.floor(budget / perVideo) - 1));
 }
 
 export function teacherRate(s: ScanSettings, durationS: number, nativeFps: number | null): number {
@@ -75,6 +93,8 @@ export interface ScanOutcome {
   cnnSeconds: number;
   modelSeconds: number;
   frames: number;
+  /** of `frames`, how many are the keyframe near the wanted time rather than the exact frame (long videos) */
+  keyframeFrames?: number;
 }
 
 /** A video after the ffmpeg half of its scan, waiting for the CNN half. */
@@ -131,9 +151,10 @@ export class ScanService {
   }
 
   /**
-   * Many videos as a two-stage pipeline: up to `decoders` ffmpeg decodes (probe, frames, poster) run ahead while
-   * the CNN worker runs inference on the current video, so the cores are busy with both. Videos are committed
-   * in order, one transaction each; pause is honoured between videos, cancel also kills the decodes in flight.
+   * Many videos as a two-stage pipeline: up to `decodeAhead` ffmpeg decodes (probe, frames, poster) run ahead
+   * while the CNN workers run inference on the current video (memory bounded by `maxFramesInFlight`), so the
+   * cores are busy with both. Videos are committed in order, one transaction each; pause is honoured between
+   * videos, cancel also kills the decodes in flight.
    */
   async scanAll(
     videos: VideoRow[],
@@ -142,7 +163,7 @@ export class ScanService {
     onVideo: (video: VideoRow, outcome: ScanOutcome, done: number) => void,
     o: { embed?: boolean } = {},
   ): Promise<void> {
-    const ahead = Math.max(1, Math.floor(this.settings().decoders ?? 1));
+    const ahead = decodeAhead(this.settings(), kind);
     type Stage1 = Decoded | ScanOutcome | { fatal: unknown };
     const inflight = new Map<number, Promise<Stage1>>();
     const launch = (i: number) => {
@@ -178,7 +199,7 @@ export class ScanService {
     try {
       const p = await probe(video.path, { signal });
       this.library.setProbe(video.id, p);
-      // sampleFrames picks the cheapest route: one decode pass for short clips, input seeking per frame for long ones.
+      // sampleFrames picks the cheapest route: one decode pass for short clips, keyframe seeking for long ones.
       const frames = await sampleFrames(
         video.path,
         kind === 'student'
@@ -191,7 +212,8 @@ export class ScanService {
       let thumbnail = video.thumbnail;
       if (kind === 'student' || !thumbnail) {
         thumbnail = path.join(this.thumbDir, `${video.id}.jpg`);
-        await writeThumbnail(video.path, frames[posterFrameIndex(frames.map((f) => f.rgb))].timeS, thumbnail, undefined, { signal });
+        // The poster is one of the frames just decoded, encoded as it is: no second read of the video.
+        await writePosterFromFrame(frames[posterFrameIndex(frames.map((f) => f.rgb))].rgb, CNN_INPUT, p, thumbnail, undefined, { signal });
       }
       const warning = kind === 'student' ? truncationWarning(p.durationS, frames) : null;
       return { video, kind, settings, probe: p, frames, thumbnail, decodeSeconds: (performance.now() - t0) / 1000, warning };
@@ -255,6 +277,7 @@ export class ScanService {
         cnnSeconds,
         modelSeconds,
         frames: frames.length,
+        keyframeFrames: frames.filter((f) => f.keyframe).length,
       };
     } catch (e) {
       if (isDiskFull(e)) throw this.diskFull(video, e); // SQLITE_FULL committing the scan: rolled back whole
@@ -270,10 +293,16 @@ export class ScanService {
    */
   private async writeFrames(d: Decoded, scanId: number): Promise<void> {
     if (!this.framesCacheDir) return;
-    const { width, height, rotation } = d.probe;
-    const aspect = width && height ? (rotation % 180 === 90 ? height / width : width / height) : null;
+    // probe's width and height are the displayed size (rotation applied), the shape ffmpeg decoded
+    const { width, height } = d.probe;
+    const area = letterboxContent(width || 1, height || 1, CNN_INPUT);
     const out = d.frames.map((_, i) => frameJpegPath(this.framesCacheDir!, d.video.id, scanId, i));
-    await writeFrameJpegs(d.frames, CNN_INPUT, aspect, out).catch(() => undefined);
+    await writeFrameJpegs(
+      d.frames.map((f) => f.rgb),
+      CNN_INPUT,
+      area,
+      out,
+    ).catch(() => undefined);
   }
 
   /**

@@ -213,10 +213,10 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** 'buffer' (default): stdout is collected and returned; 'ignore': the output goes to a file or to `-f null` */
   stdout?: 'buffer' | 'ignore';
-  /** bytes fed to the process's stdin (e.g. raw frames to encode), which is closed after them */
-  stdin?: Buffer;
   /** each stderr line as it comes (e.g. showinfo's timestamps); return true to leave it out of the error's tail */
   onStderrLine?: (line: string) => boolean | void;
+  /** bytes written to the tool's standard input (e.g. raw RGB to encode); stdin is closed after them */
+  stdin?: Uint8Array;
 }
 
 export interface RunResult {
@@ -257,7 +257,8 @@ function runTool(tool: Tool, args: string[], o: RunOptions): Promise<RunResult> 
     }
     const proc = spawn(bin, args, { stdio: [o.stdin ? 'pipe' : 'ignore', o.stdout === 'ignore' ? 'ignore' : 'pipe', 'pipe'] });
     if (o.stdin) {
-      proc.stdin!.on('error', () => undefined); // EPIPE when the tool dies early: its exit code tells the story
+      // An ffmpeg that fails early closes its stdin: the EPIPE is not the failure, its exit status says what was.
+      proc.stdin!.on('error', () => {});
       proc.stdin!.end(o.stdin);
     }
     const chunks: Buffer[] = [];
@@ -497,8 +498,11 @@ export async function probe(file: string, o: MediaCallOptions = {}): Promise<Pro
 // Raw frames
 
 export interface RawFrame {
+  /** the true presentation time of the decoded frame (showinfo's pts), not the time that was asked for */
   timeS: number;
   rgb: Uint8Array;
+  /** the keyframe at or before the wanted time stands in for it (a cheap seek); absent: the frame at that time */
+  keyframe?: boolean;
 }
 
 /**
@@ -559,6 +563,100 @@ export async function framesBySeeking(file: string, timesS: number[], size: numb
   }
   if (!out.length) throw new MediaError('no frames could be decoded');
   return out;
+}
+
+/**
+ * For each timestamp, the keyframe at or before it: the demuxer seeks to that keyframe (`-noaccurate_seek`) and
+ * the decoder skips every other frame (`-skip_frame nokey`), so ONE frame is decoded per timestamp instead of
+ * about half a GOP. `timeS` is the keyframe's true time (showinfo's pts). A slot is null when no frame came out
+ * (a container that cannot seek, a stream without marked keyframes): the caller decodes those another way.
+ *
+ * Several timestamps share one ffmpeg (one input per timestamp, concatenated): starting ffmpeg costs ~0.2 CPU-s
+ * (library loading) and dominated one-process-per-frame. Measured on 10-min 1080p H.264, k = 10: 3.1 CPU-s one
+ * process per frame, 1.9 CPU-s in one process. Groups of KEYFRAME_GROUP bound the decoders alive at once (each
+ * 1080p H.264 decoder holds ~20 MB). A group that fails is retried one timestamp at a time, so one bad seek
+ * costs only its own slot.
+ */
+export async function keyframesAtOrBefore(
+  file: string,
+  timesS: number[],
+  size: number,
+  o: MediaCallOptions = {},
+): Promise<(RawFrame | null)[]> {
+  const out: (RawFrame | null)[] = [];
+  for (let i = 0; i < timesS.length; i += KEYFRAME_GROUP) {
+    const group = timesS.slice(i, i + KEYFRAME_GROUP);
+    let frames: (RawFrame | null)[] | null = null;
+    if (group.length > 1) {
+      try {
+        frames = await keyframeGroup(file, group, size, o);
+      } catch (e) {
+        if (!(e instanceof MediaError) || (e instanceof FfmpegError && e.failure === 'timeout')) throw e;
+      }
+    }
+    if (!frames) {
+      frames = [];
+      for (const t of group) {
+        try {
+          frames.push(...(await keyframeGroup(file, [t], size, o)));
+        } catch (e) {
+          if (!(e instanceof MediaError) || (e instanceof FfmpegError && e.failure === 'timeout')) throw e;
+          frames.push(null);
+        }
+      }
+    }
+    out.push(...frames);
+  }
+  return out;
+}
+
+/** Inputs (hence decoders) per keyframe-seeking ffmpeg. */
+export const KEYFRAME_GROUP = 5;
+
+const GROUP_SHOWINFO = /^\[showinfo@s(\d+) @ [^\]]*\].*?\bn:\s*\d+\s.*?pts_time:\s*(-?[\d.]+)/;
+
+/** One ffmpeg: each timestamp an input seeked to its keyframe, one frame each, concatenated onto one raw pipe. */
+async function keyframeGroup(file: string, times: number[], size: number, o: MediaCallOptions): Promise<(RawFrame | null)[]> {
+  const inputs = times.flatMap((t) => ['-skip_frame', 'nokey', '-ss', t.toFixed(3), '-noaccurate_seek', '-i', file]);
+  // V (capital): the first video stream that is not cover art. setpts=N: each segment's one frame gets a distinct
+  // time, so concat and the raw muxer keep all of them.
+  const graph =
+    times.map((_, j) => `[${j}:V:0]trim=end_frame=1,showinfo@s${j},setpts=N[v${j}];`).join('') +
+    times.map((_, j) => `[v${j}]`).join('') +
+    `concat=n=${times.length}:v=1:a=0,${fitSquare(size)}[out]`;
+  const rel = new Map<number, number>();
+  let buf: Buffer;
+  try {
+    ({ stdout: buf } = await runFfmpeg(
+      [...inputs, '-filter_complex', graph, '-map', '[out]', '-pix_fmt', 'rgb24', '-fps_mode', 'passthrough', '-f', 'rawvideo', 'pipe:1'],
+      {
+        file,
+        timeoutMs: decodeTimeoutMs(),
+        timeoutSetting: DECODE_LIMIT,
+        signal: o.signal,
+        onStderrLine: (line) => {
+          const m = GROUP_SHOWINFO.exec(line);
+          if (m) rel.set(Number(m[1]), Number(m[2]));
+          return !!m;
+        },
+      },
+    ));
+  } catch (e) {
+    throw explain(e, 'could not decode frames');
+  }
+  const frameBytes = size * size * 3;
+  // frames come out in input order; showinfo says which inputs gave one (and its time relative to the seek)
+  const gave = [...rel.keys()].sort((a, b) => a - b);
+  if (buf.length < gave.length * frameBytes) throw new MediaError('no frames could be decoded');
+  return times.map((t, j) => {
+    const n = gave.indexOf(j);
+    if (n < 0) return null;
+    return {
+      timeS: Math.max(0, t + rel.get(j)!),
+      rgb: new Uint8Array(buf.buffer, buf.byteOffset + n * frameBytes, frameBytes),
+      keyframe: true,
+    };
+  });
 }
 
 const SHOWINFO = /\bn:\s*\d+\s.*?pts_time:\s*(-?[\d.]+)/;
@@ -664,30 +762,41 @@ export async function writeThumbnail(file: string, timeS: number, outPath: strin
 }
 
 /**
- * JPEGs of frames already decoded for the CNN (size×size RGB, letterboxed by `fitSquare`), written at scan time so a
- * video's page never runs ffmpeg to show them. One ffmpeg encodes them all from stdin; `aspect` (width/height of
- * the video) crops the letterbox away. Each file is renamed into place whole, so a killed scan leaves no half JPEG.
+ * Where the picture sits inside a `fitSquare(size)` frame of a `width`×`height` video (as displayed and decoded, i.e.
+ * after rotation; probe reports that size): the same arithmetic as ffmpeg's scale (force_original_aspect_ratio=decrease rounds to nearest) and
+ * pad (centred, offset truncated).
+ */
+export function letterboxContent(width: number, height: number, size: number): { x: number; y: number; w: number; h: number } {
+  const w = Math.min(size, Math.round((size * width) / height));
+  const h = Math.min(size, Math.round((size * height) / width));
+  return { x: Math.floor((size - w) / 2), y: Math.floor((size - h) / 2), w, h };
+}
+
+/**
+ * JPEGs of frames already decoded for the CNN (`size`×`size` RGB, letterboxed by `fitSquare`), cropped to `area` and
+ * scaled to at most `width` wide. One ffmpeg encodes them all from stdin and never reads the video again: the
+ * poster and the frame pictures a video's page shows are written at scan time this way. Each file is renamed into
+ * place whole, so a killed scan leaves no half JPEG.
  */
 export async function writeFrameJpegs(
-  frames: RawFrame[],
+  frames: Uint8Array[],
   size: number,
-  aspect: number | null,
+  area: { x: number; y: number; w: number; h: number },
   outPaths: string[],
   width = 240,
-  o: MediaCallOptions = {},
+  o: MediaCallOptions & { failure?: string } = {},
 ): Promise<void> {
   if (!frames.length) return;
   const dir = path.dirname(outPaths[0]);
   fs.mkdirSync(dir, { recursive: true });
   const tmp = tempPathFor(path.join(dir, 'frames')); // a name the start-up sweep removes if this process is killed
   fs.mkdirSync(tmp);
-  const w = aspect && aspect < 1 ? Math.round(size * aspect) : size;
-  const h = aspect && aspect > 1 ? Math.round(size / aspect) : size;
   try {
     await runFfmpeg(
       [
         '-v',
         'error',
+        '-y',
         '-f',
         'rawvideo',
         '-pix_fmt',
@@ -697,27 +806,70 @@ export async function writeFrameJpegs(
         '-i',
         'pipe:0',
         '-vf',
-        `crop=${w - (w % 2)}:${h - (h % 2)},scale=${width}:-2`,
+        // even sizes: the JPEG encoder's 4:2:0 chroma wants them
+        `crop=${area.w - (area.w % 2)}:${area.h - (area.h % 2)}:${area.x}:${area.y},scale='min(${width},iw)':-2`,
         '-q:v',
         '4',
         '-start_number',
         '0',
         path.join(tmp, '%d.jpg'),
       ],
-      {
-        file: outPaths[0],
-        timeoutMs: SHORT_TIMEOUT_MS,
-        signal: o.signal,
-        stdout: 'ignore',
-        stdin: Buffer.concat(frames.map((f) => f.rgb)),
-      },
+      { file: outPaths[0], timeoutMs: SHORT_TIMEOUT_MS, signal: o.signal, stdout: 'ignore', stdin: Buffer.concat(frames) },
     );
-    outPaths.forEach((out, i) => fs.renameSync(path.join(tmp, `${i}.jpg`), out));
+    outPaths.forEach((out, i) => {
+      const f = path.join(tmp, `${i}.jpg`);
+      if (!fs.statSync(f, { throwIfNoEntry: false })?.size)
+        throw new MediaError(`${o.failure ?? 'frame pictures failed'}: the encoder wrote nothing`);
+      fs.renameSync(f, out);
+    });
   } catch (e) {
-    throw explain(e, 'frame pictures failed');
+    throw explain(e, o.failure ?? 'frame pictures failed');
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/**
+ * A JPEG poster from a frame that was already decoded: the letterbox (and any black edge ffmpeg's rounding left) is
+ * cropped away so the poster has the video's shape (`video` is the displayed size, as probe reports it).
+ */
+export function writePosterFromFrame(
+  rgb: Uint8Array,
+  size: number,
+  video: { width: number; height: number },
+  outPath: string,
+  width = 320,
+  o: MediaCallOptions = {},
+): Promise<void> {
+  const area = trimBlackEdges(rgb, size, letterboxContent(video.width, video.height, size));
+  return writeFrameJpegs([rgb], size, area, [outPath], width, { ...o, failure: 'thumbnail failed' });
+}
+
+/**
+ * The computed picture area less any all-black rows and columns (at most 2 on each padded side) left at its
+ * edges: ffmpeg rounds the pad offset to the chroma grid, so the arithmetic can be a pixel off, and a black line
+ * along a poster's edge looks broken.
+ */
+function trimBlackEdges(rgb: Uint8Array, size: number, c: { x: number; y: number; w: number; h: number }): typeof c {
+  const black = (x0: number, y0: number, dx: number, dy: number, n: number) => {
+    for (let i = 0; i < n; i++) {
+      const p = ((y0 + i * dy) * size + x0 + i * dx) * 3;
+      if (rgb[p] > 8 || rgb[p + 1] > 8 || rgb[p + 2] > 8) return false;
+    }
+    return true;
+  };
+  let { x, y, w, h } = c;
+  if (h < size)
+    for (let n = 0; n < 2 && h > 2; n++) {
+      if (black(x, y, 1, 0, w)) (y++, h--);
+      if (black(x, y + h - 1, 1, 0, w)) h--;
+    }
+  if (w < size)
+    for (let n = 0; n < 2 && w > 2; n++) {
+      if (black(x, y, 0, 1, h)) (x++, w--);
+      if (black(x + w - 1, y, 0, 1, h)) w--;
+    }
+  return { x, y, w, h };
 }
 
 /** Presentation times of the keyframes, from the packet index alone (demuxing, no decoding). */

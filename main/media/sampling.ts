@@ -54,6 +54,16 @@ export function keyframeNearestTimes(durationS: number, k: number, keyframes: nu
 }
 
 /**
+ * How far a keyframe may lie from a uniform time and still stand in for it: less than half the spacing of uniform
+ * k, i.e. the frame stays inside the segment it represents (uniform times are segment centres), so k frames still
+ * cover k distinct segments in order; strictly less, so a lone keyframe at 0 (often a black or title frame) never
+ * stands in for the first segment. A keyframe farther away (sparse keyframes) is replaced by the exact frame.
+ */
+export function keyframeTolerance(durationS: number, k: number): number {
+  return k >= 1 && durationS > 0 ? durationS / k / 2 : 0;
+}
+
+/**
  * Shot-aware k: the video cut into shots at `cuts` (seconds, ascending); every shot gets frames in proportion to
  * its length (at least one while k lasts, longest shots first), each shot's frames at the centres of equal parts
  * of it. Without cuts this is uniform k.

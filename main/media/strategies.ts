@@ -4,8 +4,17 @@
  * The paper's other frame baselines (random, first, middle, last, first-middle-last) pick among cached frames and
  * are defined once, in main/ml/train/frames.ts; no scan uses them.
  */
-import { framesAt, framesAtRate, framesBySeeking, type MediaCallOptions, type RawFrame } from './ffmpeg.ts';
-import { uniformTimes } from './sampling.ts';
+import {
+  FfmpegError,
+  framesAt,
+  framesAtRate,
+  framesBySeeking,
+  keyframesAtOrBefore,
+  MediaError,
+  type MediaCallOptions,
+  type RawFrame,
+} from './ffmpeg.ts';
+import { keyframeTolerance, uniformTimes } from './sampling.ts';
 
 export type Strategy = { kind: 'uniform'; k: number } | { kind: 'rate'; fps: number; maxFrames?: number };
 
@@ -25,7 +34,38 @@ export async function sampleFrames(
   if (s.kind === 'rate') return framesAtRate(file, s.fps, s.maxFrames ?? 300, size, o);
   const times = uniformTimes(probe.durationS, s.k);
   const distinct = [...new Set(times.map((t) => t.toFixed(3)))].map(Number);
-  return probe.durationS / Math.max(1, distinct.length) > SEEK_SECONDS_PER_FRAME && distinct.length > 0
-    ? framesBySeeking(file, distinct, size, o)
+  if (!distinct.length) return framesAt(file, [0], size, o);
+  return probe.durationS / distinct.length > SEEK_SECONDS_PER_FRAME
+    ? framesNearKeyframes(file, distinct, size, keyframeTolerance(probe.durationS, s.k), o)
     : framesAt(file, distinct, size, o);
+}
+
+/**
+ * A long video's frames: the keyframe at or before each time (one decoded frame each) where it lies less than
+ * `tolerance` seconds away, else the exact frame by an accurate seek (sparse keyframes, or a container where the
+ * keyframe seek gave nothing). Frames come back in time order, the keyframe ones marked `keyframe`.
+ */
+export async function framesNearKeyframes(
+  file: string,
+  timesS: number[],
+  size: number,
+  tolerance: number,
+  o: MediaCallOptions = {},
+): Promise<RawFrame[]> {
+  const sorted = [...timesS].sort((a, b) => a - b);
+  const near = await keyframesAtOrBefore(file, sorted, size, o);
+  const miss = sorted.filter((t, i) => !near[i] || Math.abs(near[i]!.timeS - t) >= tolerance);
+  const got = near.filter((f, i): f is RawFrame => !!f && Math.abs(f.timeS - sorted[i]) < tolerance);
+  let exact: RawFrame[] = [];
+  if (miss.length) {
+    try {
+      exact = await framesBySeeking(file, miss, size, o);
+    } catch (e) {
+      // every exact seek failed: what the keyframes gave is still the video's picture
+      if (!(e instanceof MediaError) || !got.length || (e instanceof FfmpegError && e.failure === 'timeout')) throw e;
+    }
+  }
+  const all = [...got, ...exact].sort((a, b) => a.timeS - b.timeS);
+  if (!all.length) throw new MediaError('no frames could be decoded');
+  return all;
 }

@@ -19,6 +19,7 @@ import {
   probe,
   runFfmpeg,
   sceneCuts,
+  letterboxContent,
   writeFrameJpegs,
   writeThumbnail,
 } from '../../main/media/ffmpeg.ts';
@@ -288,7 +289,13 @@ test('frame pictures from the frames a scan decoded: one JPEG each, letterbox cr
   });
   const frames = await framesAt(clip2, [0.2, 1.5], 64);
   const out = [0, 1].map((i) => path.join(dir, 'frames', `v-${i}.jpg`));
-  await writeFrameJpegs(frames, 64, 2, out, 80);
+  await writeFrameJpegs(
+    frames.map((f) => f.rgb),
+    64,
+    letterboxContent(2, 1, 64),
+    out,
+    80,
+  );
   const info = (f: string) =>
     execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', f], { encoding: 'utf8' }).trim();
   assert.deepEqual(out.map(info), ['80,40', '80,40'], 'the video’s own 2:1 shape, no black bars');
