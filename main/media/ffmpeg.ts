@@ -763,8 +763,8 @@ export async function writeThumbnail(file: string, timeS: number, outPath: strin
 
 /**
  * Where the picture sits inside a `fitSquare(size)` frame of a `width`×`height` video (as displayed and decoded, i.e.
- * after rotation; probe reports that size): the same arithmetic as ffmpeg's scale (force_original_aspect_ratio=decrease rounds to nearest) and
- * pad (centred, offset truncated).
+ * after rotation; probe reports that size): the same arithmetic as ffmpeg's scale (force_original_aspect_ratio=
+ * decrease rounds to nearest) and pad (centred, offset truncated).
  */
 export function letterboxContent(width: number, height: number, size: number): { x: number; y: number; w: number; h: number } {
   const w = Math.min(size, Math.round((size * width) / height));
