@@ -298,7 +298,7 @@ test('frame pictures from the frames a scan decoded: one JPEG each, letterbox cr
   );
   const info = (f: string) =>
     execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', f], { encoding: 'utf8' }).trim();
-  assert.deepEqual(out.map(info), ['80,40', '80,40'], 'the video’s own 2:1 shape, no black bars');
+  assert.deepEqual(out.map(info), ['64,32', '64,32'], 'the video’s own 2:1 shape, no black bars, never enlarged past the decoded frame');
   // the mean colour of each picture: red first, blue second (the frames' own content, in order)
   const mean = (f: string) => {
     const px = execFileSync('ffmpeg', [
