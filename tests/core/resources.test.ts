@@ -50,6 +50,7 @@ test('from the sources (tsx), everything is found in the repo and every listed r
   assert.ok(fs.existsSync(path.join(modelsDir(r), 'student', 'manifest.json')), 'the shipped student model is where the resolver says');
   // workers from source need the JS entry that registers tsx (workers do not inherit the parent's loader)
   assert.equal(workerScript('cnn-worker', r), path.join(PROJECT_ROOT, 'main', 'ml', 'cnn-worker-entry.js'));
+  assert.equal(workerScript('engine-host', r), path.join(PROJECT_ROOT, 'main', 'host', 'engine-host-entry.js'));
   assert.ok(fs.existsSync(path.join(npmModelsDir('nsfwjs', r), 'mobilenet_v2')));
   // the renderer is a build product (npm run build); everything else must exist in a fresh checkout + npm ci
   for (const res of resourceList(r).filter((x) => x.kind !== 'renderer'))
@@ -97,6 +98,8 @@ test('packaged: models from <resources>/models, executables, natives, weights an
   assert.equal(r.codeDir, path.join(asar, 'out', 'main'));
   assert.equal(modelsDir(r), path.join(res, 'models'));
   assert.equal(workerScript('cnn-worker', r), path.join(unpacked, 'out', 'main', 'cnn-worker.js'));
+  // the engine host (utilityProcess.fork) is a file beside them
+  assert.equal(workerScript('engine-host', r), path.join(unpacked, 'out', 'main', 'engine-host.js'));
   assert.equal(npmModelsDir('nsfwjs', r), path.join(unpacked, 'node_modules', 'nsfwjs', 'dist', 'models'));
   assert.equal(npmModelsDir('@vladmandic/human', r), path.join(unpacked, 'node_modules', '@vladmandic', 'human', 'models'));
   assert.equal(
@@ -119,6 +122,7 @@ test('packaged: models from <resources>/models, executables, natives, weights an
       'models',
       'npm-models',
       'npm-models',
+      'worker',
       'worker',
       'worker',
       'renderer',

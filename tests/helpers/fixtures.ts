@@ -65,6 +65,10 @@ export function makeLibrary(dir: string): { dir: string; videos: string[]; broke
   }
   const broken = path.join(dir, 'broken.mp4');
   fs.writeFileSync(broken, 'this is text, not a video');
+  // A broken file that has sat there a while: a file modified seconds ago that does not probe is deferred as
+  // "still being written" (index-service settle check), which is not what these libraries are about.
+  const past = new Date(Date.now() - 60_000);
+  fs.utimesSync(broken, past, past);
   return { dir, videos, broken };
 }
 
