@@ -52,9 +52,10 @@ test('empty state → add folder → progress, pause, resume → tagged library'
   );
   await page.getByRole('button', { name: 'Resume' }).click();
 
-  // Tags appear as videos finish; the job bar goes away at the end.
-  await page.locator('[data-tag="person"]').waitFor({ timeout: 90_000 });
-  await page.getByTestId('job').waitFor({ state: 'detached', timeout: 90_000 });
+  // Tags appear as videos finish; the job bar goes away at the end. Generous bounds: nine videos scanned on a machine
+  // CI keeps busy (a scan loop beside the suite) took more than 90 s after the resume.
+  await page.locator('[data-tag="person"]').waitFor({ timeout: 240_000 });
+  await page.getByTestId('job').waitFor({ state: 'detached', timeout: 240_000 });
   await page.waitForFunction(() => document.querySelectorAll('[data-video-id]').length === 9, undefined, { polling: 200 });
   await page.waitForFunction(() =>
     [...document.querySelectorAll('.card img')].every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0),
