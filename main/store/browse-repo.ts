@@ -112,8 +112,11 @@ export class BrowseRepo {
       args.push(o.maxDurationS);
     }
     if (o.minConfidence) {
-      where.push(`(${this.confidenceSql()}) IS NOT NULL`);
-      args.push(o.threshold);
+      // A prediction at least that sure, or a tag the person gave (a decision, always counted; not a confidence).
+      where.push(
+        `((${this.confidenceSql()}) IS NOT NULL OR EXISTS (SELECT 1 FROM tags h WHERE h.video_id = v.id AND h.source = 'human' AND h.score >= ?))`,
+      );
+      args.push(o.threshold, o.threshold);
     }
     if (o.attention) {
       // Broken files, missing ones, failures of the machine waiting for a retry (error_retryable), tagged videos with a
