@@ -54,7 +54,16 @@ test('empty state → add folder → progress, pause, resume → tagged library'
 
   // Tags appear as videos finish; the job bar goes away at the end. Generous bounds: nine videos scanned on a machine
   // CI keeps busy (a scan loop beside the suite) took more than 90 s after the resume.
-  await page.locator('[data-tag="person"]').waitFor({ timeout: 240_000 });
+  await page
+    .locator('[data-tag="person"]')
+    .waitFor({ timeout: 240_000 })
+    .catch(async (e) => {
+      // What the engine holds when the tag never shows: each video's state and the jobs, for the failure report.
+      const { videos } = await app.engine.call('library.search', { limit: 100 });
+      const jobs = await app.engine.call('jobs.list', {});
+      console.error(JSON.stringify({ videos: videos.map((v) => [v.name, v.status, v.error, v.tags]), jobs }, null, 1));
+      throw e;
+    });
   await page.getByTestId('job').waitFor({ state: 'detached', timeout: 240_000 });
   await page.waitForFunction(() => document.querySelectorAll('[data-video-id]').length === 9, undefined, { polling: 200 });
   await page.waitForFunction(() =>

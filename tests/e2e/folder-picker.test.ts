@@ -15,7 +15,10 @@ before(async () => {
   app = await startApp({ library: false });
   home = path.join(fs.realpathSync(app.dir), 'home');
   makeVideo(path.join(home, 'Videos', 'holiday', 'beach day.mp4'), { seconds: 1 });
-  fs.writeFileSync(path.join(home, 'Videos', 'holiday', 'broken.mp4'), 'this is text, not a video');
+  const broken = path.join(home, 'Videos', 'holiday', 'broken.mp4');
+  fs.writeFileSync(broken, 'this is text, not a video');
+  // sat there a minute: a file modified seconds ago that does not probe is deferred as still being written
+  fs.utimesSync(broken, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
   fs.mkdirSync(path.join(home, 'Documents'), { recursive: true });
   fs.writeFileSync(path.join(home, 'notes.txt'), 'not a folder');
   process.env.HOME = home; // the server lists from os.homedir()
