@@ -115,6 +115,13 @@ test('every channel of the API answers through the engine host process, and job 
     (await call('library.search', { q: 'tag:holiday' })).videos.map((v) => v.id),
     [pattern.id],
   );
+  // The tags page's delete: a human "no" on every video that carries it.
+  assert.equal((await call('tags.delete', { tag: 'holiday' })).changed, 1);
+  assert.deepEqual((await call('library.search', { q: 'tag:holiday' })).videos, []);
+  // The review queue lists undecided predictions (at most the limit); the folder picker lists a root's sub-folders.
+  const review = await call('review.queue', { limit: 50 });
+  assert.ok(review.items.length <= 50 && review.total >= review.items.length);
+  assert.ok((await call('fs.listFolders', { path: lib.dir })).folders.some((f) => f.name === 'sub dir'));
 
   // The broken file is a listed error, with its path.
   const errors = await call('library.errors', {});
