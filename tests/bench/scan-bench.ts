@@ -8,17 +8,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openDb } from '../../main/store/db.ts';
+import type { ScanRow as StoredScanRow } from '../../main/store/scans-repo.ts';
 import { type Measured, log, round, runGlimpse, runScript } from './bench-proc.ts';
 
-interface ScanRow {
-  kind: string;
-  model: string;
-  frame_count: number;
-  seconds: number;
-  decode_seconds: number;
-  cnn_seconds: number;
-  model_seconds: number;
-}
+/** The columns of the scans table this bench reads (the row type is the store's own). */
+type ScanRow = Pick<StoredScanRow, 'kind' | 'model' | 'frame_count' | 'seconds' | 'decode_seconds' | 'cnn_seconds' | 'model_seconds'>;
 
 export interface RunReport {
   wallS: number;
