@@ -199,6 +199,7 @@ export interface JobInfo {
   kind: string;
   /** paused: stopped at a checkpoint, gave the queue to the next job, continues when resumed (cancel never does) */
   state: 'queued' | 'running' | 'paused' | 'done' | 'failed' | 'cancelled';
+  /** units finished (videos, files), plus the finished fraction of the one under way: may be fractional */
   done: number;
   total: number;
   etaS: number | null;
@@ -206,6 +207,16 @@ export interface JobInfo {
   error: string | null;
   /** what the job did so far, for its end-of-job summary ("12 tagged, 1 unreadable"); absent for jobs that count nothing */
   outcome?: JobOutcome;
+  /** progress inside the unit under way (a long video's frames), so the bar moves within it; absent between units */
+  step?: JobStep;
+}
+
+/** Progress inside one unit of a job: e.g. 40 of 300 frames of the video being scanned, decoded or analysed. */
+export interface JobStep {
+  /** what is counted, in words: 'frames decoded', 'frames analysed' */
+  what: string;
+  done: number;
+  total: number;
 }
 
 /** Counts a job reports as it goes: files it tagged, files it found unreadable, failures of the machine left to retry. */

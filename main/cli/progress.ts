@@ -11,7 +11,8 @@ export function renderBar(job: Pick<JobInfo, 'done' | 'total' | 'etaS' | 'messag
   const frac = job.total > 0 ? Math.min(1, job.done / job.total) : 0;
   const filled = Math.round(frac * width);
   const eta = job.etaS !== null && job.done < job.total ? ` ETA ${formatEta(job.etaS)}` : '';
-  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${job.done}/${job.total}${eta} ${job.message}`;
+  // done is fractional inside a video (its frames); the count says whole videos, the bar and message the rest
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${Math.floor(job.done)}/${job.total}${eta} ${job.message}`;
 }
 
 export class ProgressPrinter {
@@ -31,7 +32,9 @@ export class ProgressPrinter {
           .padEnd(cols - 1)}`,
       );
     } else {
-      const line = `${job.done}/${job.total} ${job.message}`;
+      // a log gets one line per finished unit, not four a second of frame counts
+      if (job.step) return;
+      const line = `${Math.floor(job.done)}/${job.total} ${job.message}`;
       if (line !== this.lastLine) this.stream.write(`${line}\n`);
       this.lastLine = line;
     }

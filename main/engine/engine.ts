@@ -40,6 +40,7 @@ import { CompareService } from './compare-service.ts';
 import { EngineError } from './errors.ts';
 import { MediaAccess } from './media-access.ts';
 import { enqueueTraining, ModelService } from './model-service.ts';
+import { ScanProgress } from './scan-progress.ts';
 import { ScanService, type ScanSettings } from './scan-service.ts';
 import { SearchService } from './search-service.ts';
 import { SettingsService } from './settings-service.ts';
@@ -366,6 +367,7 @@ export class Engine {
     if (warning && jobId) this.jobWarnings.set(jobId, [...(this.jobWarnings.get(jobId) ?? []), warning]);
     let ok = 0,
       failed = 0;
+    const progress = new ScanProgress(ctx, todo.length);
     // ffmpeg decodes the next videos while the CNN worker runs the current one (ScanService.scanAll).
     await this.scanner.scanAll(
       todo,
@@ -375,10 +377,10 @@ export class Engine {
         if (out.ok) ok++;
         else failed++;
         ctx.count(out.ok ? 'tagged' : out.retryable ? 'retry' : 'unreadable');
-        ctx.progress(done, todo.length, out.ok ? v.name : `${v.name}: ${out.error}`);
+        progress.video(done, out.ok ? v.name : `${v.name}: ${out.error}`);
         this.events.emit('event', { type: 'video', videoId: v.id });
       },
-      o,
+      { ...o, onFrames: (f) => progress.frames(f) },
     );
     if (!ctx.signal.aborted)
       ctx.progress(

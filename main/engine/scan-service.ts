@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { ModelFamily } from '../../shared/api.ts';
 import { asMediaError, type MediaError, letterboxContent, probe, writeFrameJpegs, writePosterFromFrame } from '../media/ffmpeg.ts';
 import { frameJpegPath } from '../media/cache.ts';
-import { sampleFrames } from '../media/strategies.ts';
+import { expectedFrames, sampleFrames, type Strategy } from '../media/strategies.ts';
 import { posterFrameIndex } from '../media/sampling.ts';
 import { CNN_INPUT, FRAME_PIPELINE } from '../ml/frame-cnn.ts';
 import { joinFrameVector } from '../ml/frame-vector.ts';
@@ -97,6 +97,20 @@ export interface ScanOutcome {
   keyframeFrames?: number;
 }
 
+/**
+ * Where a scan is inside one video: frames decoded by ffmpeg, then frames run through the CNN. `total` is what the
+ * sampling asks for while decoding (the decoder may give a few more or fewer), the frames decoded at the CNN.
+ */
+export interface FrameProgress {
+  /** the video's position in the scan's list */
+  index: number;
+  video: VideoRow;
+  stage: 'decode' | 'cnn';
+  done: number;
+  total: number;
+}
+type OnFrames = (stage: FrameProgress['stage'], done: number, total: number) => void;
+
 /** A video after the ffmpeg half of its scan, waiting for the CNN half. */
 interface Decoded {
   video: VideoRow;
@@ -154,28 +168,36 @@ export class ScanService {
    * Many videos as a two-stage pipeline: up to `decodeAhead` ffmpeg decodes (probe, frames, poster) run ahead
    * while the CNN workers run inference on the current video (memory bounded by `maxFramesInFlight`), so the
    * cores are busy with both. Videos are committed in order, one transaction each; pause is honoured between
-   * videos, cancel also kills the decodes in flight.
+   * videos; cancel kills the decodes in flight and stops the CNN after the frames at work, mid-video.
+   * `onFrames` hears the frames of the video the scan waits for (the first not finished), decoded then analysed.
    */
   async scanAll(
     videos: VideoRow[],
     kind: 'student' | 'teacher',
     ctx: JobContext,
     onVideo: (video: VideoRow, outcome: ScanOutcome, done: number) => void,
-    o: { embed?: boolean } = {},
+    o: { embed?: boolean; onFrames?: (p: FrameProgress) => void } = {},
   ): Promise<void> {
     const ahead = decodeAhead(this.settings(), kind);
     type Stage1 = Decoded | ScanOutcome | { fatal: unknown };
     const inflight = new Map<number, Promise<Stage1>>();
+    let front = 0; // the video the scan waits for: only its frames are reported (those decoded ahead are not)
+    const framesOf =
+      (i: number): OnFrames =>
+      (stage, done, total) => {
+        if (i === front) o.onFrames?.({ index: i, video: videos[i], stage, done, total });
+      };
     const launch = (i: number) => {
       if (i < videos.length && !ctx.signal.aborted)
         inflight.set(
           i,
-          this.decode(videos[i], kind, ctx.signal).catch((fatal: unknown) => ({ fatal })),
+          this.decode(videos[i], kind, ctx.signal, framesOf(i)).catch((fatal: unknown) => ({ fatal })),
         );
     };
     for (let i = 0; i < ahead; i++) launch(i);
     try {
       for (let i = 0; i < videos.length; i++) {
+        front = i;
         await ctx.checkpoint();
         if (ctx.signal.aborted) return;
         if (!inflight.has(i)) launch(i);
@@ -184,7 +206,13 @@ export class ScanService {
         if (ctx.signal.aborted) return; // its decode may have been killed: the video stays pending
         launch(i + ahead); // keep the decoders busy while the CNN works on this one
         if ('fatal' in d) throw d.fatal;
-        const outcome = 'ok' in d ? d : await this.infer(d, o.embed);
+        let outcome: ScanOutcome;
+        try {
+          outcome = 'ok' in d ? d : await this.infer(d, o.embed, ctx.signal, framesOf(i));
+        } catch (e) {
+          if (ctx.signal.aborted) return; // cancelled at the CNN: nothing of this video was saved, it stays pending
+          throw e;
+        }
         onVideo(videos[i], outcome, i + 1);
       }
     } finally {
@@ -193,22 +221,29 @@ export class ScanService {
   }
 
   /** The ffmpeg half: probe, decode the frames, write the poster. A file ffmpeg cannot use is recorded here. */
-  private async decode(video: VideoRow, kind: 'student' | 'teacher', signal?: AbortSignal): Promise<Decoded | ScanOutcome> {
+  private async decode(
+    video: VideoRow,
+    kind: 'student' | 'teacher',
+    signal?: AbortSignal,
+    onFrames?: OnFrames,
+  ): Promise<Decoded | ScanOutcome> {
     const t0 = performance.now();
     const settings = this.settings(); // one snapshot per video: sampling and the stored model name must agree
     try {
       const p = await probe(video.path, { signal });
       this.library.setProbe(video.id, p);
-      // sampleFrames picks the cheapest route: one decode pass for short clips, keyframe seeking for long ones.
-      const frames = await sampleFrames(
-        video.path,
+      const strategy: Strategy =
         kind === 'student'
           ? { kind: 'uniform', k: settings.k }
-          : { kind: 'rate', fps: teacherRate(settings, p.durationS, p.fps), maxFrames: settings.teacherMaxFrames },
-        CNN_INPUT,
-        p,
-        { signal },
-      );
+          : { kind: 'rate', fps: teacherRate(settings, p.durationS, p.fps), maxFrames: settings.teacherMaxFrames };
+      const expected = expectedFrames(strategy, p.durationS);
+      onFrames?.('decode', 0, expected);
+      // sampleFrames picks the cheapest route: one decode pass for short clips, keyframe seeking for long ones. The
+      // probe sizes each decode's time limit to its work.
+      const frames = await sampleFrames(video.path, strategy, CNN_INPUT, p, {
+        signal,
+        onFrames: onFrames && ((n) => onFrames('decode', n, Math.max(n, expected))),
+      });
       let thumbnail = video.thumbnail;
       if (kind === 'student' || !thumbnail) {
         thumbnail = path.join(this.thumbDir, `${video.id}.jpg`);
@@ -229,7 +264,7 @@ export class ScanService {
    * The CNN half: frame features, video model, one transaction. `embed` forces the MobileNetV2 embedding on or off;
    * by default it is computed only for a tfjs video-model family (the tagger's, else the family setting).
    */
-  private async infer(d: Decoded, embed?: boolean): Promise<ScanOutcome> {
+  private async infer(d: Decoded, embed?: boolean, signal?: AbortSignal, onFrames?: OnFrames): Promise<ScanOutcome> {
     const { video, kind, settings, probe: p, frames, thumbnail } = d;
     const t0 = performance.now();
     try {
@@ -238,9 +273,10 @@ export class ScanService {
       const t2 = performance.now();
       // Evidence models (and the detector fallback) read class scores only: the embedding is skipped.
       const family = tagger?.manifest.family ?? settings.family ?? 'evidence';
+      onFrames?.('cnn', 0, frames.length);
       const features = await cnn.run(
         frames.map((f) => f.rgb),
-        { embed: embed ?? family !== 'evidence' },
+        { embed: embed ?? family !== 'evidence', signal, onFrames: onFrames && ((n) => onFrames('cnn', n, frames.length)) },
       );
       const t3 = performance.now();
       const raw = features.map((f) => joinFrameVector(f.embedding, f.classScores));

@@ -11,11 +11,15 @@
  */
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import type { JobInfo, JobOutcome } from '../../shared/api.ts';
+import type { JobInfo, JobOutcome, JobStep } from '../../shared/api.ts';
 
 export interface JobContext {
   signal: AbortSignal;
-  progress(done: number, total: number, message?: string): void;
+  /**
+   * `done` may be fractional (units finished plus the fraction of the one under way); `step` says where inside
+   * that unit the job is (frames of a video), and is cleared by a progress call without one.
+   */
+  progress(done: number, total: number, message?: string, step?: JobStep): void;
   /**
    * Call between units of work: resolves at once while the job runs; while it is paused, only when it is
    * resumed and holds the queue again (or is cancelled: check `signal` after).
@@ -168,7 +172,7 @@ export class JobQueue extends EventEmitter<{ job: [JobInfo] }> {
       count: (key, n = 1) => {
         job.outcome = { ...(job.outcome ?? { tagged: 0, unreadable: 0, retry: 0 }), [key]: (job.outcome?.[key] ?? 0) + n };
       },
-      progress: (done, total, message) => {
+      progress: (done, total, message, step) => {
         // A job of several phases (walk, fingerprint, probe, scan) restarts its count: the ETA is of this phase.
         if (total !== job.total || done < job.done) {
           phase.at = Date.now();
@@ -177,6 +181,7 @@ export class JobQueue extends EventEmitter<{ job: [JobInfo] }> {
         }
         job.done = done;
         job.total = total;
+        job.step = step;
         if (message !== undefined && job.state === 'running') job.message = message;
         const elapsed = (Date.now() - phase.at - (job.pausedMs - phase.pausedMs)) / 1000;
         done -= phase.done;
@@ -234,6 +239,17 @@ function finalMessage(job: Job, state: JobInfo['state'], error: string | null, w
 }
 
 function info(j: Job): JobInfo {
-  const base = { id: j.id, kind: j.kind, state: j.state, done: j.done, total: j.total, etaS: j.etaS, message: j.message, error: j.error };
-  return j.outcome ? { ...base, outcome: { ...j.outcome } } : base;
+  const base: JobInfo = {
+    id: j.id,
+    kind: j.kind,
+    state: j.state,
+    done: j.done,
+    total: j.total,
+    etaS: j.etaS,
+    message: j.message,
+    error: j.error,
+  };
+  if (j.outcome) base.outcome = { ...j.outcome };
+  if (j.step && j.state === 'running') base.step = { ...j.step };
+  return base;
 }

@@ -352,6 +352,18 @@ export function runFfprobe(args: string[], o: RunOptions): Promise<RunResult> {
 export interface MediaCallOptions {
   /** aborting kills the ffmpeg/ffprobe at work and rejects with an FfmpegAbortError */
   signal?: AbortSignal;
+  /** the video as probe saw it: a decode's time limit scales with the work this implies (`decodeLimit`) */
+  video?: VideoGeometry;
+  /** frames decoded so far by this call, as they come out of ffmpeg (a scan's progress inside one video) */
+  onFrames?: (decoded: number) => void;
+}
+
+/** What a decode's limit is scaled by: the probed length, picture size and frame rate of the video. */
+export interface VideoGeometry {
+  durationS: number;
+  width: number;
+  height: number;
+  fps: number | null;
 }
 
 /** A poster frame: one seek and one decoded picture, small work on any sane file. */
@@ -379,14 +391,60 @@ export function probeTimeoutMs(file: string): number {
   return Math.round(base + (size / SLOW_READ_BYTES_PER_S) * 1000);
 }
 
-/**
- * Upper bound on one decode (GLIMPSE_FFMPEG_TIMEOUT_S, default 600 s): a stuck or endless ffmpeg is killed and the
- * file reported, instead of holding its job forever. A full teacher decode of an hour of 1080p stays well below.
- */
-function decodeTimeoutMs(): number {
-  return envNumber(DECODE_LIMIT, 600, { min: 0.001 }) * 1000;
-}
+/** Base of every decode's limit, in seconds (GLIMPSE_FFMPEG_TIMEOUT_S, default 60): what a decode gets on top of its work. */
 const DECODE_LIMIT = 'GLIMPSE_FFMPEG_TIMEOUT_S';
+/**
+ * How fast the slowest machine we expect decodes, in pixels per second: about 10 fps of 1080p, several times below
+ * one core of a laptop decoding H.264 (60-200 fps), so a busy machine (this one runs four test suites on 2 cores) or
+ * a heavier codec (HEVC, AV1) still fits.
+ */
+const SLOW_DECODE_PIXELS_PER_S = 20e6;
+/** Each frame handed over (scaled to the CNN's square, converted to RGB, piped): generous for a loaded machine. */
+const SLOW_MS_PER_FRAME_OUT = 100;
+/** What an accurate seek may decode before its frame: up to a GOP (10 s covers common encoder settings). */
+const SEEK_STRETCH_S = 10;
+
+/** The work one decode is asked to do. */
+export interface DecodeWork {
+  /** frames asked for (each is scaled, converted and piped) */
+  frames: number;
+  /** seconds of the video the decoder goes through (a one-pass decode: the stretch it reads; a seek: about a GOP) */
+  seconds: number;
+}
+
+/**
+ * The limit of one decode, scaled to its work: the base (GLIMPSE_FFMPEG_TIMEOUT_S, default 60 s) plus reading its
+ * stretch of the file from a slow disk, decoding that stretch (seconds × frame rate × picture size) on a slow
+ * machine, and handing over the frames asked for. Without the probe's geometry only the file's size and the frames
+ * count. A fixed 600 s let a hung decode of a 1 MB clip hold its job ten minutes, and could cut off a teacher decode
+ * of long 4K on a slow machine. `setting` names how the limit was made, for the timeout error.
+ */
+export function decodeLimit(file: string, work: DecodeWork, video?: VideoGeometry): { ms: number; setting: string } {
+  const base = envNumber(DECODE_LIMIT, 60, { min: 0.001 }) * 1000;
+  let size = 0;
+  try {
+    size = fs.statSync(file).size;
+  } catch {
+    /* a pipe, or gone: ffmpeg will say so */
+  }
+  const known = video && video.durationS > 0 && video.width > 0 && video.height > 0 ? video : null;
+  const seconds = known ? Math.min(work.seconds, known.durationS) : 0;
+  const readMs = ((known ? size * (seconds / known.durationS) : size) / SLOW_READ_BYTES_PER_S) * 1000;
+  const decodeMs = known ? ((seconds * (known.fps ?? 30) * known.width * known.height) / SLOW_DECODE_PIXELS_PER_S) * 1000 : 0;
+  const extra = readMs + decodeMs + work.frames * SLOW_MS_PER_FRAME_OUT;
+  const s = (ms: number) => `${Math.round(ms / 100) / 10} s`;
+  const of = known ? `${Math.round(seconds * 10) / 10} s of ${known.width}x${known.height}` : `a ${Math.round(size / 1e5) / 10} MB file`;
+  return {
+    ms: Math.round(base + extra),
+    setting: `${DECODE_LIMIT} ${s(base)} + ${s(extra)} for ${work.frames} frame${work.frames === 1 ? '' : 's'} from ${of}`,
+  };
+}
+
+/** The runner's timeout options for a decode of `work`. */
+function decodeTimeout(file: string, work: DecodeWork, o: MediaCallOptions): { timeoutMs: number; timeoutSetting: string } {
+  const { ms, setting } = decodeLimit(file, work, o.video);
+  return { timeoutMs: ms, timeoutSetting: setting };
+}
 
 /** The same failure with a message for the user (the runner's error stays its `cause`); timeouts and aborts as they are. */
 function explain(e: unknown, what: string): unknown {
@@ -527,7 +585,13 @@ export async function framesAt(file: string, timesS: number[], size: number, o: 
   // the first target, that first frame is the one the target meant.
   const select = `select='${conds.join('+')}+isnan(prev_pts)*gte(t\\,${times[0].toFixed(4)})'`;
   // Every target may fall after the last frame (a clip of one or two frames, or a duration that overstates the stream).
-  return orFirstFrame(file, size, o, decodeRaw(file, [select, 'showinfo', fitSquare(size)], size, o));
+  // One pass over the whole file: the select filter cannot know that no target is left.
+  return orFirstFrame(
+    file,
+    size,
+    o,
+    decodeRaw(file, [select, 'showinfo', fitSquare(size)], size, o, { frames: times.length, seconds: Infinity }),
+  );
 }
 
 /** When a sampling filter let no frame through, the first frame is what the clip has to show. */
@@ -536,14 +600,17 @@ async function orFirstFrame(file: string, size: number, o: MediaCallOptions, fra
     return await frames;
   } catch (e) {
     if (!(e instanceof MediaError) || !/no frames could be decoded/.test(e.message)) throw e;
-    return decodeRaw(file, ['showinfo', fitSquare(size)], size, o, 1);
+    return decodeRaw(file, ['showinfo', fitSquare(size)], size, o, { frames: 1, seconds: 0 }, 1);
   }
 }
 
 /** Every frame at `fps` (the teacher's sampling), at most `maxFrames`. */
 export function framesAtRate(file: string, fps: number, maxFrames: number, size: number, o: MediaCallOptions = {}): Promise<RawFrame[]> {
+  // The decode stops after maxFrames: it reads that stretch of the file, or all of a shorter one.
+  const seconds = Math.min(maxFrames / fps, o.video?.durationS || Infinity);
+  const work = { frames: Math.min(maxFrames, Math.ceil(seconds * fps) + 1), seconds };
   // The fps filter gives nothing for a clip shorter than one output period.
-  return orFirstFrame(file, size, o, decodeRaw(file, [`fps=${fps}`, 'showinfo', fitSquare(size)], size, o, maxFrames));
+  return orFirstFrame(file, size, o, decodeRaw(file, [`fps=${fps}`, 'showinfo', fitSquare(size)], size, o, work, maxFrames));
 }
 
 /**
@@ -552,10 +619,15 @@ export function framesAtRate(file: string, fps: number, maxFrames: number, size:
  */
 export async function framesBySeeking(file: string, timesS: number[], size: number, o: MediaCallOptions = {}): Promise<RawFrame[]> {
   const out: RawFrame[] = [];
+  const one = { ...o, onFrames: undefined }; // counted here, one per seek
   for (const t of [...timesS].sort((a, b) => a - b)) {
     try {
-      const [f] = await decodeRaw(file, ['showinfo', fitSquare(size)], size, o, 1, ['-ss', t.toFixed(3)]);
+      const [f] = await decodeRaw(file, ['showinfo', fitSquare(size)], size, one, { frames: 1, seconds: SEEK_STRETCH_S }, 1, [
+        '-ss',
+        t.toFixed(3),
+      ]);
       if (f) out.push({ ...f, timeS: t + f.timeS }); // showinfo reports time relative to the seek point
+      o.onFrames?.(out.length);
     } catch (e) {
       // A stuck file is not retried k times over; an unreadable slot is skipped.
       if (!(e instanceof MediaError) || t === 0 || (e instanceof FfmpegError && e.failure === 'timeout')) throw e;
@@ -606,6 +678,7 @@ export async function keyframesAtOrBefore(
       }
     }
     out.push(...frames);
+    o.onFrames?.(out.filter(Boolean).length);
   }
   return out;
 }
@@ -631,8 +704,8 @@ async function keyframeGroup(file: string, times: number[], size: number, o: Med
       [...inputs, '-filter_complex', graph, '-map', '[out]', '-pix_fmt', 'rgb24', '-fps_mode', 'passthrough', '-f', 'rawvideo', 'pipe:1'],
       {
         file,
-        timeoutMs: decodeTimeoutMs(),
-        timeoutSetting: DECODE_LIMIT,
+        // one keyframe per input (the decoder skips the rest): the seeks and the frames are the work
+        ...decodeTimeout(file, { frames: times.length, seconds: 0 }, o),
         signal: o.signal,
         onStderrLine: (line) => {
           const m = GROUP_SHOWINFO.exec(line);
@@ -661,21 +734,25 @@ async function keyframeGroup(file: string, times: number[], size: number, o: Med
 
 const SHOWINFO = /\bn:\s*\d+\s.*?pts_time:\s*(-?[\d.]+)/;
 
-/** A stderr line handler that collects the pts_time of every frame `showinfo` reports into `times`. */
-function showinfoTimes(times: number[]): (line: string) => boolean {
+/** A stderr line handler that collects the pts_time of every frame `showinfo` reports into `times` (and counts them). */
+function showinfoTimes(times: number[], onFrames?: (decoded: number) => void): (line: string) => boolean {
   return (line) => {
     const m = SHOWINFO.exec(line);
-    if (m) times.push(Number(m[1]));
+    if (m) {
+      times.push(Number(m[1]));
+      onFrames?.(times.length);
+    }
     return !!m;
   };
 }
 
-/** Raw RGB frames on a pipe, with `showinfo` timestamps from stderr. */
+/** Raw RGB frames on a pipe, with `showinfo` timestamps from stderr; the limit is scaled to `work`. */
 async function decodeRaw(
   file: string,
   filters: string[],
   size: number,
   o: MediaCallOptions,
+  work: DecodeWork,
   maxFrames?: number,
   inputOptions: string[] = [],
 ): Promise<RawFrame[]> {
@@ -701,10 +778,9 @@ async function decodeRaw(
   try {
     ({ stdout: buf } = await runFfmpeg(args, {
       file,
-      timeoutMs: decodeTimeoutMs(),
-      timeoutSetting: DECODE_LIMIT,
+      ...decodeTimeout(file, work, o),
       signal: o.signal,
-      onStderrLine: showinfoTimes(times),
+      onStderrLine: showinfoTimes(times, o.onFrames),
     }));
   } catch (e) {
     throw explain(e, 'could not decode frames');
@@ -910,8 +986,8 @@ export async function sceneCuts(file: string, threshold = 0.3, keyframesOnly = f
       ],
       {
         file,
-        timeoutMs: decodeTimeoutMs(),
-        timeoutSetting: DECODE_LIMIT,
+        // the whole file goes through the decoder (an upper bound when only keyframes are decoded)
+        ...decodeTimeout(file, { frames: 0, seconds: Infinity }, o),
         signal: o.signal,
         stdout: 'ignore',
         onStderrLine: showinfoTimes(times),

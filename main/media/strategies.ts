@@ -24,13 +24,19 @@ export type Strategy = { kind: 'uniform'; k: number } | { kind: 'rate'; fps: num
  */
 export const SEEK_SECONDS_PER_FRAME = 6;
 
+/**
+ * `probe` is what probe said of the file: with its picture size too, each decode's time limit scales with the work
+ * (a teacher decode of a long 4K video gets the time it needs, a stuck decode of a short clip is killed early).
+ */
 export async function sampleFrames(
   file: string,
   s: Strategy,
   size: number,
-  probe: { durationS: number; fps: number | null },
+  probe: { durationS: number; fps: number | null; width?: number; height?: number },
   o: MediaCallOptions = {},
 ): Promise<RawFrame[]> {
+  if (!o.video && probe.width && probe.height)
+    o = { ...o, video: { durationS: probe.durationS, fps: probe.fps, width: probe.width, height: probe.height } };
   if (s.kind === 'rate') return framesAtRate(file, s.fps, s.maxFrames ?? 300, size, o);
   const times = uniformTimes(probe.durationS, s.k);
   const distinct = [...new Set(times.map((t) => t.toFixed(3)))].map(Number);
@@ -59,7 +65,8 @@ export async function framesNearKeyframes(
   let exact: RawFrame[] = [];
   if (miss.length) {
     try {
-      exact = await framesBySeeking(file, miss, size, o);
+      // counted after the keyframes kept
+      exact = await framesBySeeking(file, miss, size, { ...o, onFrames: o.onFrames && ((n) => o.onFrames!(got.length + n)) });
     } catch (e) {
       // every exact seek failed: what the keyframes gave is still the video's picture
       if (!(e instanceof MediaError) || !got.length || (e instanceof FfmpegError && e.failure === 'timeout')) throw e;
@@ -68,4 +75,10 @@ export async function framesNearKeyframes(
   const all = [...got, ...exact].sort((a, b) => a.timeS - b.timeS);
   if (!all.length) throw new MediaError('no frames could be decoded');
   return all;
+}
+
+/** How many frames `sampleFrames` gives for a video of `durationS` (the total a scan's progress counts towards). */
+export function expectedFrames(s: Strategy, durationS: number): number {
+  if (s.kind === 'uniform') return Math.max(1, new Set(uniformTimes(durationS, s.k).map((t) => t.toFixed(3))).size);
+  return Math.max(1, Math.min(s.maxFrames ?? 300, Math.round(durationS * s.fps)));
 }

@@ -81,6 +81,12 @@ class CnnWorker {
   }
 }
 
+/**
+ * Frames a worker gets per message. One: a frame is ~50-200 ms of inference on wasm and the message costs well under
+ * a millisecond, so nothing is lost, and a cancel waits for at most one frame per worker.
+ */
+const FRAMES_PER_MESSAGE = 1;
+
 export class CnnClient {
   private constructor(private workers: CnnWorker[]) {}
 
@@ -100,21 +106,38 @@ export class CnnClient {
   }
 
   /**
-   * Features of every frame, in order. Frames are cut into contiguous chunks, one per worker. `embed: false`
-   * skips the MobileNetV2 embedding (models that read class scores only).
+   * Features of every frame, in order. The workers take the frames a few at a time from one shared list (so all
+   * of them stay busy to the end), which lets a cancelled scan stop after the frames at work: with `signal`
+   * aborted no more are sent and the call rejects with the signal's reason. `onFrames` hears how many are done
+   * after each batch (a scan's progress inside one video). `embed: false` skips the MobileNetV2 embedding
+   * (models that read class scores only).
    */
-  async run(frames: Uint8Array[], opts: { embed?: boolean } = {}): Promise<FrameFeatures[]> {
+  async run(
+    frames: Uint8Array[],
+    opts: { embed?: boolean; signal?: AbortSignal; onFrames?: (done: number) => void } = {},
+  ): Promise<FrameFeatures[]> {
+    opts.signal?.throwIfAborted();
     if (!frames.length) return [];
     const n = Math.min(this.workers.length, frames.length);
     // least busy workers first, so two videos in flight do not queue on the same thread
     const order = [...this.workers].sort((a, b) => a.busy - b.busy).slice(0, n);
-    const per = Math.ceil(frames.length / n);
-    const parts = await Promise.all(
-      order.map((w, i) =>
-        i * per < frames.length ? w.run(frames.slice(i * per, (i + 1) * per), opts.embed ?? true) : Promise.resolve([]),
-      ),
+    const out: FrameFeatures[] = new Array(frames.length);
+    let next = 0,
+      done = 0;
+    await Promise.all(
+      order.map(async (w) => {
+        while (next < frames.length) {
+          opts.signal?.throwIfAborted();
+          const at = next;
+          next += FRAMES_PER_MESSAGE;
+          const part = await w.run(frames.slice(at, at + FRAMES_PER_MESSAGE), opts.embed ?? true);
+          part.forEach((f, j) => (out[at + j] = f));
+          done += part.length;
+          opts.onFrames?.(done);
+        }
+      }),
     );
-    return parts.flat();
+    return out;
   }
 
   async close(): Promise<void> {

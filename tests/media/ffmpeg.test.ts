@@ -77,7 +77,7 @@ test(
     assert.equal(err.failure, 'timeout');
     assert.ok(err instanceof MediaError, 'a stuck file is recorded');
     assert.equal(err.retryable, true, 'a timeout is the machine’s doing: retried, never a broken file');
-    assert.match(err.message, /did not finish within 1 s \(GLIMPSE_FFMPEG_TIMEOUT_S\)/);
+    assert.match(err.message, /did not finish within 1\.1 s \(GLIMPSE_FFMPEG_TIMEOUT_S 1 s \+ 0\.1 s for 1 frame from a 0 MB file\)/);
     assert.match(err.message, /timeout, process killed/);
     assert.ok(err.message.includes(fifo), err.message);
     assert.ok(gone(err.pid), 'ffmpeg is not running any more');
