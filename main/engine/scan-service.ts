@@ -268,12 +268,12 @@ export class ScanService {
     const { video, kind, settings, probe: p, frames, thumbnail } = d;
     const t0 = performance.now();
     try {
+      onFrames?.('cnn', 0, frames.length); // before the CNN workers' first start (seconds): the bar says what comes
       const cnn = await this.cnn();
       const tagger = await this.tagger(kind);
       const t2 = performance.now();
       // Evidence models (and the detector fallback) read class scores only: the embedding is skipped.
       const family = tagger?.manifest.family ?? settings.family ?? 'evidence';
-      onFrames?.('cnn', 0, frames.length);
       const features = await cnn.run(
         frames.map((f) => f.rgb),
         { embed: embed ?? family !== 'evidence', signal, onFrames: onFrames && ((n) => onFrames('cnn', n, frames.length)) },
