@@ -8,7 +8,7 @@
  * user starts it (the package's `glimpse` bin) or a helper script calling the engine's public entry points.
  * The accuracy table (paper's Table 1) is separate and slow: `npm run bench:accuracy`.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -46,6 +46,13 @@ const { values: o } = parseArgs({
 const only = new Set(o.only ? o.only.split(',') : SECTIONS.filter((s) => !(o.quick && s === 'scan60')));
 for (const s of only) if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`unknown section ${s} (${SECTIONS.join(', ')})`);
 const k = Number(o.k);
+
+// Every run is the compiled `glimpse` (out/cli), as a user runs it: build it from the sources first, so a bench never
+// measures a build older than the code it reports on (about a second).
+{
+  const b = spawnSync('npm', ['run', '--silent', 'build:cli'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (b.status !== 0) throw new Error(`npm run build:cli exited ${b.status}`);
+}
 
 const outDir = path.join(PROJECT_ROOT, 'bench-output');
 fs.mkdirSync(outDir, { recursive: true });
