@@ -2,9 +2,10 @@
  * `npm run bench`: the speed benchmark (issue 10). Writes bench-output/bench.json and bench-output/bench.md (after
  * every section, so an interrupted run keeps what it measured); progress on stderr. No assertion on any time.
  *   npm run bench [-- --quick] [--only scan10,scan60,throughput,coldstart,search] [--teacher-60] [--k 10]
- *                 [--videos 100000] [--runs 10] [--data ../shared/data] [--writer-rate 2] [--keep]
+ *                 [--videos 100000] [--runs 10] [--data ../shared/data] [--writer-rate 2] [--keep] [--repeat 3]
  * --quick skips the 60-minute file and the teacher scans. --keep keeps the other sections of an earlier bench.json
- * (measure one section again, or sections in separate runs, and get one report). Every measured run is a fresh process started the way a
+ * (measure one section again, or sections in separate runs, and get one report). --repeat runs each student add that
+ * many times and reports the median run. Every measured run is a fresh process started the way a
  * user starts it (the package's `glimpse` bin) or a helper script calling the engine's public entry points.
  * The accuracy table (paper's Table 1) is separate and slow: `npm run bench:accuracy`.
  */
@@ -41,6 +42,7 @@ const { values: o } = parseArgs({
     data: { type: 'string', default: path.resolve(PROJECT_ROOT, '..', 'shared', 'data') },
     'writer-rate': { type: 'string', default: '2' },
     keep: { type: 'boolean', default: false },
+    repeat: { type: 'string', default: '3' },
   },
 });
 const only = new Set(o.only ? o.only.split(',') : SECTIONS.filter((s) => !(o.quick && s === 'scan60')));
@@ -152,8 +154,10 @@ async function probeSearch(db: string, writerRate?: number): Promise<{ probe: Se
 }
 
 try {
-  await section('scan10', 'scan10', async () => benchFile(await lavfi1080p(600), { k, teacher: !o.quick }));
-  await section('scan60', 'scan60', async () => benchFile(await lavfi1080p(3600), { k, teacher: !o.quick && o['teacher-60'] }));
+  await section('scan10', 'scan10', async () => benchFile(await lavfi1080p(600), { k, teacher: !o.quick, repeat: Number(o.repeat) }));
+  await section('scan60', 'scan60', async () =>
+    benchFile(await lavfi1080p(3600), { k, teacher: !o.quick && o['teacher-60'], repeat: Number(o.repeat) }),
+  );
 
   await section('throughput', 'throughput', async () => {
     const clips = path.join(o.data!, 'clips');
