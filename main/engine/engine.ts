@@ -124,6 +124,11 @@ export class Engine {
     );
     this.libraryOps = new LibraryOps(this.db, this.library, this.jobs, (ctx) => this.scanVideos(ctx, 'student', null));
     this.libraryOps.cacheDir = this.cacheDir; // posters of pruned videos go; frames stay under a size limit
+    // Warm-up overlaps indexing (a cold CNN worker and model cost ~1 s of a short `glimpse add`); failures surface in the scan.
+    this.libraryOps.prepareScan = () => {
+      this.cnnClient().catch(() => undefined);
+      this.models.tagger('student').catch(() => undefined);
+    };
     this.jobHistory = new JobHistory(new JobRunsRepo(this.db), this.jobs);
     this.search = new SearchService(this.browse, (rows) => this.summaries(rows));
     this.edits = new TagEditService(this.browse, new TagEditsRepo(this.db));

@@ -59,6 +59,8 @@ export interface IndexContext {
   progress(done: number, total: number, message?: string): void;
   /** the job queue's pause point (see JobContext.checkpoint) */
   checkpoint?(): Promise<void>;
+  /** called once a root turns out to hold files to probe (new or changed): a scan will follow, get its models ready */
+  onProbeWork?(): void;
 }
 
 export class IndexService {
@@ -246,6 +248,8 @@ export class IndexService {
     // Pass 3: probe what was never probed (this run's new/changed files and whatever a killed run left).
     if (this.settings.probe) {
       const todo = this.repo.unprobed([root.id]).filter((v) => !unread.has(v.id));
+      // Only new or changed files mean a scan follows; re-reading dates below does not.
+      if (todo.length) ctx.onProbeWork?.();
       // Videos probed before the date recorded was read (migration 11): probed once more, for that date only. Their
       // probe was fine then and the file has not changed, so a failure now does not mark them broken.
       const dateOnly = new Set<number>();

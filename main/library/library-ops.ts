@@ -9,7 +9,7 @@ import { type Db, diskFullError, isDiskFull } from '../store/db.ts';
 import { IndexRepo, type IndexError } from '../store/index-repo.ts';
 import type { LibraryRepo } from '../store/library-repo.ts';
 import { EngineError } from '../engine/errors.ts';
-import { DEFAULT_INDEX_SETTINGS, IndexService, type IndexReport, type IndexSettings } from './index-service.ts';
+import { DEFAULT_INDEX_SETTINGS, type IndexContext, IndexService, type IndexReport, type IndexSettings } from './index-service.ts';
 import { DEFAULT_WATCH_OPTIONS, LibraryWatcher, type RootWatchStatus, type WatchOptions, type WatchStatus } from './watch.ts';
 
 export const INDEX_PRIORITY = 10; // cheap and makes everything else visible: runs before queued scans
@@ -40,7 +40,8 @@ export class LibraryOps {
         let warning: string | null = null;
         let reports: IndexReport[];
         try {
-          reports = await this.index(ctx, opts.rootIds);
+          // A scan follows: the CNN workers and the video model load while ffprobe reads the new files.
+          reports = await this.index(opts.scan && this.prepareScan ? { ...ctx, onProbeWork: this.prepareScan } : ctx, opts.rootIds);
           this.afterIndex(reports);
           // Files the index could not read at all (probe or walk errors): they never reach the scan's counts.
           ctx.count(
@@ -120,7 +121,10 @@ export class LibraryOps {
     if (deferred.length) this.watcher.poke(deferred, this.indexer.settings.settleMs + this.indexer.settings.settleCheckMs);
   }
 
-  async index(ctx: JobContext, rootIds?: number[]): Promise<IndexReport[]> {
+  /** Starts loading what a scan needs (set by the engine); called at most as often as an index finds new files. */
+  prepareScan: (() => void) | null = null;
+
+  async index(ctx: JobContext & Pick<IndexContext, 'onProbeWork'>, rootIds?: number[]): Promise<IndexReport[]> {
     const roots = this.library.roots().filter((r) => !rootIds || rootIds.includes(r.id));
     this.lastReports = await this.indexer.indexRoots(roots, ctx);
     return this.lastReports;

@@ -449,8 +449,40 @@ async function ffprobeText(args: string[], file: string, o: MediaCallOptions, wh
   }
 }
 
+/**
+ * What ffprobe said about a file, remembered while the file stays the same one (device, inode, size, modification
+ * and change times) and the same ffprobe is configured: `glimpse add` probes every file while indexing and the scan
+ * that follows would probe it again (0.3–0.5 s a file). Only successes are kept, so a failure (a file being written,
+ * a timeout) is asked again; bounded, oldest out first.
+ */
+const probeMemo = new Map<string, ProbeResult>();
+const PROBE_MEMO_MAX = 512;
+
+function probeKey(file: string): string | null {
+  const st = fs.statSync(file, { throwIfNoEntry: false, bigint: true });
+  if (!st?.isFile()) return null;
+  return [toolPath('ffprobe'), file, st.dev, st.ino, st.size, st.mtimeNs, st.ctimeNs].join('\0');
+}
+
 /** ffprobe's own JSON, including the display-matrix side data that carries the rotation of phone videos. */
 export async function probe(file: string, o: MediaCallOptions = {}): Promise<ProbeResult> {
+  let key: string | null = null;
+  try {
+    key = probeKey(file);
+  } catch {
+    /* unreadable metadata: ffprobe says why */
+  }
+  const known = key ? probeMemo.get(key) : undefined;
+  if (known) return { ...known };
+  const p = await probeFile(file, o);
+  if (key) {
+    if (probeMemo.size >= PROBE_MEMO_MAX) probeMemo.delete(probeMemo.keys().next().value!);
+    probeMemo.set(key, p);
+  }
+  return { ...p };
+}
+
+async function probeFile(file: string, o: MediaCallOptions): Promise<ProbeResult> {
   const out = await ffprobeText(
     ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file],
     file,
@@ -615,35 +647,50 @@ export async function keyframesAtOrBefore(
   size: number,
   o: MediaCallOptions = {},
 ): Promise<(RawFrame | null)[]> {
-  const out: (RawFrame | null)[] = [];
-  for (let i = 0; i < timesS.length; i += KEYFRAME_GROUP) {
-    const group = timesS.slice(i, i + KEYFRAME_GROUP);
-    let frames: (RawFrame | null)[] | null = null;
-    if (group.length > 1) {
-      try {
-        frames = await keyframeGroup(file, group, size, o);
-      } catch (e) {
-        if (!(e instanceof MediaError) || (e instanceof FfmpegError && e.failure === 'timeout')) throw e;
-      }
+  const groups: number[][] = [];
+  for (let i = 0; i < timesS.length; i += KEYFRAME_GROUP) groups.push(timesS.slice(i, i + KEYFRAME_GROUP));
+  // The groups run side by side (KEYFRAME_PARALLEL at once): each ffmpeg is mostly start-up and one-frame decodes, a
+  // single core's work, so a free core halves the wait for a long video's frames.
+  const results: (RawFrame | null)[][] = new Array(groups.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < groups.length) {
+      const g = next++;
+      results[g] = await keyframeGroupOrSingles(file, groups[g], size, o);
     }
-    if (!frames) {
-      frames = [];
-      for (const t of group) {
-        try {
-          frames.push(...(await keyframeGroup(file, [t], size, o)));
-        } catch (e) {
-          if (!(e instanceof MediaError) || (e instanceof FfmpegError && e.failure === 'timeout')) throw e;
-          frames.push(null);
-        }
-      }
-    }
-    out.push(...frames);
-  }
-  return out;
+  };
+  // allSettled: when one lane fails, the other's ffmpeg is waited for, never left running behind the caller
+  const lanes = await Promise.allSettled(Array.from({ length: Math.min(KEYFRAME_PARALLEL, groups.length) }, lane));
+  const failed = lanes.find((l): l is PromiseRejectedResult => l.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.flat();
 }
 
 /** Inputs (hence decoders) per keyframe-seeking ffmpeg. */
 export const KEYFRAME_GROUP = 5;
+/** Keyframe-seeking ffmpegs run at once for one video (two: the CNN workers and the next videos' decodes use the rest). */
+const KEYFRAME_PARALLEL = 2;
+
+/** One group in one ffmpeg; when that fails, one timestamp at a time, so one bad seek costs only its own slot. */
+async function keyframeGroupOrSingles(file: string, group: number[], size: number, o: MediaCallOptions): Promise<(RawFrame | null)[]> {
+  if (group.length > 1) {
+    try {
+      return await keyframeGroup(file, group, size, o);
+    } catch (e) {
+      if (!(e instanceof MediaError) || (e instanceof FfmpegError && e.failure === 'timeout')) throw e;
+    }
+  }
+  const frames: (RawFrame | null)[] = [];
+  for (const t of group) {
+    try {
+      frames.push(...(await keyframeGroup(file, [t], size, o)));
+    } catch (e) {
+      if (!(e instanceof MediaError) || (e instanceof FfmpegError && e.failure === 'timeout')) throw e;
+      frames.push(null);
+    }
+  }
+  return frames;
+}
 
 const GROUP_SHOWINFO = /^\[showinfo@s(\d+) @ [^\]]*\].*?\bn:\s*\d+\s.*?pts_time:\s*(-?[\d.]+)/;
 

@@ -148,6 +148,11 @@ function fileSection(title: string, x: BenchResult['scan10']): string[] {
     runLine('teacher `glimpse scan --teacher`', t),
     '',
   );
+  if (f.student.allWallS)
+    out.push(
+      `Student add repeated ${f.student.allWallS.length}×: ${f.student.allWallS.map((w) => fmt(w, ' s')).join(', ')} (the median run is reported).`,
+      '',
+    );
   if ('skipped' in f.teacher) out.push(`Teacher: ${f.teacher.skipped}.`, '');
   if (t)
     out.push(
@@ -156,7 +161,7 @@ function fileSection(title: string, x: BenchResult['scan10']): string[] {
     );
   if (fl) {
     out.push(
-      `**Physical floor** (measured alone): decoding exactly the ${fl.frames} frames the student used, each with one input-seeking ffmpeg call (it decodes from the keyframe before the frame to the frame), ${fmt(fl.decodeSeconds, ' s')} (slowest frame ${fmt(Math.max(...fl.decodeSecondsPerFrame), ' s')}), plus ${fl.frames} frames through an already-warm CnnClient (${fl.cnnWorkers} worker${fl.cnnWorkers > 1 ? 's' : ''}, ${fl.backend}) ${fmt(fl.cnnSeconds, ' s')}: **${fmt(fl.seconds, ' s')}**. It excludes process start, module and model loading, the probe (${fmt(fl.probeSeconds, ' s', 3)} measured alone), the poster, walking/fingerprinting and the database commit.`,
+      `**Physical floor** (measured alone): decoding exactly the ${fl.frames} frames the student used, each with one input-seeking ffmpeg call (it decodes from the keyframe before the frame to the frame), two calls at a time, ${fmt(fl.decodeSeconds, ' s')} (slowest frame ${fmt(Math.max(...fl.decodeSecondsPerFrame), ' s')}), plus ${fl.frames} frames through an already-warm CnnClient (${fl.cnnWorkers} worker${fl.cnnWorkers > 1 ? 's' : ''}, ${fl.backend}) ${fmt(fl.cnnSeconds, ' s')}: **${fmt(fl.seconds, ' s')}**. It excludes process start, module and model loading, the probe (${fmt(fl.probeSeconds, ' s', 3)} measured alone), the poster, walking/fingerprinting and the database commit.`,
       '',
     );
     if (f.fromFloor)

@@ -2,13 +2,14 @@
  * `npm run bench`: the speed benchmark (issue 10). Writes bench-output/bench.json and bench-output/bench.md (after
  * every section, so an interrupted run keeps what it measured); progress on stderr. No assertion on any time.
  *   npm run bench [-- --quick] [--only scan10,scan60,throughput,coldstart,search] [--teacher-60] [--k 10]
- *                 [--videos 100000] [--runs 10] [--data ../shared/data] [--writer-rate 2] [--keep]
+ *                 [--videos 100000] [--runs 10] [--data ../shared/data] [--writer-rate 2] [--keep] [--repeat 3]
  * --quick skips the 60-minute file and the teacher scans. --keep keeps the other sections of an earlier bench.json
- * (measure one section again, or sections in separate runs, and get one report). Every measured run is a fresh process started the way a
+ * (measure one section again, or sections in separate runs, and get one report). --repeat runs each student add that
+ * many times and reports the median run. Every measured run is a fresh process started the way a
  * user starts it (the package's `glimpse` bin) or a helper script calling the engine's public entry points.
  * The accuracy table (paper's Table 1) is separate and slow: `npm run bench:accuracy`.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -41,11 +42,19 @@ const { values: o } = parseArgs({
     data: { type: 'string', default: path.resolve(PROJECT_ROOT, '..', 'shared', 'data') },
     'writer-rate': { type: 'string', default: '2' },
     keep: { type: 'boolean', default: false },
+    repeat: { type: 'string', default: '3' },
   },
 });
 const only = new Set(o.only ? o.only.split(',') : SECTIONS.filter((s) => !(o.quick && s === 'scan60')));
 for (const s of only) if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`unknown section ${s} (${SECTIONS.join(', ')})`);
 const k = Number(o.k);
+
+// Every run is the compiled `glimpse` (out/cli), as a user runs it: build it from the sources first, so a bench never
+// measures a build older than the code it reports on (about a second).
+{
+  const b = spawnSync('npm', ['run', '--silent', 'build:cli'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (b.status !== 0) throw new Error(`npm run build:cli exited ${b.status}`);
+}
 
 const outDir = path.join(PROJECT_ROOT, 'bench-output');
 fs.mkdirSync(outDir, { recursive: true });
@@ -145,8 +154,10 @@ async function probeSearch(db: string, writerRate?: number): Promise<{ probe: Se
 }
 
 try {
-  await section('scan10', 'scan10', async () => benchFile(await lavfi1080p(600), { k, teacher: !o.quick }));
-  await section('scan60', 'scan60', async () => benchFile(await lavfi1080p(3600), { k, teacher: !o.quick && o['teacher-60'] }));
+  await section('scan10', 'scan10', async () => benchFile(await lavfi1080p(600), { k, teacher: !o.quick, repeat: Number(o.repeat) }));
+  await section('scan60', 'scan60', async () =>
+    benchFile(await lavfi1080p(3600), { k, teacher: !o.quick && o['teacher-60'], repeat: Number(o.repeat) }),
+  );
 
   await section('throughput', 'throughput', async () => {
     const clips = path.join(o.data!, 'clips');
