@@ -5,6 +5,7 @@
  * engine a value the types did not promise.
  */
 import { z } from 'zod';
+import { isDateBound } from './date-range.ts';
 
 export const ScanKind = z.enum(['student', 'teacher']);
 export const ModelFamily = z.enum(['evidence', 'hrnn', 'netvlad', 'nextvlad']);
@@ -22,6 +23,15 @@ const text = (max: number) => z.string().max(max).regex(NO_NUL, NUL_MESSAGE);
 const tagName = z.string().trim().min(1).max(100).regex(NO_NUL, NUL_MESSAGE);
 const absPath = z.string().min(1).max(4096).regex(NO_NUL, NUL_MESSAGE);
 const jobId = text(64);
+/**
+ * A bound of a date filter: a day (`2021-06-01`, the whole day in the engine's local time) or a moment in ISO 8601.
+ * The engine turns both into the UTC instants the store compares (shared/date-range.ts).
+ */
+const dateBound = z
+  .string()
+  .max(40)
+  .regex(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/, 'must be a date (YYYY-MM-DD) or an ISO 8601 time')
+  .refine(isDateBound, 'is not a real date');
 
 export const Requests = {
   'library.addRoot': z.object({ path: absPath, scan: z.boolean().default(true) }),
@@ -54,13 +64,29 @@ export const Requests = {
   // Renderer channels (search, edit, export, settings, compare); main/engine/engine.ts routes each to its service.
   'library.search': z.object({
     q: text(1000).default(''),
-    /** date = file modified; added = first indexed; resolution = width × height; size = bytes on disk */
-    sort: z.enum(['name', 'date', 'duration', 'confidence', 'added', 'resolution', 'size']).default('name'),
+    /**
+     * date = file modified; recorded = when it was filmed (the file's own tags; unknown last either way); added = first
+     * indexed; resolution = width × height; size = bytes on disk
+     */
+    sort: z.enum(['name', 'date', 'duration', 'confidence', 'added', 'resolution', 'size', 'recorded']).default('name'),
     dir: z.enum(['asc', 'desc']).default('asc'),
     folder: text(4096).optional(),
     minDurationS: z.number().min(0).optional(),
     maxDurationS: z.number().min(0).optional(),
     attention: z.boolean().default(false),
+    /** recorded on or after / on or before (a day counts whole); videos with no known date are left out by either */
+    recordedFrom: dateBound.optional(),
+    recordedTo: dateBound.optional(),
+    /** first indexed on or after / on or before */
+    addedFrom: dateBound.optional(),
+    addedTo: dateBound.optional(),
+    /**
+     * at least this many lines (720, 1080, 2160 for 4K) on the short side, or the matching 16:9 width on the long
+     * side (a 1920×800 film is 1080p); videos of unknown size are left out
+     */
+    minResolution: z.number().int().min(1).max(20_000).optional(),
+    minSizeBytes: z.number().int().min(0).optional(),
+    maxSizeBytes: z.number().int().min(0).optional(),
     /** only tags at least this sure count (tag terms, facets, the card's confidence); human tags always do */
     minConfidence: z.number().min(0).max(1).optional(),
     facets: z.boolean().default(false),
@@ -137,6 +163,10 @@ export interface VideoSummary {
   error: string | null;
   tags: TagScore[];
   hasThumbnail: boolean;
+  /** when it was recorded (ISO 8601 UTC, from the file's tags), null when unknown */
+  recordedAt: string | null;
+  /** frames the student looked at, with a picture each (frameUrl 0..n-1): what a card previews on hover */
+  previewFrames: number;
 }
 
 export interface FrameInfo {

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { parseRequest, type ParsedRequestOf, type Results, type VideoSummary } from '../../shared/api.ts';
 import { COCO80 } from '../../shared/coco.ts';
+import { rangeEnd, rangeStart } from '../../shared/date-range.ts';
 import { formatQuery, LOW_CONFIDENCE, parseQuery, resolveQuery } from '../../shared/query.ts';
 import { TAG_THRESHOLD } from '../../shared/tags.ts';
 import type { BrowseRepo } from '../store/browse-repo.ts';
@@ -28,7 +29,18 @@ export class SearchService {
     );
     // A minimum confidence is the tag threshold raised: tag terms, facets and the card's confidence all use it.
     const threshold = Math.max(TAG_THRESHOLD, r.minConfidence ?? 0);
-    const opts = { ...r, query, threshold, lowConfidence: LOW_CONFIDENCE, sep: path.sep };
+    const opts = {
+      ...r,
+      query,
+      threshold,
+      lowConfidence: LOW_CONFIDENCE,
+      sep: path.sep,
+      // A bound the request schema let through is a real date (isDateBound), so these are never null.
+      recordedFrom: r.recordedFrom ? (rangeStart(r.recordedFrom) ?? undefined) : undefined,
+      recordedBefore: r.recordedTo ? (rangeEnd(r.recordedTo) ?? undefined) : undefined,
+      addedFrom: r.addedFrom ? (rangeStart(r.addedFrom) ?? undefined) : undefined,
+      addedBefore: r.addedTo ? (rangeEnd(r.addedTo) ?? undefined) : undefined,
+    };
     const { total, rows } = this.repo.search(opts);
     const sums = this.summaries(rows);
     return {

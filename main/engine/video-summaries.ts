@@ -6,6 +6,7 @@ import type { ScansRepo, StoredTag } from '../store/scans-repo.ts';
 
 export function videoSummaries(scans: ScansRepo, rows: VideoRow[]): VideoSummary[] {
   const tags = scans.tagsOf(rows.map((r) => r.id));
+  const frames = scans.studentFrameCounts(rows.map((r) => r.id));
   return rows.map((v) => ({
     id: v.id,
     path: v.path,
@@ -18,6 +19,9 @@ export function videoSummaries(scans: ScansRepo, rows: VideoRow[]): VideoSummary
     error: v.error,
     hasThumbnail: !!v.thumbnail,
     tags: bestTags(tags.get(v.id) ?? []),
+    recordedAt: v.recorded_at ?? null,
+    // Only a tagged video's frames show it as it is (a changed or missing file keeps its old scan until the next one).
+    previewFrames: v.status === 'ok' ? (frames.get(v.id) ?? 0) : 0,
   }));
 }
 

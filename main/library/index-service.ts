@@ -248,11 +248,33 @@ export class IndexService {
     // Pass 3: probe what was never probed (this run's new/changed files and whatever a killed run left).
     if (this.settings.probe) {
       const todo = this.repo.unprobed([root.id]).filter((v) => !unread.has(v.id));
+      // Only new or changed files mean a scan follows; re-reading dates below does not.
       if (todo.length) ctx.onProbeWork?.();
+      // Videos probed before the date recorded was read (migration 11): probed once more, for that date only. Their
+      // probe was fine then and the file has not changed, so a failure now does not mark them broken.
+      const dateOnly = new Set<number>();
+      const queued = new Set(todo.map((t) => t.id));
+      for (const v of this.repo.recordedUnread([root.id])) {
+        if (unread.has(v.id) || queued.has(v.id)) continue;
+        dateOnly.add(v.id);
+        todo.push(v);
+      }
       let pdone = 0;
       await pool(todo, this.settings.probeConcurrency, async (v) => {
         await ctx.checkpoint?.();
         if (ctx.signal.aborted) return;
+        if (dateOnly.has(v.id)) {
+          try {
+            this.library.setProbe(v.id, await probe(v.path, { signal: ctx.signal }));
+          } catch (e) {
+            const me = asMediaError(e);
+            if (!me) throw e;
+            if (!me.retryable) this.library.setRecordedUnreadable(v.id); // a timeout is tried again next rescan
+          }
+          r.probed++;
+          ctx.progress(++pdone, todo.length, `reading the date of ${v.path}`);
+          return;
+        }
         try {
           // ffprobe would call an empty file "moov atom not found"; say what it is (a later write makes it pending again).
           if ((await fs.promises.stat(v.path).catch(() => null))?.size === 0)

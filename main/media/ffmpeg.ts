@@ -465,6 +465,8 @@ export interface ProbeResult {
   hasAudio: boolean;
   rotation: number;
   frameCount: number | null;
+  /** when the video was recorded (ISO 8601, UTC), from the container's or the video stream's tags; null when unknown */
+  recordedAt: string | null;
 }
 
 function parseRate(r: string | undefined): number | null {
@@ -545,7 +547,7 @@ async function probeFile(file: string, o: MediaCallOptions): Promise<ProbeResult
     o,
     'not a readable video',
   );
-  let data: { streams?: FfprobeStream[]; format?: { duration?: string } };
+  let data: { streams?: FfprobeStream[]; format?: { duration?: string; tags?: Record<string, string> } };
   try {
     data = JSON.parse(out);
   } catch {
@@ -581,7 +583,37 @@ async function probeFile(file: string, o: MediaCallOptions): Promise<ProbeResult
     hasAudio: streams.some((s) => s.codec_type === 'audio'),
     rotation,
     frameCount: Number.isFinite(nb) && nb > 0 ? nb : null,
+    recordedAt: recordedAtOf(data.format?.tags, v.tags),
   };
+}
+
+/**
+ * The moment a video was recorded, from the tags the one probe already read (no extra ffprobe run). Apple's
+ * `com.apple.quicktime.creationdate` comes first: it is the capture time with the phone's zone, where
+ * `creation_time` of an iPhone file edited or exported later can be the time of the export. Then the container's
+ * `creation_time`, then the video stream's (some muxers only tag the track). Zero dates are no dates: a file written
+ * without one says 1904-01-01 (QuickTime's epoch) or 1970-01-01, and a date far in the future is a camera whose
+ * clock was never set; both would sort before or after every real video.
+ */
+export function recordedAtOf(
+  formatTags: Record<string, string> | undefined,
+  streamTags: Record<string, string> | undefined,
+  now = Date.now(),
+): string | null {
+  const tag = (tags: Record<string, string> | undefined, name: string): string | undefined =>
+    tags ? Object.entries(tags).find(([k]) => k.toLowerCase() === name)?.[1] : undefined;
+  const candidates = [
+    tag(formatTags, 'com.apple.quicktime.creationdate'),
+    tag(formatTags, 'creation_time'),
+    tag(streamTags, 'creation_time'),
+  ];
+  for (const raw of candidates) {
+    if (!raw) continue;
+    // "+0200" (QuickTime) is not a zone Date.parse reads everywhere; "+02:00" is.
+    const ms = Date.parse(raw.trim().replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+    if (Number.isFinite(ms) && ms >= Date.UTC(1971, 0, 1) && ms <= now + 2 * 86_400_000) return new Date(ms).toISOString();
+  }
+  return null;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

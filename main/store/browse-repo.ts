@@ -21,12 +21,21 @@ const EFFECTIVE = (t: string, thr: string) => `${t}.score >= ${thr} AND ${t}.ove
 
 export interface BrowseOptions {
   query: QueryNode | null;
-  sort: 'name' | 'date' | 'duration' | 'confidence' | 'added' | 'resolution' | 'size';
+  sort: 'name' | 'date' | 'duration' | 'confidence' | 'added' | 'resolution' | 'size' | 'recorded';
   dir: 'asc' | 'desc';
   folder?: string;
   minDurationS?: number;
   maxDurationS?: number;
   attention: boolean;
+  /** ISO 8601 UTC instants (shared/date-range.ts): from inclusive, before exclusive */
+  recordedFrom?: string;
+  recordedBefore?: string;
+  addedFrom?: string;
+  addedBefore?: string;
+  /** lines on the short side (720, 1080, 2160), or the 16:9 width of that on the long side */
+  minResolution?: number;
+  minSizeBytes?: number;
+  maxSizeBytes?: number;
   /** > 0: only videos with a tag at least this sure (the caller raises `threshold` to it for tag terms and facets) */
   minConfidence?: number;
   limit: number;
@@ -111,6 +120,25 @@ export class BrowseRepo {
       where.push('v.duration_s <= ?');
       args.push(o.maxDurationS);
     }
+    // Dates are stored as toISOString() text (added_at by strftime in the same shape), so they compare as strings;
+    // a video with no known date fails every bound (NULL), as a filter on dates should.
+    const bound = (sql: string, v: string | number | undefined) => {
+      if (v === undefined) return;
+      where.push(sql);
+      args.push(v);
+    };
+    bound('v.recorded_at >= ?', o.recordedFrom);
+    bound('v.recorded_at < ?', o.recordedBefore);
+    bound('v.added_at >= ?', o.addedFrom);
+    bound('v.added_at < ?', o.addedBefore);
+    bound('v.size_bytes >= ?', o.minSizeBytes);
+    bound('v.size_bytes <= ?', o.maxSizeBytes);
+    if (o.minResolution !== undefined) {
+      // "1080p" is the short side of a 1920×1080 or a phone's 1080×1920; a film letterboxed to 1920×800 is 1080p too,
+      // by its width, so the long side at 16:9 counts as well.
+      where.push('(min(v.width, v.height) >= ? OR max(v.width, v.height) >= ?)');
+      args.push(o.minResolution, Math.round((o.minResolution * 16) / 9));
+    }
     if (o.minConfidence) {
       // A prediction at least that sure, or a tag the person gave (a decision, always counted; not a confidence).
       where.push(
@@ -181,6 +209,9 @@ export class BrowseRepo {
       // Unknown sizes (not probed yet, unreadable) last either way, like unknown durations.
       resolution: `v.width IS NULL, v.width * v.height ${dir}`,
       size: `v.size_bytes ${dir}`,
+      // Unknown dates last either way; each direction is one index walk (migration 11): newest first reads
+      // videos_recorded backwards (NULLs are smallest, so they come last), oldest first reads videos_recorded_known_first.
+      recorded: o.dir === 'desc' ? 'v.recorded_at DESC' : 'v.recorded_at IS NULL, v.recorded_at',
     }[o.sort];
     const rows = this.db
       .prepare(

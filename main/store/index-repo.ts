@@ -101,7 +101,8 @@ export class IndexRepo {
     this.db
       .prepare(
         `UPDATE videos SET size_bytes = ?, mtime_ms = ?, fingerprint = ?, status = 'pending', error = NULL, error_retryable = 0,
-        missing_since = NULL, duration_s = NULL, width = NULL, height = NULL, fps = NULL, codec = NULL WHERE id = ?`,
+        missing_since = NULL, duration_s = NULL, width = NULL, height = NULL, fps = NULL, codec = NULL,
+        recorded_at = NULL, recorded_read = 0 WHERE id = ?`,
       )
       .run(sizeBytes, Math.round(mtimeMs), fingerprint, id);
   }
@@ -118,6 +119,20 @@ export class IndexRepo {
     return this.db
       .prepare(
         `SELECT id, path FROM videos WHERE status = 'pending' AND duration_s IS NULL
+      AND root_id IN (${rootIds.map(() => '?').join(',')}) ORDER BY path`,
+      )
+      .all(...rootIds) as { id: number; path: string }[];
+  }
+
+  /**
+   * Videos probed before the date recorded was read (migration 11): probed once more by the next index for that
+   * date. Broken and missing files are left alone (a broken file's next change makes it pending anyway).
+   */
+  recordedUnread(rootIds: number[]): { id: number; path: string }[] {
+    if (!rootIds.length) return [];
+    return this.db
+      .prepare(
+        `SELECT id, path FROM videos WHERE recorded_read = 0 AND duration_s IS NOT NULL AND status IN ('ok', 'pending')
       AND root_id IN (${rootIds.map(() => '?').join(',')}) ORDER BY path`,
       )
       .all(...rootIds) as { id: number; path: string }[];

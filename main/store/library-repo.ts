@@ -28,6 +28,10 @@ export interface VideoRow {
   error_retryable: number;
   thumbnail: string | null;
   added_at: string;
+  /** when it was recorded (ISO 8601 UTC, from the probe's tags; migration 11); null: unknown or not read yet */
+  recorded_at: string | null;
+  /** 1 once a probe looked for `recorded_at` (0: probed before migration 11, the next rescan reads it) */
+  recorded_read: number;
 }
 
 export interface FileStat {
@@ -137,15 +141,29 @@ export class LibraryRepo {
 
   setProbe(
     id: number,
-    p: { durationS: number; width: number; height: number; fps: number | null; codec: string; hasAudio: boolean },
+    p: {
+      durationS: number;
+      width: number;
+      height: number;
+      fps: number | null;
+      codec: string;
+      hasAudio: boolean;
+      /** absent (a caller that made up a probe): no date, as a probe of a file without one says */
+      recordedAt?: string | null;
+    },
   ): void {
     this.db
       // A probe that succeeds answers an earlier retryable failure (a timeout, a permission since fixed): its reason goes.
       .prepare(
-        `UPDATE videos SET duration_s = ?, width = ?, height = ?, fps = ?, codec = ?, has_audio = ?,
+        `UPDATE videos SET duration_s = ?, width = ?, height = ?, fps = ?, codec = ?, has_audio = ?, recorded_at = ?, recorded_read = 1,
           error = CASE WHEN error_retryable = 1 THEN NULL ELSE error END, error_retryable = 0 WHERE id = ?`,
       )
-      .run(p.durationS, p.width, p.height, p.fps, p.codec, p.hasAudio ? 1 : 0, id);
+      .run(p.durationS, p.width, p.height, p.fps, p.codec, p.hasAudio ? 1 : 0, p.recordedAt ?? null, id);
+  }
+
+  /** A re-probe for the date alone failed for the file's own reasons: do not try again until the file changes. */
+  setRecordedUnreadable(id: number): void {
+    this.db.prepare('UPDATE videos SET recorded_read = 1 WHERE id = ?').run(id);
   }
 
   /**

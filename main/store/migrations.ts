@@ -185,4 +185,21 @@ export const migrations: Migration[] = [
       CREATE INDEX videos_mtime ON videos(mtime_ms, id);
     `),
   },
+  {
+    version: 11,
+    name: 'videos.recorded_at: when a video was recorded, for sorting and filtering by it',
+    // recorded_at is read by the probe that indexing already runs (container or stream creation time). Videos probed
+    // before this migration never had it read: recorded_read = 0 marks them, and the next rescan probes them once
+    // more (an unchanged file is otherwise never opened again); after that a video without a date (NULL) is known to
+    // have none and is not probed again. The two indexes serve "recorded" pages both ways with unknown dates last:
+    // (recorded_at, id) read backwards gives newest first with NULLs (smallest) at the end; oldest first needs the NULLs
+    // moved behind, which the expression index orders that way.
+    up: (db) =>
+      db.exec(`
+      ALTER TABLE videos ADD COLUMN recorded_at TEXT;
+      ALTER TABLE videos ADD COLUMN recorded_read INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX videos_recorded ON videos(recorded_at, id);
+      CREATE INDEX videos_recorded_known_first ON videos(recorded_at IS NULL, recorded_at, id);
+    `),
+  },
 ];

@@ -147,6 +147,12 @@ export class ScansRepo {
     return out;
   }
 
+  /** Frames of each video's latest student scan (its frame pictures are numbered 0..n-1), 0 without one. */
+  studentFrameCounts(videoIds: number[]): Map<number, number> {
+    const stmt = this.db.prepare(`SELECT frame_count FROM scans WHERE video_id = ? AND kind = 'student' ORDER BY id DESC LIMIT 1`).pluck();
+    return new Map(videoIds.map((id) => [id, (stmt.get(id) as number | undefined) ?? 0]));
+  }
+
   /** The latest scan of each kind of a video, with its frames' class scores (what the tag timeline marks). */
   frameScoresOf(videoId: number): { kind: 'student' | 'teacher'; idx: number; time_s: number; class_scores: Float32Array }[] {
     const rows = this.db

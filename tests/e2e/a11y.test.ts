@@ -1,4 +1,4 @@
-// Accessibility and polish: keyboard-only use (skip link, grid arrows, Enter opens, Space selects), a visible focus
+// Accessibility and polish: keyboard-only use (skip link, grid arrows, Enter opens, Space looks, X selects), a visible focus
 // ring, dark and light themes (saved), no layout shift while the library loads, and readable errors.
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -32,7 +32,7 @@ const focused = (page: Page) =>
 const focusIndex = (page: Page, i: number) =>
   page.waitForFunction((want) => document.activeElement?.closest('[data-index]')?.getAttribute('data-index') === String(want), i);
 
-test('keyboard only: skip link, arrows through the grid, Enter opens, Space selects; focus is visible', async () => {
+test('keyboard only: skip link, arrows through the grid, Enter opens, Space looks, X selects; focus is visible', async () => {
   const { page, errors } = await openPage(app);
   await page.locator('[data-video-id]').first().waitFor();
   await page.keyboard.press('Tab');
@@ -48,7 +48,13 @@ test('keyboard only: skip link, arrows through the grid, Enter opens, Space sele
   await page.screenshot({ path: screenshotPath('a11y-grid-focus') });
   await page.keyboard.press('ArrowLeft');
   await focusIndex(page, 0);
+  // Space is Quick look (as in Finder), Space again closes it back onto the card; X selects.
   await page.keyboard.press('Space');
+  await page.getByTestId('lightbox').waitFor();
+  await page.keyboard.press('Space');
+  await page.getByTestId('lightbox').waitFor({ state: 'hidden' });
+  await focusIndex(page, 0);
+  await page.keyboard.press('x');
   await page.getByRole('group', { name: 'Selection' }).getByText('1 selected').waitFor();
   await page.keyboard.press('ArrowRight');
   await focusIndex(page, 1);
@@ -167,6 +173,16 @@ test('axe-core finds no serious or critical violation on any view, in dark and l
   const views: [string, string, (p: Page) => Promise<unknown>][] = [
     ['library', '', (p) => p.locator('[data-video-id]').first().waitFor()],
     ['library filtered', '#/library?q=pe&conf=60&sort=size', (p) => p.locator('[data-video-id]').first().waitFor()],
+    [
+      'library by date recorded, date and size filters',
+      '#/library?sort=recorded&dir=desc&addedFrom=2000-01-01&sizeMax=500',
+      (p) => p.locator('[data-video-id]').first().waitFor(),
+    ],
+    [
+      'library filters that keep nothing, as chips',
+      '#/library?recFrom=2020-01-01&recTo=2020-12-31&res=2160&sizeMin=1',
+      (p) => p.getByTestId('active-filters').waitFor(),
+    ],
     ['detail', `#/video/${person.id}`, (p) => p.getByRole('heading', { name: person.name }).waitFor()],
     ['detail of an unreadable file', `#/video/${broken.id}`, (p) => p.getByRole('heading', { name: broken.name }).waitFor()],
     ['compare', '#/compare', (p) => p.getByRole('heading', { name: 'Student vs teacher' }).waitFor()],
@@ -183,6 +199,23 @@ test('axe-core finds no serious or critical violation on any view, in dark and l
       await page.waitForTimeout(300); // let loading states settle (axe reads what is on screen)
       problems.push(...(await axeViolations(page, `${name} (${scheme})`)));
     }
+    // A card previewing its frames (focus held), then Quick look opened with Space.
+    await page.evaluate(() => (location.hash = '#/library'));
+    const card = page
+      .locator('[data-video-id]')
+      .filter({ has: page.locator('img') })
+      .first()
+      .locator('a.open');
+    await card.focus();
+    await page.waitForFunction(() =>
+      /\/frame\//.test(document.activeElement?.closest('.card')?.querySelector('img')?.getAttribute('src') ?? ''),
+    );
+    problems.push(...(await axeViolations(page, `library hover preview (${scheme})`)));
+    await page.keyboard.press('Space');
+    await page.getByTestId('lightbox').waitFor();
+    problems.push(...(await axeViolations(page, `quick look (${scheme})`)));
+    await page.keyboard.press('Escape');
+    await page.getByTestId('lightbox').waitFor({ state: 'hidden' });
     // The autocomplete list open, and a confirm dialog.
     await page.evaluate(() => (location.hash = '#/tags'));
     await page.locator('tbody tr').first().waitFor();

@@ -6,6 +6,11 @@ export const fmtDuration = (s: number | null | undefined): string => {
     ? `${Math.floor(m / 60)}:${String(m % 60).padStart(2, '0')}:${String(sec).padStart(2, '0')}`
     : `${m}:${String(sec).padStart(2, '0')}`;
 };
+/** A moment (ISO 8601) as the person's locale writes it, date and time: "1 Jun 2021, 12:00". */
+export const fmtDate = (iso: string): string => {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+};
 export const fmtTime = (s: number): string => `${fmtDuration(s)}${s < 60 ? `.${String(Math.floor((s % 1) * 10))}` : ''}`;
 export const fmtBytes = (b: number): string => {
   const u = ['B', 'KB', 'MB', 'GB', 'TB'];

@@ -3,9 +3,13 @@
  * `location.hash`, so a reload, the back button and a bookmark all bring back the same screen. Works the same
  * over file:// (Electron) and http:// (browser mode).
  */
+import { isDateBound } from '../../../shared/date-range.ts';
+
 export type View = 'library' | 'video' | 'settings' | 'compare' | 'train' | 'tags' | 'review';
 
-export const SORTS = ['name', 'date', 'added', 'duration', 'resolution', 'size', 'confidence'] as const;
+export const SORTS = ['name', 'date', 'recorded', 'added', 'duration', 'resolution', 'size', 'confidence'] as const;
+/** Minimum resolutions offered, as lines on the short side ('' = any). */
+export const RESOLUTIONS = ['720', '1080', '2160'] as const;
 
 export interface LibraryState {
   q: string;
@@ -17,9 +21,39 @@ export interface LibraryState {
   min: string;
   max: string;
   attention: boolean;
+  /** date recorded and date added between two days (YYYY-MM-DD, '' = open) */
+  recFrom: string;
+  recTo: string;
+  addedFrom: string;
+  addedTo: string;
+  /** minimum resolution, lines on the short side ('' = any) */
+  res: string;
+  /** file size between two sizes, in MB ('' = open) */
+  sizeMin: string;
+  sizeMax: string;
 }
 
-export const DEFAULT_LIBRARY: LibraryState = { q: '', sort: 'name', dir: 'asc', folder: '', conf: '', min: '', max: '', attention: false };
+export const DEFAULT_LIBRARY: LibraryState = {
+  q: '',
+  sort: 'name',
+  dir: 'asc',
+  folder: '',
+  conf: '',
+  min: '',
+  max: '',
+  attention: false,
+  recFrom: '',
+  recTo: '',
+  addedFrom: '',
+  addedTo: '',
+  res: '',
+  sizeMin: '',
+  sizeMax: '',
+};
+
+/** The state kept in the URL that is a date: only a real YYYY-MM-DD (a hand-edited URL must not break the search). */
+const dayParam = (v: string | null): string => (v && /^\d{4}-\d{2}-\d{2}$/.test(v) && isDateBound(v) ? v : '');
+const numParam = (v: string | null): string => (v && /^\d+(\.\d+)?$/.test(v) ? v : '');
 
 /** Where a video's page starts: `#/video/12?tag=person` (that tag's best moment) or `?t=12.5` (seconds). */
 export interface VideoStart {
@@ -60,6 +94,13 @@ function parse(hash: string): { view: View; id: number | null; lib: LibraryState
       min: sp.get('min') ?? '',
       max: sp.get('max') ?? '',
       attention: sp.get('attention') === '1',
+      recFrom: dayParam(sp.get('recFrom')),
+      recTo: dayParam(sp.get('recTo')),
+      addedFrom: dayParam(sp.get('addedFrom')),
+      addedTo: dayParam(sp.get('addedTo')),
+      res: (RESOLUTIONS as readonly string[]).includes(sp.get('res') ?? '') ? sp.get('res')! : '',
+      sizeMin: numParam(sp.get('sizeMin')),
+      sizeMax: numParam(sp.get('sizeMax')),
     },
   };
 }
@@ -74,6 +115,7 @@ export function libraryHash(s: LibraryState): string {
   if (s.min) sp.set('min', s.min);
   if (s.max) sp.set('max', s.max);
   if (s.attention) sp.set('attention', '1');
+  for (const k of ['recFrom', 'recTo', 'addedFrom', 'addedTo', 'res', 'sizeMin', 'sizeMax'] as const) if (s[k]) sp.set(k, s[k]);
   const qs = sp.toString();
   return `#/library${qs ? `?${qs}` : ''}`;
 }
