@@ -185,4 +185,24 @@ export const migrations: Migration[] = [
       CREATE INDEX videos_mtime ON videos(mtime_ms, id);
     `),
   },
+  {
+    version: 12,
+    name: 'search pages sorted by duration, added, resolution or size walk an index; counts read a tag in video order',
+    // Measured at 100k videos (npm run bench): "everything, by duration" sorted every video in a temp B-tree. Each index is
+    // on exactly the key BrowseRepo's SORTS orders by (an index serves only the same expression), then id, the tie-break.
+    // Unknown durations and sizes sort last either way, so their key differs by direction: one index per direction.
+    up: (db) =>
+      db.exec(`
+      CREATE INDEX videos_duration_asc ON videos(ifnull(duration_s, 1e308), id);
+      CREATE INDEX videos_duration_desc ON videos(ifnull(duration_s, -1e308), id);
+      CREATE INDEX videos_added ON videos(added_at, id);
+      CREATE INDEX videos_resolution_asc ON videos(ifnull(width * height, 1e308), id);
+      CREATE INDEX videos_resolution_desc ON videos(ifnull(width * height, -1e308), id);
+      CREATE INDEX videos_size ON videos(size_bytes, id);
+      -- A count (and the facets) reads a tag's videos in video order, once each, without sorting them or looking them up
+      -- in videos: "person" counted in 7 instead of 20 CPU-ms; the whole library's tag counts in 25 instead of 78.
+      CREATE INDEX tags_tag_nocase_video ON tags(tag COLLATE NOCASE, overridden, video_id, score);
+      CREATE INDEX tags_tag_video ON tags(tag, overridden, video_id, score);
+    `),
+  },
 ];
