@@ -18,7 +18,11 @@ type Search = RequestOf<'library.search'>;
 /** The cursor the grid holds when scrolling reaches page `page` of `q` (it follows each page's `next`). */
 async function cursorAt(q: Search, page: number): Promise<Search> {
   let cursor: string | undefined;
-  for (let p = 1; p < page; p++) cursor = (await engine.call('library.search', { limit: 100, ...q, cursor })).next!;
+  for (let p = 1; p < page; p++) {
+    const next = (await engine.call('library.search', { limit: 100, ...q, cursor })).next;
+    if (!next) break; // a smaller library has fewer pages: its last one
+    cursor = next;
+  }
   return { ...q, cursor };
 }
 
