@@ -133,3 +133,28 @@ for (const sort of SORTS.filter((s) => s !== 'confidence')) {
     });
   }
 }
+
+test('a count drives from the rarest tag and agrees with the listed matches, whichever tag is rarer', () => {
+  const repo = new BrowseRepo(lib);
+  // a person's "no" on some person predictions, so the effective rows differ from the raw ones
+  lib.exec(
+    `INSERT OR IGNORE INTO tags(video_id, tag, source, score) SELECT video_id, 'person', 'human', 0 FROM tags WHERE tag = 'person' AND video_id % 5 = 0`,
+  );
+  for (const q of [
+    'tag:dog -tag:person',
+    'tag:person -tag:dog',
+    'tag:dog tag:person',
+    'tag:person tag:dog "folder 1"',
+    'tag:PERSON -tag:car',
+  ]) {
+    const o = { ...opts(q, 'date', 'desc'), limit: 100_000 };
+    const { total, rows } = repo.search(o);
+    assert.equal(total, rows.length, q);
+    assert.ok(total > 0, q);
+    assert.deepEqual(
+      repo.facets(o).find((f) => f.tag === (q.includes('dog') ? 'dog' : 'person'))?.count ?? 0,
+      q.includes('-tag:dog') ? 0 : rows.length,
+      `${q}: facets count the same matches`,
+    );
+  }
+});
