@@ -92,6 +92,8 @@ export const Requests = {
     facets: z.boolean().default(false),
     limit: z.number().int().min(1).max(1000).default(100),
     offset: z.number().int().min(0).default(0),
+    /** `next` of the page before: this page continues right after it (offset is ignored); deep pages cost what the first does */
+    cursor: text(4096).optional(),
   }),
   'tags.edit': z.object({
     videoIds: z.array(id).min(1).max(100_000),
@@ -350,6 +352,11 @@ export interface SearchResult {
   folders: string[];
   /** How the query was understood, e.g. `tag:person AND NOT text:beach`. */
   understood: string;
+  /**
+   * Pass as `cursor` (with the same query, sort and filters) for the page after this one; null after the last page.
+   * Pages fetched this way keep the first page's `total` (counting every match again is what a deep page cost).
+   */
+  next: string | null;
 }
 
 export interface EditResult {

@@ -10,6 +10,7 @@ import { formatQuery, LOW_CONFIDENCE, parseQuery, resolveQuery } from '../../sha
 import { TAG_THRESHOLD } from '../../shared/tags.ts';
 import type { BrowseRepo } from '../store/browse-repo.ts';
 import type { VideoRow } from '../store/library-repo.ts';
+import { decodeCursor, encodeCursor } from './search-cursor.ts';
 
 export class SearchService {
   constructor(
@@ -29,6 +30,7 @@ export class SearchService {
     );
     // A minimum confidence is the tag threshold raised: tag terms, facets and the card's confidence all use it.
     const threshold = Math.max(TAG_THRESHOLD, r.minConfidence ?? 0);
+    const from = r.cursor === undefined ? undefined : decodeCursor({ ...r, cursor: r.cursor });
     const opts = {
       ...r,
       query,
@@ -40,15 +42,20 @@ export class SearchService {
       recordedBefore: r.recordedTo ? (rangeEnd(r.recordedTo) ?? undefined) : undefined,
       addedFrom: r.addedFrom ? (rangeStart(r.addedFrom) ?? undefined) : undefined,
       addedBefore: r.addedTo ? (rangeEnd(r.addedTo) ?? undefined) : undefined,
+      after: from?.after,
+      total: from?.total,
     };
-    const { total, rows } = this.repo.search(opts);
+    const { total, rows, last } = this.repo.search(opts);
     const sums = this.summaries(rows);
+    const seen = (from ? 0 : r.offset) + rows.length;
     return {
       total,
       videos: sums.map((s, i) => ({ ...s, confidence: shownConfidence(s, rows[i].confidence), mtimeMs: rows[i].mtime_ms })),
       facets: r.facets ? this.repo.facets(opts) : [],
       folders: r.facets ? this.repo.folders(path.sep) : [],
       understood: formatQuery(query),
+      // A full page may be followed by more; a short one is the last (with a cursor, `seen` is not known: keep going).
+      next: last && rows.length === r.limit && (from || seen < total) ? encodeCursor(r, { after: last, total }) : null,
     };
   }
 
@@ -56,12 +63,14 @@ export class SearchService {
   searchAll(q: string, limit: number, offset: number): { total: number; videos: VideoSummary[] } {
     const videos: VideoSummary[] = [];
     let total = 0;
-    for (let at = offset; videos.length < limit;) {
-      const page = this.search(parseRequest('library.search', { q, limit: Math.min(1000, limit - videos.length), offset: at }));
+    // Pages after the first continue from the one before (keyset), so a long listing costs one page at a time.
+    let cursor: string | undefined;
+    while (videos.length < limit) {
+      const page = this.search(parseRequest('library.search', { q, limit: Math.min(1000, limit - videos.length), offset, cursor }));
       total = page.total;
       videos.push(...page.videos);
-      at += page.videos.length;
-      if (!page.videos.length || at >= total) break;
+      if (!page.next) break;
+      cursor = page.next;
     }
     return { total, videos };
   }

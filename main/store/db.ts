@@ -76,6 +76,9 @@ function openDbRaw(file: string, migrations: Migration[]): Db {
   }
 }
 
+/** Up to this much of the database file is memory-mapped (a 100k-video library is ~60 MB). */
+const MMAP_BYTES = 1 << 30;
+
 function setUp(db: Db, migrations: Migration[]): Db {
   // First: every statement below (journal mode, migrations) may meet another process opening the same file.
   db.pragma('busy_timeout = 5000');
@@ -85,6 +88,11 @@ function setUp(db: Db, migrations: Migration[]): Db {
   retryBusy(() => db.pragma('journal_mode = WAL'));
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
+  // Reads straight from the OS page cache instead of copying each page into SQLite's own 2 MB cache: that cache is
+  // dropped whenever another connection commits (WAL), i.e. several times a second while a scan writes, so every
+  // search re-read its pages; mapped pages of the file stay valid. Shared, file-backed memory the OS can reclaim,
+  // not this process's heap. Measured with npm run bench -- --only search.
+  db.pragma(`mmap_size = ${MMAP_BYTES}`);
   retryBusy(() => migrate(db, migrations));
   // A file the process may read but not write (read-only file or folder) opens fine and fails at the first write,
   // deep inside a job: a write transaction, rolled back, tells now.

@@ -191,15 +191,37 @@ export const migrations: Migration[] = [
     // recorded_at is read by the probe that indexing already runs (container or stream creation time). Videos probed
     // before this migration never had it read: recorded_read = 0 marks them, and the next rescan probes them once
     // more (an unchanged file is otherwise never opened again); after that a video without a date (NULL) is known to
-    // have none and is not probed again. The two indexes serve "recorded" pages both ways with unknown dates last:
-    // (recorded_at, id) read backwards gives newest first with NULLs (smallest) at the end; oldest first needs the NULLs
-    // moved behind, which the expression index orders that way.
+    // have none and is not probed again. The two indexes serve "recorded" pages both ways with unknown dates last: like
+    // the other sorts (migration 12) the key is never NULL but a sentinel beyond every date in that direction, so one
+    // index per direction on exactly BrowseRepo's SORTS key serves a page and a keyset cursor.
     up: (db) =>
       db.exec(`
       ALTER TABLE videos ADD COLUMN recorded_at TEXT;
       ALTER TABLE videos ADD COLUMN recorded_read INTEGER NOT NULL DEFAULT 0;
-      CREATE INDEX videos_recorded ON videos(recorded_at, id);
-      CREATE INDEX videos_recorded_known_first ON videos(recorded_at IS NULL, recorded_at, id);
+      CREATE INDEX videos_recorded_asc ON videos(ifnull(recorded_at, '9999'), id);
+      CREATE INDEX videos_recorded_desc ON videos(ifnull(recorded_at, ''), id);
+    `),
+  },
+  {
+    version: 12,
+    name: 'search pages sorted by duration, added, resolution or size walk an index; counts read a tag in video order',
+    // Measured at 100k videos (npm run bench): "everything, by duration" sorted every video in a temp B-tree. Each index is
+    // on exactly the key BrowseRepo's SORTS orders by (an index serves only the same expression), then id, the tie-break.
+    // Unknown durations and sizes sort last either way, so their key differs by direction: one index per direction.
+    up: (db) =>
+      db.exec(`
+      CREATE INDEX videos_duration_asc ON videos(ifnull(duration_s, 1e308), id);
+      CREATE INDEX videos_duration_desc ON videos(ifnull(duration_s, -1e308), id);
+      CREATE INDEX videos_added ON videos(added_at, id);
+      CREATE INDEX videos_resolution_asc ON videos(ifnull(width * height, 1e308), id);
+      CREATE INDEX videos_resolution_desc ON videos(ifnull(width * height, -1e308), id);
+      CREATE INDEX videos_size ON videos(size_bytes, id);
+      -- A count (and the facets) reads a tag's videos in video order, once each, without sorting them or looking them up
+      -- in videos: "person" counted in 7 instead of 20 CPU-ms; the whole library's tag counts in 25 instead of 78.
+      CREATE INDEX tags_tag_nocase_video ON tags(tag COLLATE NOCASE, overridden, video_id, score);
+      CREATE INDEX tags_tag_video ON tags(tag, overridden, video_id, score);
+      -- The folder list of the grid's first page counts videos per folder (path without the file's name): 150 → 5 CPU-ms.
+      CREATE INDEX videos_dir ON videos(substr(path, 1, length(path) - length(name)));
     `),
   },
 ];

@@ -8,6 +8,8 @@ export interface SearchProbe {
   ms: Record<string, { p50: number; p95: number; max: number; cpuP50?: number; total: number }>;
   overall: { p50: number; p95: number };
   rssMB: number;
+  /** of rssMB: the process's own memory, and file pages mapped in (Node, its libraries, SQLite's mmap of the database) */
+  rss?: { anonMB: number; fileMB: number } | null;
   peakRssMB: number;
 }
 
@@ -249,7 +251,11 @@ export function renderMarkdown(b: BenchResult): string {
           return `| ${q} | ${m.total} | ${fmt(quiet?.p50, ' ms', 1)} | ${fmt(quiet?.p95, ' ms', 1)} | ${fmt(m.p50, ' ms', 1)} | ${fmt(m.p95, ' ms', 1)} | ${fmt(m.max, ' ms', 1)} | ${fmt(m.cpuP50, '', 1)} |`;
         }),
         '',
-        `Memory of the searching process after the same queries: ${fmt(se.quiet10k.rssMB, ' MB', 0)} at 10,000 videos, ${fmt(se.quiet.rssMB, ' MB', 0)} at ${se.videos.toLocaleString('en-US')} (${fmt(se.rssGrowth, '×')}); SQLite's page cache is bounded, so a larger library costs disk reads, not memory.`,
+        `Memory of the searching process after the same queries: ${fmt(se.quiet10k.rssMB, ' MB', 0)} at 10,000 videos, ${fmt(se.quiet.rssMB, ' MB', 0)} at ${se.videos.toLocaleString('en-US')} (${fmt(se.rssGrowth, '×')}).${
+          se.quiet.rss && se.quiet10k.rss
+            ? ` Of that, the process's own memory (RssAnon; SQLite's page cache is bounded): ${fmt(se.quiet10k.rss.anonMB, ' MB', 0)} → ${fmt(se.quiet.rss.anonMB, ' MB', 0)}; file pages mapped in (Node itself, its libraries and the database, which SQLite memory-maps: the OS page cache, shared and reclaimable, so it grows with the part of the library read): ${fmt(se.quiet10k.rss.fileMB, ' MB', 0)} → ${fmt(se.quiet.rss.fileMB, ' MB', 0)}.`
+            : " SQLite's page cache is bounded, so a larger library costs disk reads, not memory."
+        }`,
         '',
       );
     } else out.push(`Not measured: ${se.error}`, '');
