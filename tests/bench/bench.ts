@@ -225,6 +225,8 @@ try {
       quiet,
       writing,
       rssGrowth: round(quiet.rssMB / quiet10k.rssMB),
+      // the process's own memory; the rest of RSS is file pages mapped in (the memory-mapped database: OS page cache)
+      anonGrowth: quiet.rss && quiet10k.rss ? round(quiet.rss.anonMB / quiet10k.rss.anonMB) : null,
     };
   });
 } finally {
