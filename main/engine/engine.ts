@@ -365,6 +365,12 @@ export class Engine {
   ): Promise<string | null> {
     const todo = videos ?? this.library.pendingVideos();
     ctx.progress(0, todo.length, `${kind} scan`);
+    // Many frames to run (a teacher scan, several videos): the whole CNN pool; one student video: one worker (CnnClient.start).
+    if (kind === 'teacher' || todo.length > 1)
+      void this.cnnClient().then(
+        (c) => c.grow(),
+        () => undefined,
+      );
     // The video model first: one that exists but cannot load (damaged, unreadable) fails the job here, naming the
     // file; none fitting the settings is a fallback to the detector that the job's summary and the CLI say aloud.
     const warning = todo.length ? await this.models.fallbackWarning(kind) : null;

@@ -11,10 +11,7 @@ import { envNumber } from '../core/env.ts';
 import { workerScript } from '../core/resources.ts';
 
 /**
- * Workers in the pool: GLIMPSE_CNN_WORKERS, else one per core. Keeping a core back for ffmpeg (cores − 1, the old
- * default) left it half idle: measured on 2 cores over the 158 real clips (`npm run bench -- --only throughput`),
- * 1 worker kept 1.49 cores busy (0.36 videos/s), 2 workers 1.81 (0.48 videos/s, 1.33×), and a lone long video's
- * k frames are split across every worker. The engine runs in its own process, so the UI does not wait on it.
+ * Workers in the pool at most: GLIMPSE_CNN_WORKERS, else one per core (see CnnClient.start for when they start).
  * A native GPU backend gets one worker: the GPU is the shared resource there, not the cores.
  */
 export function defaultCnnWorkers(): number {
@@ -91,21 +88,41 @@ class CnnWorker {
 const FRAMES_PER_MESSAGE = 1;
 
 export class CnnClient {
-  private constructor(private workers: CnnWorker[]) {}
+  private growing: Promise<void> | null = null;
+  private closed = false;
 
-  /** `size` workers (default `defaultCnnWorkers()`); fewer when the backend is a GPU. */
+  private constructor(
+    private workers: CnnWorker[],
+    /** the most workers `grow` starts (1 on a GPU backend) */
+    readonly maxSize: number,
+  ) {}
+
+  /**
+   * One worker now, up to `size` (default `defaultCnnWorkers()`) once `grow` is called. Measured on 2 cores
+   * (60-min 1080p, `glimpse add`, 3 runs each): a lone student video is faster with one worker (5.4–5.6 s vs
+   * 5.8–6.1 s: a second worker's start, ~1.8 CPU-s, competes with the decode for 10 frames), while a teacher scan
+   * (300 frames: 47.6 vs 71 s) and a library (0.456 vs 0.426 videos/s over the 158 real clips) gain from every core.
+   */
   static async start(size = defaultCnnWorkers()): Promise<CnnClient> {
-    // All at once (each loads tfjs and the models on its own core, ~1.5 s here); a GPU backend keeps only the first.
-    const started = await Promise.allSettled(Array.from({ length: Math.max(1, size) }, () => CnnWorker.start()));
-    const ok = started.filter((s): s is PromiseFulfilledResult<CnnWorker> => s.status === 'fulfilled').map((s) => s.value);
-    const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-    if (failed) {
-      await Promise.all(ok.map((w) => w.close()));
-      throw failed.reason;
-    }
-    const keep = ok[0].backend.name === 'tensorflow-gpu' ? 1 : ok.length;
-    await Promise.all(ok.slice(keep).map((w) => w.close()));
-    return new CnnClient(ok.slice(0, keep));
+    const first = await CnnWorker.start();
+    return new CnnClient([first], first.backend.name === 'tensorflow-gpu' ? 1 : Math.max(1, size));
+  }
+
+  /**
+   * Starts the rest of the pool (all at once, each on its own core) and resolves when they have joined; frames
+   * already being run keep going on the workers there are. Called for work with many frames: a teacher scan, or
+   * more than one video.
+   */
+  grow(): Promise<void> {
+    this.growing ??= (async () => {
+      const started = await Promise.allSettled(Array.from({ length: this.maxSize - this.workers.length }, () => CnnWorker.start()));
+      for (const s of started) {
+        if (s.status !== 'fulfilled') continue; // the pool works with fewer; the first worker proved the models load
+        if (this.closed) await s.value.close();
+        else this.workers.push(s.value);
+      }
+    })();
+    return this.growing;
   }
 
   get backend(): BackendReport {
@@ -151,6 +168,8 @@ export class CnnClient {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    await this.growing;
     await Promise.all(this.workers.map((w) => w.close()));
   }
 }

@@ -19,6 +19,7 @@ const times = o.times!.split(',').map(Number);
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
 const cnn = await CnnClient.start();
+await cnn.grow(); // the floor uses every worker the machine has
 try {
   const blank = new Uint8Array(CNN_INPUT * CNN_INPUT * 3);
   await cnn.run(
