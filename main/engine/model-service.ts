@@ -10,7 +10,6 @@ import { COCO80 } from '../../shared/coco.ts';
 import type { JobContext, JobQueue } from '../jobs/queue.ts';
 import { writeFileAtomicSync } from '../core/atomic-write.ts';
 import { workerScript } from '../core/resources.ts';
-import { initBackend } from '../ml/backend.ts';
 import { LABELS_CSV_MAX_BYTES, readLabelsCsv } from '../ml/dataset.ts';
 import type { LibraryTrainOptions } from '../ml/library-training.ts';
 import { defaultModelsDir, hasModel, loadTagger, readAnyManifest, type Tagger } from '../ml/tagger.ts';
@@ -71,7 +70,7 @@ export class ModelService {
     if (!r) return null;
     let p = this.loaded.get(r.dir);
     if (!p) {
-      p = initBackend().then(() => loadTagger(r.dir));
+      p = loadTagger(r.dir); // starts tfjs only for a tfjs video model: an evidence model is plain JavaScript
       p.catch(() => this.loaded.delete(r.dir));
       this.loaded.set(r.dir, p);
     }

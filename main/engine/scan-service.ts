@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ModelFamily } from '../../shared/api.ts';
-import { asMediaError, type MediaError, letterboxContent, probe, writeFrameJpegs, writePosterFromFrame } from '../media/ffmpeg.ts';
+import { asMediaError, type MediaError, letterboxContent, posterJpeg, probe, writeFrameJpegs } from '../media/ffmpeg.ts';
+import { tempPathFor } from '../core/atomic-write.ts';
 import { frameJpegPath } from '../media/cache.ts';
 import { expectedFrames, sampleFrames, type Strategy } from '../media/strategies.ts';
 import { posterFrameIndex } from '../media/sampling.ts';
@@ -119,6 +120,8 @@ interface Decoded {
   probe: ProbeResult;
   frames: RawFrame[];
   thumbnail: string | null;
+  /** whether the scan (re)writes the poster at `thumbnail` */
+  poster: boolean;
   decodeSeconds: number;
   warning: string | null;
 }
@@ -244,14 +247,12 @@ export class ScanService {
         signal,
         onFrames: onFrames && ((n) => onFrames('decode', n, Math.max(n, expected))),
       });
-      let thumbnail = video.thumbnail;
-      if (kind === 'student' || !thumbnail) {
-        thumbnail = path.join(this.thumbDir, `${video.id}.jpg`);
-        // The poster is one of the frames just decoded, encoded as it is: no second read of the video.
-        await writePosterFromFrame(frames[posterFrameIndex(frames.map((f) => f.rgb))].rgb, CNN_INPUT, p, thumbnail, undefined, { signal });
-      }
+      // The poster is one of the frames just decoded, encoded while the CNN runs (see `pictures`): no second read.
+      const poster = kind === 'student' || !video.thumbnail;
+      const thumbnail = poster ? path.join(this.thumbDir, `${video.id}.jpg`) : video.thumbnail;
       const warning = kind === 'student' ? truncationWarning(p.durationS, frames) : null;
-      return { video, kind, settings, probe: p, frames, thumbnail, decodeSeconds: (performance.now() - t0) / 1000, warning };
+      const decodeSeconds = (performance.now() - t0) / 1000;
+      return { video, kind, settings, probe: p, frames, thumbnail, poster, decodeSeconds, warning };
     } catch (e) {
       if (isDiskFull(e)) throw this.diskFull(video, e);
       const me = asMediaError(e);
@@ -267,6 +268,9 @@ export class ScanService {
   private async infer(d: Decoded, embed?: boolean, signal?: AbortSignal, onFrames?: OnFrames): Promise<ScanOutcome> {
     const { video, kind, settings, probe: p, frames, thumbnail } = d;
     const t0 = performance.now();
+    // The poster and frame pictures are encoded by ffmpeg on the other cores while the CNN runs (they were written
+    // before it and after the commit: 0.6 s of a lone video's add spent waiting on them).
+    const pictures = this.pictures(d, signal);
     try {
       onFrames?.('cnn', 0, frames.length); // before the CNN workers' first start (seconds): the bar says what comes
       const cnn = await this.cnn();
@@ -287,6 +291,7 @@ export class ScanService {
       // Work of this video only: model start-up (CNN worker, video-model load) is paid once, and time spent
       // waiting for the other pipeline stage is not this video's cost.
       const seconds = d.decodeSeconds + cnnSeconds + modelSeconds;
+      const pics = await pictures.done; // the poster must be in place before the video says it has one
       const scanId = this.scans.saveScan(
         {
           videoId: video.id,
@@ -304,7 +309,7 @@ export class ScanService {
         },
         () => this.library.setOk(video.id, thumbnail, d.warning),
       );
-      if (kind === 'student') await this.writeFrames(d, scanId);
+      if (kind === 'student') pics.placeFrames(scanId);
       return {
         ok: true,
         ...(d.warning ? { warning: d.warning } : {}),
@@ -320,25 +325,52 @@ export class ScanService {
       const me = asMediaError(e);
       if (!me) throw e;
       return this.failed(video, me, t0);
+    } finally {
+      await pictures.settled; // never leave an encoder writing after the scan of this video ended
+      pictures.discard();
     }
   }
 
   /**
-   * The pictures of the student's frames, from the frames just decoded (no second decode): what the video's page shows,
-   * so opening it runs no ffmpeg. After the commit, and best effort: without them the page extracts frames on demand.
+   * The poster (when the scan writes one) and the pictures of the student's frames, from the frames just decoded, in
+   * one ffmpeg: the frame pictures are what the video's page shows, so opening it runs no ffmpeg. They are encoded
+   * into a folder of their own while the CNN runs; the poster is moved into place before the commit, the frame
+   * pictures after it (their names carry the scan's id) and best effort: without them the page extracts frames on
+   * demand. A poster that cannot be written fails the video, as before.
    */
-  private async writeFrames(d: Decoded, scanId: number): Promise<void> {
-    if (!this.framesCacheDir) return;
+  private pictures(d: Decoded, signal?: AbortSignal): { done: Promise<{ placeFrames(scanId: number): void }>; settled: Promise<unknown>; discard(): void } {
+    const frames = d.kind === 'student' && this.framesCacheDir ? d.frames : [];
+    const dir = tempPathFor(path.join(this.framesCacheDir ? path.join(this.framesCacheDir, 'frames') : this.thumbDir, `scan-${d.video.id}`));
+    const rgb = d.frames.map((f) => f.rgb);
+    const posterIndex = posterFrameIndex(rgb);
     // probe's width and height are the displayed size (rotation applied), the shape ffmpeg decoded
     const { width, height } = d.probe;
     const area = letterboxContent(width || 1, height || 1, CNN_INPUT);
-    const out = d.frames.map((_, i) => frameJpegPath(this.framesCacheDir!, d.video.id, scanId, i));
-    await writeFrameJpegs(
-      d.frames.map((f) => f.rgb),
-      CNN_INPUT,
-      area,
-      out,
-    ).catch(() => undefined);
+    const pending = frames.map((_, i) => path.join(dir, `${i}.jpg`));
+    const encode = async () => {
+      if (!d.poster && !frames.length) return;
+      fs.mkdirSync(dir, { recursive: true });
+      const poster = d.poster ? posterJpeg(rgb, posterIndex, CNN_INPUT, d.probe, d.thumbnail!) : undefined;
+      try {
+        await writeFrameJpegs(rgb, CNN_INPUT, area, pending, 240, { signal, poster });
+      } catch (e) {
+        if (poster) throw e;
+        pending.length = 0; // frame pictures only: best effort
+      }
+    };
+    const done = encode().then(() => ({
+      placeFrames: (scanId: number) => {
+        pending.forEach((f, i) => {
+          try {
+            fs.renameSync(f, frameJpegPath(this.framesCacheDir!, d.video.id, scanId, i));
+          } catch {
+            /* best effort: made on demand */
+          }
+        });
+      },
+    }));
+    const settled = done.catch(() => undefined);
+    return { done, settled, discard: () => fs.rmSync(dir, { recursive: true, force: true }) };
   }
 
   /**

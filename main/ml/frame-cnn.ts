@@ -1,10 +1,12 @@
 /**
- * Per-frame features: the MobileNetV2 embedding (1280-d, layer `flatten_1`) and centernet's COCO-80 class
+ * Per-frame features: the MobileNetV2 embedding (1280-d, layer `flatten_1`, when asked for) and centernet's COCO-80 class
  * scores (max over each class heatmap). This is the expensive part of every scan; a video model only ever sees
  * these vectors, so they are cached and retraining never decodes video again.
  */
-import type * as TF from '@tensorflow/tfjs';
-import { humanArtifacts, nsfwArtifacts } from './model-files.ts';
+import type * as TFConverter from '@tensorflow/tfjs-converter';
+import type * as TFCore from '@tensorflow/tfjs-core';
+import type * as TFLayers from '@tensorflow/tfjs-layers';
+import { checkFrameCnnFiles, humanArtifacts, nsfwArtifacts } from './model-files.ts';
 
 // The vector these make, [embedding (EMBED_DIM) | class scores (NUM_CLASSES)], is defined in frame-vector.ts.
 export const CNN_INPUT = 512; // frames are decoded once at centernet's size and downscaled for MobileNetV2
@@ -17,9 +19,11 @@ export const FRAME_PIPELINE = 'lb512-v2';
 
 /**
  * tfjs, imported by `FrameCnn.load()`: the engine imports this module for the constants above and must not pay
- * tfjs's start-up (about a second) in commands that never run a CNN.
+ * tfjs's start-up in commands that never run a CNN. Only the core and the converter (centernet is a graph model);
+ * tfjs-layers and MobileNetV2 load on the first frame that asks for the embedding: a scan for an evidence model
+ * never does (every shipped student and teacher), and a CNN worker then starts in ~0.5 CPU-s less.
  */
-let tf: typeof TF;
+let tf: typeof TFCore;
 
 export interface FrameFeatures {
   embedding: Float32Array;
@@ -27,17 +31,26 @@ export interface FrameFeatures {
 }
 
 export class FrameCnn {
-  private constructor(
-    private embedder: TF.LayersModel,
-    private detector: TF.GraphModel,
-  ) {}
+  private embedder: Promise<TFLayers.LayersModel> | null = null;
+  private constructor(private detector: TFConverter.GraphModel) {}
 
   static async load(): Promise<FrameCnn> {
-    tf = await import('@tensorflow/tfjs');
-    const mobilenet = await tf.loadLayersModel(tf.io.fromMemory(nsfwArtifacts('mobilenet_v2')));
-    const embedder = tf.model({ inputs: mobilenet.inputs, outputs: mobilenet.getLayer('flatten_1').output });
-    const detector = await tf.loadGraphModel(tf.io.fromMemory(humanArtifacts('centernet')));
-    return new FrameCnn(embedder, detector);
+    checkFrameCnnFiles();
+    tf = await import('@tensorflow/tfjs-core');
+    const { loadGraphModel } = await import('@tensorflow/tfjs-converter');
+    const detector = await loadGraphModel(tf.io.fromMemory(humanArtifacts('centernet')));
+    return new FrameCnn(detector);
+  }
+
+  /** MobileNetV2 up to its 1280-d embedding (layer `flatten_1`), loaded once, on first use. */
+  private embedderModel(): Promise<TFLayers.LayersModel> {
+    this.embedder ??= (async () => {
+      const layers = await import('@tensorflow/tfjs-layers');
+      const mobilenet = await layers.loadLayersModel(tf.io.fromMemory(nsfwArtifacts('mobilenet_v2')));
+      return layers.model({ inputs: mobilenet.inputs, outputs: mobilenet.getLayer('flatten_1').output });
+    })();
+    this.embedder.catch(() => (this.embedder = null));
+    return this.embedder;
   }
 
   /**
@@ -45,16 +58,17 @@ export class FrameCnn {
    * the evidence models read the detector's class scores only; the embedding is then empty.
    */
   async run(rgb: Uint8Array, embed = true): Promise<FrameFeatures> {
-    const [scores, emb] = tf.tidy((): TF.Tensor[] => {
-      const img = tf.tensor3d(rgb, [CNN_INPUT, CNN_INPUT, 3], 'int32').toFloat().expandDims(0) as TF.Tensor4D;
+    const embedder = embed ? await this.embedderModel() : null;
+    const [scores, emb] = tf.tidy((): TFCore.Tensor[] => {
+      const img = tf.expandDims(tf.cast(tf.tensor3d(rgb, [CNN_INPUT, CNN_INPUT, 3], 'int32'), 'float32'), 0) as TFCore.Tensor4D;
       // centernet wants 0..255; its keypoint heatmaps are already probabilities (no second sigmoid).
-      const heat = this.detector.execute(img, 'tower_0/keypoints') as TF.Tensor4D;
-      const classScores = heat.max([1, 2]).squeeze([0]);
-      if (!embed) return [classScores];
-      const small = tf.image.resizeBilinear(img, [224, 224]).div(255);
-      const embedding = (this.embedder.predict(small) as TF.Tensor).squeeze([0]);
+      const heat = this.detector.execute(img, 'tower_0/keypoints') as TFCore.Tensor4D;
+      const classScores = tf.squeeze(tf.max(heat, [1, 2]), [0]);
+      if (!embedder) return [classScores];
+      const small = tf.div(tf.image.resizeBilinear(img, [224, 224]), 255);
+      const embedding = tf.squeeze(embedder.predict(small) as TFCore.Tensor, [0]);
       return [classScores, embedding];
-    }) as [TF.Tensor, TF.Tensor?];
+    }) as [TFCore.Tensor, TFCore.Tensor?];
     const out = {
       embedding: emb ? ((await emb.data()) as Float32Array) : new Float32Array(0),
       classScores: (await scores.data()) as Float32Array,
@@ -65,7 +79,7 @@ export class FrameCnn {
   }
 
   dispose(): void {
-    this.embedder.dispose();
+    void this.embedder?.then((m) => m.dispose());
     this.detector.dispose();
   }
 }

@@ -186,6 +186,15 @@ export function modelFiles(): ModelFile[] {
   return out;
 }
 
+/**
+ * Every frame CNN's files checked against their checksums, none loaded: a CNN worker refuses to start when any of
+ * them is damaged, also the MobileNetV2 it loads only when an embedding is asked for (a damaged model install is
+ * reported by the first scan, not by the first scan that happens to need that model).
+ */
+export function checkFrameCnnFiles(): void {
+  for (const m of npmModels()) npmModelFiles(m);
+}
+
 /** nsfwjs' bundled models: model.min.js and base64 JS shards (`<shard>.min.js`), checked. */
 export function nsfwArtifacts(dir: string): tf.io.ModelArtifacts {
   return artifacts(nsfwModel(dir));

@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { modelsDir } from '../core/resources.ts';
+import { initBackend } from './backend.ts';
 import { verifyModelDir } from './checksums.ts';
 import { videoModelFlops } from './flops.ts';
 import { probabilities } from './evidence/model.ts';
@@ -93,6 +94,7 @@ export async function loadTagger(dir: string): Promise<Tagger> {
   const any = await readAnyManifest(dir);
   if (any.format === 'glimpse-evidence-model') return evidenceTagger(dir, any);
   const manifest = any;
+  await initBackend(); // the tfjs backend, started here (not for evidence models): ~0.6 CPU-s nobody else needs
   const model = await (await videoPersist()).loadModel(dir);
   const weights = blendWeightsOf(manifest);
   const role = manifest.role;

@@ -35,7 +35,11 @@ export interface FloorReport {
   backend: string;
   embed: boolean;
   probeSeconds: number;
+  /** the cheaper of the two routes below (the keyframe route only when it gives the very same frames) */
   decodeSeconds: number;
+  decodeRoute?: 'keyframe groups' | 'one seek per frame';
+  perFrameRouteSeconds?: number;
+  keyframeRouteSeconds?: number | null;
   decodeSecondsPerFrame: number[];
   cnnSeconds: number;
   seconds: number;
