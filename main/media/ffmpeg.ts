@@ -218,8 +218,11 @@ export interface RunOptions {
   timeoutSetting?: string;
   /** aborting kills the process the same way and rejects with an FfmpegAbortError */
   signal?: AbortSignal;
-  /** 'buffer' (default): stdout is collected and returned; 'ignore': the output goes to a file or to `-f null` */
-  stdout?: 'buffer' | 'ignore';
+  /**
+   * 'buffer' (default): stdout is collected and returned; 'ignore': the output goes to a file or to `-f null`;
+   * a function: each chunk is handed to it as it comes (nothing is collected, `stdout` of the result is empty)
+   */
+  stdout?: 'buffer' | 'ignore' | ((chunk: Buffer) => void);
   /** each stderr line as it comes (e.g. showinfo's timestamps); return true to leave it out of the error's tail */
   onStderrLine?: (line: string) => boolean | void;
   /** bytes written to the tool's standard input (e.g. raw RGB to encode); stdin is closed after them */
@@ -294,7 +297,8 @@ function runTool(tool: Tool, args: string[], o: RunOptions): Promise<RunResult> 
     const line = (l: string) => {
       if (!o.onStderrLine?.(l) && l.trim()) tail = (tail + '\n' + l).slice(-4000);
     };
-    proc.stdout?.on('data', (c: Buffer) => chunks.push(c));
+    const onStdout = o.stdout;
+    proc.stdout?.on('data', typeof onStdout === 'function' ? onStdout : (c: Buffer) => chunks.push(c));
     proc.stderr!.setEncoding('utf8');
     proc.stderr!.on('data', (text: string) => {
       const lines = (partial + text).split('\n');
@@ -363,6 +367,34 @@ export interface MediaCallOptions {
   video?: VideoGeometry;
   /** frames decoded so far by this call, as they come out of ffmpeg (a scan's progress inside one video) */
   onFrames?: (decoded: number) => void;
+}
+
+/**
+ * Collects raw size×size RGB pictures from ffmpeg's stdout into one array each as the chunks come: no buffer of the
+ * whole output concatenated at the end (a teacher's 300 frames at 512 px were 236 MB held twice at that moment).
+ */
+function frameSink(frameBytes: number) {
+  const frames: Uint8Array[] = [];
+  let cur: Uint8Array | null = null,
+    filled = 0;
+  return {
+    frames,
+    write(chunk: Buffer) {
+      let at = 0;
+      while (at < chunk.length) {
+        cur ??= new Uint8Array(frameBytes);
+        const n = Math.min(frameBytes - filled, chunk.length - at);
+        cur.set(chunk.subarray(at, at + n), filled);
+        filled += n;
+        at += n;
+        if (filled === frameBytes) {
+          frames.push(cur);
+          cur = null;
+          filled = 0;
+        }
+      }
+    },
+  };
 }
 
 /** What a decode's limit is scaled by: the probed length, picture size and frame rate of the video. */
@@ -788,12 +820,14 @@ async function keyframeGroup(file: string, times: number[], size: number, o: Med
     times.map((_, j) => `[v${j}]`).join('') +
     `concat=n=${times.length}:v=1:a=0,${fitSquare(size)}[out]`;
   const rel = new Map<number, number>();
-  let buf: Buffer;
+  const frameBytes = size * size * 3;
+  const sink = frameSink(frameBytes);
   try {
-    ({ stdout: buf } = await runFfmpeg(
+    await runFfmpeg(
       [...inputs, '-filter_complex', graph, '-map', '[out]', '-pix_fmt', 'rgb24', '-fps_mode', 'passthrough', '-f', 'rawvideo', 'pipe:1'],
       {
         file,
+        stdout: sink.write,
         // one keyframe per input (the decoder skips the rest): the seeks and the frames are the work
         ...decodeTimeout(file, { frames: times.length, seconds: 0 }, o),
         signal: o.signal,
@@ -803,22 +837,17 @@ async function keyframeGroup(file: string, times: number[], size: number, o: Med
           return !!m;
         },
       },
-    ));
+    );
   } catch (e) {
     throw explain(e, 'could not decode frames');
   }
-  const frameBytes = size * size * 3;
   // frames come out in input order; showinfo says which inputs gave one (and its time relative to the seek)
   const gave = [...rel.keys()].sort((a, b) => a - b);
-  if (buf.length < gave.length * frameBytes) throw new MediaError('no frames could be decoded');
+  if (sink.frames.length < gave.length) throw new MediaError('no frames could be decoded');
   return times.map((t, j) => {
     const n = gave.indexOf(j);
     if (n < 0) return null;
-    return {
-      timeS: Math.max(0, t + rel.get(j)!),
-      rgb: new Uint8Array(buf.buffer, buf.byteOffset + n * frameBytes, frameBytes),
-      keyframe: true,
-    };
+    return { timeS: Math.max(0, t + rel.get(j)!), rgb: sink.frames[n], keyframe: true };
   });
 }
 
@@ -864,27 +893,20 @@ async function decodeRaw(
     'rawvideo',
     'pipe:1',
   ];
-  let buf: Buffer;
+  const sink = frameSink(frameBytes);
   try {
-    ({ stdout: buf } = await runFfmpeg(args, {
+    await runFfmpeg(args, {
       file,
       ...decodeTimeout(file, work, o),
       signal: o.signal,
+      stdout: sink.write,
       onStderrLine: showinfoTimes(times, o.onFrames),
-    }));
+    });
   } catch (e) {
     throw explain(e, 'could not decode frames');
   }
-  const n = Math.floor(buf.length / frameBytes);
-  if (n === 0) throw new MediaError('no frames could be decoded');
-  const frames: RawFrame[] = [];
-  for (let i = 0; i < n; i++) {
-    frames.push({
-      timeS: times[i] ?? times[times.length - 1] ?? 0,
-      rgb: new Uint8Array(buf.buffer, buf.byteOffset + i * frameBytes, frameBytes),
-    });
-  }
-  return frames;
+  if (!sink.frames.length) throw new MediaError('no frames could be decoded');
+  return sink.frames.map((rgb, i) => ({ timeS: times[i] ?? times[times.length - 1] ?? 0, rgb }));
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@
 import type * as TFConverter from '@tensorflow/tfjs-converter';
 import type * as TFCore from '@tensorflow/tfjs-core';
 import type * as TFLayers from '@tensorflow/tfjs-layers';
+import { createRequire } from 'node:module';
 import { checkFrameCnnFiles, humanArtifacts, nsfwArtifacts } from './model-files.ts';
 
 // The vector these make, [embedding (EMBED_DIM) | class scores (NUM_CLASSES)], is defined in frame-vector.ts.
@@ -24,6 +25,8 @@ export const FRAME_PIPELINE = 'lb512-v2';
  * never does (every shipped student and teacher), and a CNN worker then starts in ~0.5 CPU-s less.
  */
 let tf: typeof TFCore;
+// Not named `require`: electron-vite's ESM output declares its own `require` shim in the same chunk.
+const requireCjs = createRequire(import.meta.url);
 
 export interface FrameFeatures {
   embedding: Float32Array;
@@ -36,8 +39,9 @@ export class FrameCnn {
 
   static async load(): Promise<FrameCnn> {
     checkFrameCnnFiles();
-    tf = await import('@tensorflow/tfjs-core');
-    const { loadGraphModel } = await import('@tensorflow/tfjs-converter');
+    // require: CommonJS bundles (see backend.ts)
+    tf = requireCjs('@tensorflow/tfjs-core') as typeof TFCore;
+    const { loadGraphModel } = requireCjs('@tensorflow/tfjs-converter') as typeof TFConverter;
     const detector = await loadGraphModel(tf.io.fromMemory(humanArtifacts('centernet')));
     return new FrameCnn(detector);
   }
@@ -45,7 +49,7 @@ export class FrameCnn {
   /** MobileNetV2 up to its 1280-d embedding (layer `flatten_1`), loaded once, on first use. */
   private embedderModel(): Promise<TFLayers.LayersModel> {
     this.embedder ??= (async () => {
-      const layers = await import('@tensorflow/tfjs-layers');
+      const layers = requireCjs('@tensorflow/tfjs-layers') as typeof TFLayers;
       const mobilenet = await layers.loadLayersModel(tf.io.fromMemory(nsfwArtifacts('mobilenet_v2')));
       return layers.model({ inputs: mobilenet.inputs, outputs: mobilenet.getLayer('flatten_1').output });
     })();

@@ -36,8 +36,9 @@ const file = (studentWall: number, teacherWall: number | null): FileReport => ({
   teacher: teacherWall === null ? { skipped: 'not requested' } : run(teacherWall, teacherWall - 2),
   studentTeacherWall: teacherWall === null ? null : studentWall / teacherWall,
   studentTeacherScan: null,
+  warmAdd: { seconds: studentWall - 1.5, warmUpAddSeconds: 3 },
   floor,
-  fromFloor: { studentAdd: studentWall / 4, studentScan: (studentWall - 2) / 4, teacherScan: null },
+  fromFloor: { studentAdd: studentWall / 4, studentScan: (studentWall - 2) / 4, teacherScan: null, warmAdd: (studentWall - 1.5) / 4 },
 });
 const probe = (p95: number, rssMB: number) => ({
   ms: { 'person AND NOT dog, newest first': { p50: p95 / 2, p95, max: p95 * 1.2, total: 40000 } },
@@ -97,6 +98,9 @@ test('the markdown table carries the measured figure next to its status', () => 
   assert.match(md, /cold start `glimpse search x` p50 ≤ 0\.5 s \| 2\.10 s \| MISSED \|/);
   // the floor is explained with what it includes and excludes
   assert.match(md, /Physical floor.*excludes process start/);
+  // the warm engine's add is its own figure, next to the CLI's, against the same floor
+  assert.match(md, /student add 2\.00×, student scan 1\.50×, the same add in a running engine 1\.63×/);
+  assert.match(md, /In a running engine.*: \*\*6\.50 s\*\*/);
 });
 
 test('a section that failed or did not run is "not measured", never "met"', () => {

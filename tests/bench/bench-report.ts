@@ -174,7 +174,14 @@ function fileSection(title: string, x: BenchResult['scan10']): string[] {
     );
     if (f.fromFloor)
       out.push(
-        `Distance from the floor: student add ${fmt(f.fromFloor.studentAdd, '×')}, student scan ${fmt(f.fromFloor.studentScan, '×')}${f.fromFloor.teacherScan !== null ? `, teacher scan ${fmt(f.fromFloor.teacherScan, '×')}` : ''}.`,
+        `Distance from the floor: student add ${fmt(f.fromFloor.studentAdd, '×')}, student scan ${fmt(f.fromFloor.studentScan, '×')}${f.fromFloor.teacherScan !== null ? `, teacher scan ${fmt(f.fromFloor.teacherScan, '×')}` : ''}${f.fromFloor.warmAdd != null ? `, the same add in a running engine ${fmt(f.fromFloor.warmAdd, '×')}` : ''}.`,
+        '',
+      );
+    if (f.warmAdd)
+      out.push(
+        'seconds' in f.warmAdd
+          ? `**In a running engine** (the desktop app, \`glimpse serve\`: one engine whose CNN worker was started and warmed by a first 30 s clip, ${fmt(f.warmAdd.warmUpAddSeconds, ' s')}), adding a folder holding this file until its jobs end: **${fmt(f.warmAdd.seconds, ' s')}**. The CLI's \`add\` pays a process start, a tfjs start and a first inference on top.`
+          : `Add in a running engine not measured: ${f.warmAdd.error}`,
         '',
       );
     const s = f.student.scan;

@@ -55,9 +55,11 @@ export interface FileReport {
   studentTeacherWall: number | null;
   /** the recorded scans alone (start-up excluded on both sides) */
   studentTeacherScan: number | null;
+  /** the same add in an engine that is already running and warm (the desktop app, `glimpse serve`): warm-add.ts */
+  warmAdd: { seconds: number; warmUpAddSeconds: number } | { error: string };
   floor: FloorReport | { error: string };
   /** how many floors each figure is (target: student add ≤ 1.5 on the 60-minute file) */
-  fromFloor: { studentAdd: number; studentScan: number; teacherScan: number | null } | null;
+  fromFloor: { studentAdd: number; studentScan: number; teacherScan: number | null; warmAdd: number | null } | null;
 }
 
 function report(run: Measured, scan: ScanRow | undefined): RunReport {
@@ -166,6 +168,16 @@ export async function benchFile(file: string, o: { k: number; teacher: boolean; 
       }
     } else floor = { error: 'the student scan recorded no frames' };
 
+    log(`${name}: the same add in a running, warm engine`);
+    let warmAdd: FileReport['warmAdd'];
+    try {
+      warmAdd = (await runScript<{ seconds: number; warmUpAddSeconds: number }>('warm-add.ts', ['--file', file, '--k', String(o.k)]))
+        .result;
+      log(`${name}: warm add ${warmAdd.seconds} s`);
+    } catch (e) {
+      warmAdd = { error: (e as Error).message };
+    }
+
     const t = 'wallS' in teacher ? teacher : null;
     const fl = 'seconds' in floor ? floor.seconds : null;
     return {
@@ -176,6 +188,7 @@ export async function benchFile(file: string, o: { k: number; teacher: boolean; 
       teacher,
       studentTeacherWall: t ? round(student.wallS / t.wallS, 4) : null,
       studentTeacherScan: t?.scan && student.scan ? round(student.scan.seconds / t.scan.seconds, 4) : null,
+      warmAdd,
       floor,
       fromFloor:
         fl && student.scan
@@ -183,6 +196,7 @@ export async function benchFile(file: string, o: { k: number; teacher: boolean; 
               studentAdd: round(student.wallS / fl),
               studentScan: round(student.scan.seconds / fl),
               teacherScan: t?.scan ? round(t.scan.seconds / fl) : null,
+              warmAdd: 'seconds' in warmAdd ? round(warmAdd.seconds / fl) : null,
             }
           : null,
     };

@@ -9,7 +9,9 @@ import { Engine } from '../../main/engine/engine.ts';
 import { tempDir } from '../helpers/fixtures.ts';
 import { seed } from '../server/seed.ts';
 
-const dir = tempDir();
+// Free text matches the whole path: the random suffix is glued to a fixed word ("glimpsebrowseX1b2c3") so it is never a
+// token of its own that "p" could prefix (with 'glimpse-test-' it was, 1 run in ~30).
+const dir = tempDir('glimpsebrowse');
 const db = path.join(dir, 'lib.db');
 const root = path.join(dir, 'lib');
 let engine: Engine;

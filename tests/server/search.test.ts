@@ -7,7 +7,7 @@ import { Engine } from '../../main/engine/engine.ts';
 import { runCli, tempDir } from '../helpers/fixtures.ts';
 import { seed } from './seed.ts';
 
-const dir = tempDir();
+const dir = tempDir('glimpsesearch'); // no token of its own in the path for a short prefix to match (see tags-browse)
 const db = path.join(dir, 'lib.db');
 const root = path.join(dir, 'lib');
 let engine: Engine;
