@@ -338,9 +338,14 @@ export class ScanService {
    * pictures after it (their names carry the scan's id) and best effort: without them the page extracts frames on
    * demand. A poster that cannot be written fails the video, as before.
    */
-  private pictures(d: Decoded, signal?: AbortSignal): { done: Promise<{ placeFrames(scanId: number): void }>; settled: Promise<unknown>; discard(): void } {
+  private pictures(
+    d: Decoded,
+    signal?: AbortSignal,
+  ): { done: Promise<{ placeFrames(scanId: number): void }>; settled: Promise<unknown>; discard(): void } {
     const frames = d.kind === 'student' && this.framesCacheDir ? d.frames : [];
-    const dir = tempPathFor(path.join(this.framesCacheDir ? path.join(this.framesCacheDir, 'frames') : this.thumbDir, `scan-${d.video.id}`));
+    const dir = tempPathFor(
+      path.join(this.framesCacheDir ? path.join(this.framesCacheDir, 'frames') : this.thumbDir, `scan-${d.video.id}`),
+    );
     const rgb = d.frames.map((f) => f.rgb);
     const posterIndex = posterFrameIndex(rgb);
     // probe's width and height are the displayed size (rotation applied), the shape ffmpeg decoded

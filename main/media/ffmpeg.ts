@@ -65,7 +65,12 @@ function toolInfo(envVar: string, bin: Tool): ToolInfo | null {
     if (!p) continue;
     let text = rememberedVersion(p);
     if (text === null) {
-      const r = spawnSync(p, ['-version'], { encoding: 'utf8', timeout: 10_000, killSignal: 'SIGKILL', stdio: ['ignore', 'pipe', 'ignore'] });
+      const r = spawnSync(p, ['-version'], {
+        encoding: 'utf8',
+        timeout: 10_000,
+        killSignal: 'SIGKILL',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
       if (r.error || r.status !== 0) {
         if (source === 'configured') return null; // a broken configured tool is reported, not silently replaced
         continue;
@@ -1019,16 +1024,13 @@ export async function writeFrameJpegs(
           ...posterOut,
         ];
   try {
-    await runFfmpeg(
-      ['-v', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${size}x${size}`, '-i', 'pipe:0', ...encode],
-      {
-        file: outPaths[0] ?? poster!.outPath,
-        timeoutMs: SHORT_TIMEOUT_MS,
-        signal: o.signal,
-        stdout: 'ignore',
-        stdin: Buffer.concat(input),
-      },
-    );
+    await runFfmpeg(['-v', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${size}x${size}`, '-i', 'pipe:0', ...encode], {
+      file: outPaths[0] ?? poster!.outPath,
+      timeoutMs: SHORT_TIMEOUT_MS,
+      signal: o.signal,
+      stdout: 'ignore',
+      stdin: Buffer.concat(input),
+    });
     const made = (f: string, what: string) => {
       if (!fs.statSync(f, { throwIfNoEntry: false })?.size) throw new MediaError(`${what}: the encoder wrote nothing`);
       return f;

@@ -2,9 +2,10 @@
  * The physical floor of a student scan, measured alone (JSON on stdout):
  *   node --import tsx tests/bench/floor.ts --file F --times 1.5,4.5,... [--embed]
  * Decoding exactly the given frames, each with the cheapest ffmpeg call that yields that exact frame (input seek to
- * it: ffmpeg decodes from the keyframe before it, nothing after), two at a time (both cores), then the k frames through an already-warm
- * CnnClient (the same pool and call a scan uses). When the frames are keyframes, the scan's grouped keyframe route
- * (measured alone too) is cheaper than one process per frame, and the floor's decode is the cheaper of the two. Excluded: process start, model loading and warm-up, the probe
+ * it: ffmpeg decodes from the keyframe before it, nothing after), two at a time (both cores), then the k frames
+ * through an already-warm CnnClient (the same pool and call a scan uses). When the frames are keyframes, the scan's
+ * grouped keyframe route (measured alone too) is cheaper than one process per frame, and the floor's decode is the
+ * cheaper of the two. Excluded: process start, model loading and warm-up, the probe
  * (measured apart), the poster, the database. The probe is reported separately: a scan cannot skip it.
  */
 import { parseArgs } from 'node:util';
