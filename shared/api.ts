@@ -266,6 +266,11 @@ export interface DoctorReport {
   backend: { name: string; reason: string; tried: { name: string; ok: boolean; error?: string; detail?: string }[] };
   /** GPU or not and why, in words a user can act on; `instead`: the backend that runs (empty when the GPU is used) */
   gpu: { used: boolean; why: string; instead: string };
+  /**
+   * CNN worker threads running now and the most the pool starts (one per core; 1 on a GPU). It starts with one and
+   * grows for a teacher scan, several videos, and in the app or `glimpse serve` once their first scan has ended.
+   */
+  cnnWorkers: { running: number; max: number };
   /** which binary runs: set by GLIMPSE_FFMPEG/GLIMPSE_FFPROBE, found on PATH, or the one bundled with Glimpse */
   ffmpeg: { path: string; version: string; source: MediaToolSource } | null;
   ffprobe: { path: string; version: string; source: MediaToolSource } | null;

@@ -106,6 +106,7 @@ export async function main(argv: string[]): Promise<number> {
     engine = new Engine({
       dbPath: o.db ?? defaultDbPath(),
       scan: { ...(k ? { k } : {}), ...(family ? { family } : {}), ...(decoders ? { decoders } : {}) },
+      warmPool: cmd === 'serve', // a server stays open: see EngineOptions.warmPool
     });
   } catch (e) {
     // The database cannot be opened (read-only, disk full, newer schema…): one sentence, no stack trace.
@@ -358,6 +359,7 @@ export async function main(argv: string[]): Promise<number> {
             ...r.backend.tried
               .filter((t) => !t.ok && t.name !== 'tensorflow-gpu')
               .map((t) => `          (${t.name} unavailable: ${t.error})`),
+            `workers:  ${r.cnnWorkers.running} CNN worker${r.cnnWorkers.running === 1 ? '' : 's'} running, up to ${r.cnnWorkers.max} (more start for a teacher scan or several videos)`,
             `ffmpeg:   ${toolLine(r.ffmpeg)}`,
             `ffprobe:  ${toolLine(r.ffprobe)}`,
             ...r.models.map((m) => `model:    ${m.found ? 'ok     ' : 'MISSING'} ${m.name} (${m.file})`),

@@ -26,7 +26,7 @@ import { JobRunsRepo } from '../store/job-runs-repo.ts';
 import { mediaTools } from '../media/ffmpeg.ts';
 import { backendReport } from '../ml/backend.ts';
 import { explainLoadError, gpuStatus } from '../ml/gpu-status.ts';
-import { CnnClient } from '../ml/cnn-client.ts';
+import { CnnClient, defaultCnnWorkers } from '../ml/cnn-client.ts';
 import { FRAME_PIPELINE } from '../ml/frame-cnn.ts';
 import { modelFiles } from '../ml/model-files.ts';
 import { MIN_TRAINING_VIDEOS } from '../ml/training-limits.ts';
@@ -62,6 +62,13 @@ export interface EngineOptions {
   scan?: Partial<ScanSettings>;
   /** shipped models folder (default resources/models); tests point it elsewhere */
   modelsDir?: string;
+  /**
+   * A process that stays open (the desktop app's engine host, `glimpse serve`): once its first scan has ended, the
+   * CNN pool grows to one worker per core in the background, so the next video added, a lone one too, runs its frames
+   * on every core. A one-shot CLI command leaves it off: there a second worker's start (~1 CPU-s) would compete with
+   * the decode of the one video it came for.
+   */
+  warmPool?: boolean;
 }
 
 type Handlers = { [C in Channel]: (req: ParsedRequestOf<C>) => Promise<Results[C]> | Results[C] };
@@ -92,6 +99,7 @@ export class Engine {
   private browse: BrowseRepo;
   private jobHistory: JobHistory;
   private cnn: Promise<CnnClient> | null = null;
+  private readonly warmPool: boolean;
   private jobWarnings = new Map<string, string[]>();
   private handlers: Handlers;
 
@@ -99,6 +107,7 @@ export class Engine {
     this.dbPath = path.resolve(opts.dbPath);
     this.cacheDir = opts.cacheDir ?? cacheDirFor(this.dbPath);
     this.dataDir = opts.dataDir ?? dataDirFor(this.dbPath);
+    this.warmPool = opts.warmPool ?? false;
 
     // Store
     this.db = openDb(this.dbPath);
@@ -169,6 +178,14 @@ export class Engine {
       });
     }
     return this.cnn;
+  }
+
+  /** Starts the rest of the CNN pool in the background (once; a pool that cannot start fails the next scan instead). */
+  private growCnnPool(): void {
+    void this.cnnClient().then(
+      (c) => c.grow(),
+      () => undefined,
+    );
   }
 
   private channelMap(): Handlers {
@@ -313,13 +330,14 @@ export class Engine {
           this.library.roots().map((x) => x.path),
         ),
       'system.doctor': async () => {
-        let backend = backendReport();
-        if (!backend) {
-          try {
-            backend = (await this.cnnClient()).backend;
-          } catch (e) {
-            backend = { name: 'none', reason: (e as Error).message, tried: [] };
-          }
+        let backend = backendReport(),
+          cnnWorkers = { running: 0, max: defaultCnnWorkers() };
+        try {
+          const c = await this.cnnClient();
+          backend ??= c.backend;
+          cnnWorkers = { running: c.size, max: c.maxSize };
+        } catch (e) {
+          backend ??= { name: 'none', reason: (e as Error).message, tried: [] };
         }
         const tools = mediaTools();
         const videoModels = await Promise.all(
@@ -340,6 +358,7 @@ export class Engine {
             tried: backend.tried.map((t) => (t.ok ? t : { ...t, error: explainLoadError(t.name, t.error ?? '').why, detail: t.error })),
           },
           gpu: { used: gpu.used, why: gpu.why, instead: gpu.instead },
+          cnnWorkers,
           ffmpeg: tools.ffmpeg,
           ffprobe: tools.ffprobe,
           models: [...modelFiles(), ...videoModels],
@@ -366,11 +385,7 @@ export class Engine {
     const todo = videos ?? this.library.pendingVideos();
     ctx.progress(0, todo.length, `${kind} scan`);
     // Many frames to run (a teacher scan, several videos): the whole CNN pool; one student video: one worker (CnnClient.start).
-    if (kind === 'teacher' || todo.length > 1)
-      void this.cnnClient().then(
-        (c) => c.grow(),
-        () => undefined,
-      );
+    if (kind === 'teacher' || todo.length > 1) this.growCnnPool();
     // The video model first: one that exists but cannot load (damaged, unreadable) fails the job here, naming the
     // file; none fitting the settings is a fallback to the detector that the job's summary and the CLI say aloud.
     const warning = todo.length ? await this.models.fallbackWarning(kind) : null;
@@ -393,6 +408,8 @@ export class Engine {
       },
       { ...o, onFrames: (f) => progress.frames(f) },
     );
+    // An open app or server: the pool is whole for the next video (see `warmPool`); the scan's own frames are done.
+    if (this.warmPool && todo.length && !ctx.signal.aborted) this.growCnnPool();
     if (!ctx.signal.aborted)
       ctx.progress(
         todo.length,

@@ -64,6 +64,7 @@ export function runHost(t: Transport = transport()): void {
         dataDir: init.dataDir,
         modelsDir: init.modelsDir,
         scan: init.scan,
+        warmPool: true, // the app's engine lives as long as the app
       });
     } catch (e) {
       t.send({ type: 'fatal', error: toApiError(e).error });

@@ -1,4 +1,5 @@
 /** Roots and videos: the rows the library owns. All SQL about them lives here (services over repositories). */
+import type { ProbeResult } from '../media/ffmpeg.ts';
 import type { Db } from './db.ts';
 
 export interface RootRow {
@@ -141,16 +142,8 @@ export class LibraryRepo {
 
   setProbe(
     id: number,
-    p: {
-      durationS: number;
-      width: number;
-      height: number;
-      fps: number | null;
-      codec: string;
-      hasAudio: boolean;
-      /** absent (a caller that made up a probe): no date, as a probe of a file without one says */
-      recordedAt?: string | null;
-    },
+    // absent recordedAt (a caller that made up a probe): no date, as a probe of a file without one says
+    p: Pick<ProbeResult, 'durationS' | 'width' | 'height' | 'fps' | 'codec' | 'hasAudio'> & Partial<Pick<ProbeResult, 'recordedAt'>>,
   ): void {
     this.db
       // A probe that succeeds answers an earlier retryable failure (a timeout, a permission since fixed): its reason goes.

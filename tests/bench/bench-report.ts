@@ -237,7 +237,7 @@ export function renderMarkdown(b: BenchResult): string {
     out.push('## CLI cold start', '');
     if ('commands' in cs) {
       out.push(
-        `The package's \`glimpse\` bin started ${cs.runs} times per command (with a tiny exit hook that reports its CPU time); ${cs.db}. The time is process start to exit: Node start-up, loading the CLI's modules (TypeScript transpiled at start while bin runs through tsx), opening the database, the command.`,
+        `The package's \`glimpse\` bin started ${cs.runs} times per command (with a tiny exit hook that reports its CPU time); ${cs.db}. The time is process start to exit: Node start-up, loading the compiled CLI (out/cli: no TypeScript at run time; heavy modules load only for the commands that use them), opening the database, the command.`,
         '',
         '| command | p50 wall | min | max | p50 CPU-seconds |',
         '|---|---|---|---|---|',

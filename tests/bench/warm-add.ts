@@ -4,7 +4,7 @@
  * The desktop app and `glimpse serve` keep one engine, with its CNN workers started and warm, for as long as they
  * run: a video dropped into a library folder costs its probe, decode and CNN passes, not a process start and a tfjs
  * start. One engine adds a short generated clip first (starting and warming everything, as a session's first scan
- * does), then the folder holding F (a hard link, or a copy when the link fails); timed from `library.addRoot` to the
+ * does; the CNN pool then grows to one worker per core, `warmPool`), waits for the pool to be whole, then adds the folder holding F (a hard link, or a copy when the link fails); timed from `library.addRoot` to the
  * end of the jobs it started (index + student scan), as the app's job bar shows it.
  */
 import fs from 'node:fs';
@@ -16,7 +16,7 @@ import { makeVideo, tempDir } from '../helpers/fixtures.ts';
 const { values: o } = parseArgs({ options: { file: { type: 'string' }, k: { type: 'string', default: '10' } } });
 const file = path.resolve(o.file!);
 const dir = tempDir('glimpse-warm-add-');
-const engine = new Engine({ dbPath: path.join(dir, 'g.db') });
+const engine = new Engine({ dbPath: path.join(dir, 'g.db'), warmPool: true }); // as the app's host and `serve` make it
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /** Adds `folder` as a library root and waits for every job it started. */
@@ -31,11 +31,25 @@ async function addAndWait(folder: string): Promise<number> {
   return (performance.now() - t) / 1000;
 }
 
+/**
+ * Until this process (main thread and its CNN workers) has been idle for half a second: the pool that grows after the
+ * first scan is started and warm (~1-1.5 CPU-s here), as in an app that has been open for a moment.
+ */
+async function waitForCnnPool(): Promise<void> {
+  for (let i = 0; i < 60; i++) {
+    const c0 = process.cpuUsage();
+    await new Promise((r) => setTimeout(r, 500));
+    const c = process.cpuUsage(c0);
+    if ((c.user + c.system) / 1e6 < 0.05) return;
+  }
+}
+
 try {
   await engine.call('settings.set', { k: Number(o.k) });
   const warm = path.join(dir, 'warm');
   makeVideo(path.join(warm, 'warm.mp4'), { source: 'testsrc2=size=640x360:rate=25', seconds: 30 });
   const warmS = await addAndWait(warm);
+  await waitForCnnPool();
 
   const lib = path.join(dir, 'lib');
   fs.mkdirSync(lib);

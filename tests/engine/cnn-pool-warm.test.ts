@@ -1,0 +1,73 @@
+/**
+ * The CNN pool of an engine that stays open (`warmPool`: the app's host, `glimpse serve`) grows to one worker per core
+ * once its first scan has ended, so the next video added, a lone one too, runs its frames on every core; a one-shot
+ * engine (the CLI's `add`) keeps the one worker a lone student video is fastest with. Read through `system.doctor`,
+ * which says how many workers run and the most there can be.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { Engine } from '../../main/engine/engine.ts';
+import { makeVideo, tempDir } from '../helpers/fixtures.ts';
+
+let dir: string, lib: string;
+before(() => {
+  process.env.GLIMPSE_CNN_WORKERS = '2'; // the pool's size on any machine (a GPU backend would still be 1)
+  dir = tempDir('glimpse-warm-pool-');
+  lib = path.join(dir, 'videos');
+  makeVideo(path.join(lib, 'clip.mp4'), { source: 'testsrc2=size=320x240:rate=25', seconds: 4 });
+});
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** Until this process (its main thread and worker threads) has used under 5% of a core for half a second. */
+async function idle(): Promise<void> {
+  for (let i = 0; i < 240; i++) {
+    const c0 = process.cpuUsage();
+    await new Promise((r) => setTimeout(r, 500));
+    const c = process.cpuUsage(c0);
+    if ((c.user + c.system) / 1e6 < 0.025) return;
+  }
+  assert.fail('the process never went idle');
+}
+
+/** Adds the folder with one clip and waits for the index and the student scan it starts. */
+async function addOneVideo(engine: Engine): Promise<void> {
+  const { jobId } = await engine.call('library.addRoot', { path: lib, scan: true });
+  assert.equal((await engine.jobs.wait(jobId!)).state, 'done');
+  for (const j of await engine.call('jobs.list', {})) await engine.jobs.wait(j.id);
+  const { videos } = await engine.call('library.videos', {});
+  assert.equal(videos[0]?.status, 'ok', 'the clip was tagged');
+}
+
+test('an engine that stays open grows its CNN pool to one per core after its first scan', { timeout: 180_000 }, async () => {
+  const engine = new Engine({ dbPath: path.join(dir, 'open.db'), warmPool: true });
+  try {
+    await addOneVideo(engine);
+    // the growth runs in the background after the scan: it is done when both workers have started and warmed
+    let w = (await engine.call('system.doctor', {})).cnnWorkers;
+    for (let i = 0; i < 600 && w.running < w.max; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      w = (await engine.call('system.doctor', {})).cnnWorkers;
+    }
+    const wanted = (await engine.call('system.doctor', {})).backend.name === 'tensorflow-gpu' ? 1 : 2;
+    assert.deepEqual(w, { running: wanted, max: wanted });
+  } finally {
+    await engine.close();
+  }
+});
+
+test('a one-shot engine keeps one CNN worker for a lone student video', { timeout: 180_000 }, async () => {
+  const engine = new Engine({ dbPath: path.join(dir, 'once.db') });
+  try {
+    await addOneVideo(engine);
+    // nothing is started after the scan: once this process is idle (a worker starting would keep it busy for a second
+    // or more), the pool is still the one worker the scan used
+    await idle();
+    const w = (await engine.call('system.doctor', {})).cnnWorkers;
+    assert.equal(w.running, 1);
+    assert.ok(w.max >= 1);
+  } finally {
+    await engine.close();
+  }
+});
