@@ -180,7 +180,7 @@ function fileSection(title: string, x: BenchResult['scan10']): string[] {
     if (f.warmAdd)
       out.push(
         'seconds' in f.warmAdd
-          ? `**In a running engine** (the desktop app, \`glimpse serve\`: one engine whose CNN worker was started and warmed by a first 30 s clip, ${fmt(f.warmAdd.warmUpAddSeconds, ' s')}), adding a folder holding this file until its jobs end: **${fmt(f.warmAdd.seconds, ' s')}**. The CLI's \`add\` pays a process start, a tfjs start and a first inference on top.`
+          ? `**In a running engine** (the desktop app, \`glimpse serve\`: one engine (\`warmPool\`) whose CNN pool, one worker per core, was started and warmed by a first 30 s clip, ${fmt(f.warmAdd.warmUpAddSeconds, ' s')}), adding a folder holding this file until its jobs end: **${fmt(f.warmAdd.seconds, ' s')}**. The CLI's \`add\` pays a process start, a tfjs start and a first inference on top.`
           : `Add in a running engine not measured: ${f.warmAdd.error}`,
         '',
       );

@@ -4,7 +4,8 @@
  * The desktop app and `glimpse serve` keep one engine, with its CNN workers started and warm, for as long as they
  * run: a video dropped into a library folder costs its probe, decode and CNN passes, not a process start and a tfjs
  * start. One engine adds a short generated clip first (starting and warming everything, as a session's first scan
- * does; the CNN pool then grows to one worker per core, `warmPool`), waits for the pool to be whole, then adds the folder holding F (a hard link, or a copy when the link fails); timed from `library.addRoot` to the
+ * does; the CNN pool then grows to one worker per core, `warmPool`), waits for the pool to be whole, then adds the
+ * folder holding F (a hard link, or a copy when the link fails); timed from `library.addRoot` to the
  * end of the jobs it started (index + student scan), as the app's job bar shows it.
  */
 import fs from 'node:fs';
