@@ -13,7 +13,7 @@ import { expectedFrames, sampleFrames, type Strategy } from '../media/strategies
 import { posterFrameIndex } from '../media/sampling.ts';
 import { CNN_INPUT, FRAME_PIPELINE } from '../ml/frame-cnn.ts';
 import { joinFrameVector } from '../ml/frame-vector.ts';
-import type { CnnClient } from '../ml/cnn-client.ts';
+import { CnnRun, type CnnClient } from '../ml/cnn-client.ts';
 import { maxPool, scoresToTags } from '../ml/pooling.ts';
 import type { Tagger } from '../ml/tagger.ts';
 import type { JobContext } from '../jobs/queue.ts';
@@ -122,8 +122,32 @@ interface Decoded {
   thumbnail: string | null;
   /** whether the scan (re)writes the poster at `thumbnail` */
   poster: boolean;
+  /** performance.now() when its decode started, and how long it took */
+  decodeStart: number;
   decodeSeconds: number;
   warning: string | null;
+}
+
+/**
+ * One video's frames on their way from ffmpeg to the CNN. The decode pushes each frame the moment it is certain (a
+ * long video's keyframe groups one by one); once the scan waits for this video, its CNN run is attached and gets the
+ * frames already there and every later one, so the CNN starts while ffmpeg still decodes the rest.
+ */
+class FrameFeed {
+  /** in the order heard (`sampleFrames`' result orders them by time) */
+  readonly frames: RawFrame[] = [];
+  /** what the sampling asks for, then what the decode gave: the CNN stage's total */
+  total = 0;
+  run: CnnRun | null = null;
+  push = (f: RawFrame): void => {
+    this.frames.push(f);
+    this.run?.push(f.rgb);
+  };
+  attach(run: CnnRun): CnnRun {
+    this.run = run;
+    run.push(...this.frames.map((f) => f.rgb));
+    return run;
+  }
 }
 
 export class ScanService {
@@ -163,8 +187,35 @@ export class ScanService {
 
   /** One video, start to finish. */
   async scan(video: VideoRow, kind: 'student' | 'teacher', o: { embed?: boolean } = {}): Promise<ScanOutcome> {
-    const d = await this.decode(video, kind);
-    return 'ok' in d ? d : this.infer(d, o.embed);
+    const feed = new FrameFeed();
+    const settings = this.settings();
+    const run = feed.attach(this.cnnRun(kind, settings, o.embed, feed));
+    const d = await this.decode(video, kind, settings, feed).catch((e: unknown) => {
+      run.abandon();
+      throw e;
+    });
+    if ('ok' in d) run.abandon();
+    return 'ok' in d ? d : this.infer(d, feed);
+  }
+
+  /**
+   * The CNN run of one video: it starts the pool (and reads the video model, which says whether frames are embedded)
+   * at once, and runs each frame as the feed gets it.
+   */
+  private cnnRun(
+    kind: 'student' | 'teacher',
+    settings: ScanSettings,
+    embed: boolean | undefined,
+    feed: FrameFeed,
+    signal?: AbortSignal,
+    onFrames?: OnFrames,
+  ): CnnRun {
+    const pool = Promise.all([this.cnn(), this.tagger(kind)]).then(([client, tagger]) => ({
+      client,
+      // Evidence models (and the detector fallback) read class scores only: the embedding is skipped.
+      embed: embed ?? (tagger?.manifest.family ?? settings.family ?? 'evidence') !== 'evidence',
+    }));
+    return new CnnRun(pool, { signal, onFrames: onFrames && ((n) => onFrames('cnn', n, Math.max(n, feed.total))) });
   }
 
   /**
@@ -183,7 +234,7 @@ export class ScanService {
   ): Promise<void> {
     const ahead = decodeAhead(this.settings(), kind);
     type Stage1 = Decoded | ScanOutcome | { fatal: unknown };
-    const inflight = new Map<number, Promise<Stage1>>();
+    const inflight = new Map<number, { feed: FrameFeed; settings: ScanSettings; decoded: Promise<Stage1> }>();
     let front = 0; // the video the scan waits for: only its frames are reported (those decoded ahead are not)
     const framesOf =
       (i: number): OnFrames =>
@@ -191,11 +242,11 @@ export class ScanService {
         if (i === front) o.onFrames?.({ index: i, video: videos[i], stage, done, total });
       };
     const launch = (i: number) => {
-      if (i < videos.length && !ctx.signal.aborted)
-        inflight.set(
-          i,
-          this.decode(videos[i], kind, ctx.signal, framesOf(i)).catch((fatal: unknown) => ({ fatal })),
-        );
+      if (i >= videos.length || ctx.signal.aborted) return;
+      const feed = new FrameFeed();
+      const settings = this.settings(); // one snapshot per video: sampling, embedding and the stored model name agree
+      const decoded = this.decode(videos[i], kind, settings, feed, ctx.signal, framesOf(i)).catch((fatal: unknown) => ({ fatal }));
+      inflight.set(i, { feed, settings, decoded });
     };
     for (let i = 0; i < ahead; i++) launch(i);
     try {
@@ -204,14 +255,18 @@ export class ScanService {
         await ctx.checkpoint();
         if (ctx.signal.aborted) return;
         if (!inflight.has(i)) launch(i);
-        const d = await inflight.get(i)!;
+        const { feed, settings, decoded } = inflight.get(i)!;
+        // The CNN takes this video's frames as they are decoded (those decoded ahead at once).
+        const run = feed.attach(this.cnnRun(kind, settings, o.embed, feed, ctx.signal, framesOf(i)));
+        const d = await decoded;
         inflight.delete(i);
+        if (ctx.signal.aborted || 'fatal' in d || 'ok' in d) run.abandon();
         if (ctx.signal.aborted) return; // its decode may have been killed: the video stays pending
         launch(i + ahead); // keep the decoders busy while the CNN works on this one
         if ('fatal' in d) throw d.fatal;
         let outcome: ScanOutcome;
         try {
-          outcome = 'ok' in d ? d : await this.infer(d, o.embed, ctx.signal, framesOf(i));
+          outcome = 'ok' in d ? d : await this.infer(d, feed, ctx.signal, framesOf(i));
         } catch (e) {
           if (ctx.signal.aborted) return; // cancelled at the CNN: nothing of this video was saved, it stays pending
           throw e;
@@ -219,7 +274,7 @@ export class ScanService {
         onVideo(videos[i], outcome, i + 1);
       }
     } finally {
-      await Promise.allSettled(inflight.values()); // never leave an ffmpeg writing after the job ended
+      await Promise.allSettled([...inflight.values()].map((f) => f.decoded)); // never leave an ffmpeg writing after the job ended
     }
   }
 
@@ -227,11 +282,12 @@ export class ScanService {
   private async decode(
     video: VideoRow,
     kind: 'student' | 'teacher',
+    settings: ScanSettings,
+    feed: FrameFeed,
     signal?: AbortSignal,
     onFrames?: OnFrames,
   ): Promise<Decoded | ScanOutcome> {
     const t0 = performance.now();
-    const settings = this.settings(); // one snapshot per video: sampling and the stored model name must agree
     try {
       const p = await probe(video.path, { signal });
       this.library.setProbe(video.id, p);
@@ -240,19 +296,22 @@ export class ScanService {
           ? { kind: 'uniform', k: settings.k }
           : { kind: 'rate', fps: teacherRate(settings, p.durationS, p.fps), maxFrames: settings.teacherMaxFrames };
       const expected = expectedFrames(strategy, p.durationS);
+      feed.total = expected;
       onFrames?.('decode', 0, expected);
       // sampleFrames picks the cheapest route: one decode pass for short clips, keyframe seeking for long ones. The
       // probe sizes each decode's time limit to its work.
       const frames = await sampleFrames(video.path, strategy, CNN_INPUT, p, {
         signal,
         onFrames: onFrames && ((n) => onFrames('decode', n, Math.max(n, expected))),
+        onFrame: feed.push,
       });
+      feed.total = frames.length;
       // The poster is one of the frames just decoded, encoded while the CNN runs (see `pictures`): no second read.
       const poster = kind === 'student' || !video.thumbnail;
       const thumbnail = poster ? path.join(this.thumbDir, `${video.id}.jpg`) : video.thumbnail;
       const warning = kind === 'student' ? truncationWarning(p.durationS, frames) : null;
       const decodeSeconds = (performance.now() - t0) / 1000;
-      return { video, kind, settings, probe: p, frames, thumbnail, poster, decodeSeconds, warning };
+      return { video, kind, settings, probe: p, frames, thumbnail, poster, decodeStart: t0, decodeSeconds, warning };
     } catch (e) {
       if (isDiskFull(e)) throw this.diskFull(video, e);
       const me = asMediaError(e);
@@ -265,32 +324,31 @@ export class ScanService {
    * The CNN half: frame features, video model, one transaction. `embed` forces the MobileNetV2 embedding on or off;
    * by default it is computed only for a tfjs video-model family (the tagger's, else the family setting).
    */
-  private async infer(d: Decoded, embed?: boolean, signal?: AbortSignal, onFrames?: OnFrames): Promise<ScanOutcome> {
+  private async infer(d: Decoded, feed: FrameFeed, signal?: AbortSignal, onFrames?: OnFrames): Promise<ScanOutcome> {
     const { video, kind, settings, probe: p, frames, thumbnail } = d;
     const t0 = performance.now();
     // The poster and frame pictures are encoded by ffmpeg on the other cores while the CNN runs (they were written
     // before it and after the commit: 0.6 s of a lone video's add spent waiting on them).
     const pictures = this.pictures(d, signal);
     try {
-      onFrames?.('cnn', 0, frames.length); // before the CNN workers' first start (seconds): the bar says what comes
-      const cnn = await this.cnn();
+      // before the CNN workers' first start (seconds): the bar says what comes
+      onFrames?.('cnn', feed.run?.done ?? 0, frames.length);
+      const run = feed.run ?? feed.attach(this.cnnRun(kind, settings, undefined, feed, signal, onFrames));
+      const heard = await run.end(); // in the order the feed heard the frames
+      const at = new Map(feed.frames.map((f, i) => [f, i]));
+      const features = frames.map((f) => heard[at.get(f) ?? -1]);
+      if (features.some((f) => !f)) throw new Error(`internal: a frame of ${video.path} never reached the CNN`);
       const tagger = await this.tagger(kind);
-      const t2 = performance.now();
-      // Evidence models (and the detector fallback) read class scores only: the embedding is skipped.
-      const family = tagger?.manifest.family ?? settings.family ?? 'evidence';
-      const features = await cnn.run(
-        frames.map((f) => f.rgb),
-        { embed: embed ?? family !== 'evidence', signal, onFrames: onFrames && ((n) => onFrames('cnn', n, frames.length)) },
-      );
       const t3 = performance.now();
       const raw = features.map((f) => joinFrameVector(f.embedding, f.classScores));
       const pooled = tagger ? tagger.predict(raw) : maxPool(features.map((f) => f.classScores));
       const modelSeconds = (performance.now() - t3) / 1000;
       const sampling = samplingName(kind, settings, p);
-      const cnnSeconds = (t3 - t2) / 1000;
-      // Work of this video only: model start-up (CNN worker, video-model load) is paid once, and time spent
-      // waiting for the other pipeline stage is not this video's cost.
-      const seconds = d.decodeSeconds + cnnSeconds + modelSeconds;
+      // Work of this video only: the time its frames were at the CNN (model start-up, the CNN worker's and the video
+      // model's, is paid once), and the decode; where the CNN ran on frames while ffmpeg decoded the rest, that
+      // stretch counts once. Time spent waiting for the other pipeline stage is not this video's cost.
+      const cnnSeconds = spanSeconds(run.busy);
+      const seconds = spanSeconds([...run.busy, [d.decodeStart, d.decodeStart + d.decodeSeconds * 1000]]) + modelSeconds;
       const pics = await pictures.done; // the poster must be in place before the video says it has one
       const scanId = this.scans.saveScan(
         {
@@ -417,4 +475,16 @@ export function truncationWarning(durationS: number, frames: RawFrame[]): string
   const last = Math.max(...frames.map((f) => f.timeS));
   if (last >= 0.5 * durationS) return null;
   return `truncated? frames end at ${last.toFixed(1)} s of the ${durationS.toFixed(1)} s the header states: most of the video could not be decoded`;
+}
+
+/** Seconds covered by the union of [start, end] spans in milliseconds (performance.now), overlaps counted once. */
+export function spanSeconds(spans: [number, number][]): number {
+  let total = 0,
+    reach = -Infinity;
+  for (const [a, b] of [...spans].sort((x, y) => x[0] - y[0])) {
+    if (b <= reach) continue;
+    total += b - Math.max(a, reach);
+    reach = b;
+  }
+  return total / 1000;
 }

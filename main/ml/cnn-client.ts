@@ -19,7 +19,7 @@ export function defaultCnnWorkers(): number {
   return Math.min(16, Math.floor(envNumber('GLIMPSE_CNN_WORKERS', Math.max(1, cores), { min: 1 })));
 }
 
-class CnnWorker {
+export class CnnWorker {
   private next = 1;
   private pending = new Map<number, { resolve: (f: FrameFeatures[]) => void; reject: (e: Error) => void }>();
   private constructor(
@@ -81,12 +81,6 @@ class CnnWorker {
   }
 }
 
-/**
- * Frames a worker gets per message. One: a frame is ~50-200 ms of inference on wasm and the message costs well under
- * a millisecond, so nothing is lost, and a cancel waits for at most one frame per worker.
- */
-const FRAMES_PER_MESSAGE = 1;
-
 export class CnnClient {
   private growing: Promise<void> | null = null;
   private closed = false;
@@ -133,43 +127,122 @@ export class CnnClient {
   }
 
   /**
-   * Features of every frame, in order. The workers take the frames a few at a time from one shared list (so all
-   * of them stay busy to the end), which lets a cancelled scan stop after the frames at work: with `signal`
-   * aborted no more are sent and the call rejects with the signal's reason. `onFrames` hears how many are done
-   * after each batch (a scan's progress inside one video). `embed: false` skips the MobileNetV2 embedding
-   * (models that read class scores only).
+   * Features of every frame, in order. The workers take the frames one at a time from one shared list (so all of
+   * them stay busy to the end), which lets a cancelled scan stop after the frames at work: with `signal` aborted no
+   * more are sent and the call rejects with the signal's reason. `onFrames` hears how many are done after each frame
+   * (a scan's progress inside one video). `embed: false` skips the MobileNetV2 embedding (models that read class
+   * scores only). The same as a `CnnRun` given every frame at once.
    */
-  async run(
-    frames: Uint8Array[],
-    opts: { embed?: boolean; signal?: AbortSignal; onFrames?: (done: number) => void } = {},
-  ): Promise<FrameFeatures[]> {
-    opts.signal?.throwIfAborted();
-    if (!frames.length) return [];
-    const n = Math.min(this.workers.length, frames.length);
-    // least busy workers first, so two videos in flight do not queue on the same thread
-    const order = [...this.workers].sort((a, b) => a.busy - b.busy).slice(0, n);
-    const out: FrameFeatures[] = new Array(frames.length);
-    let next = 0,
-      done = 0;
-    await Promise.all(
-      order.map(async (w) => {
-        while (next < frames.length) {
-          opts.signal?.throwIfAborted();
-          const at = next;
-          next += FRAMES_PER_MESSAGE;
-          const part = await w.run(frames.slice(at, at + FRAMES_PER_MESSAGE), opts.embed ?? true);
-          part.forEach((f, j) => (out[at + j] = f));
-          done += part.length;
-          opts.onFrames?.(done);
-        }
-      }),
-    );
-    return out;
+  run(frames: Uint8Array[], opts: { embed?: boolean } & CnnRunOptions = {}): Promise<FrameFeatures[]> {
+    const r = new CnnRun(Promise.resolve({ client: this, embed: opts.embed ?? true }), opts);
+    r.push(...frames);
+    return r.end();
+  }
+
+  /** Every worker, the least busy first (two runs in flight then do not start on the same thread). */
+  lanes(): CnnWorker[] {
+    return [...this.workers].sort((a, b) => a.busy - b.busy);
   }
 
   async close(): Promise<void> {
     this.closed = true;
     await this.growing;
     await Promise.all(this.workers.map((w) => w.close()));
+  }
+}
+
+export interface CnnRunOptions {
+  signal?: AbortSignal;
+  /** frames analysed so far, after each */
+  onFrames?: (done: number) => void;
+}
+
+/**
+ * One video's frames through the pool as they arrive: a scan pushes each frame the moment ffmpeg gives it, so the
+ * workers start on the first frames while the decoder still seeks to the rest (a lone long video's keyframe groups),
+ * then `end` waits for the last. Features come back in the order the frames were pushed. The pool (and whether to
+ * embed) may still be starting when frames arrive: they wait in the run's list. A run that is `abandon`ed (its
+ * video failed or the scan was cancelled) sends no more frames; its outcome is nobody's and never unhandled.
+ */
+export class CnnRun {
+  private frames: Uint8Array[] = [];
+  private out: FrameFeatures[] = [];
+  private next = 0;
+  private analysed = 0;
+  private ended = false;
+  private abandoned = false;
+  private waiters: (() => void)[] = [];
+  private inFlight = 0;
+  private busySince = 0;
+  /** when frames were at the CNN (performance.now spans): the video's CNN time, counted once however many workers */
+  readonly busy: [number, number][] = [];
+  private readonly result: Promise<FrameFeatures[]>;
+
+  constructor(
+    pool: Promise<{ client: CnnClient; embed: boolean }>,
+    private opts: CnnRunOptions = {},
+  ) {
+    opts.signal?.addEventListener('abort', () => this.wake(), { once: true });
+    this.result = pool.then(({ client, embed }) => this.drive(client, embed));
+    this.result.catch(() => undefined); // seen by `end`'s caller; an abandoned run's failure is nobody's
+  }
+
+  get done(): number {
+    return this.analysed;
+  }
+
+  push(...frames: Uint8Array[]): void {
+    if (this.ended) throw new Error('frames pushed after the run ended');
+    this.frames.push(...frames);
+    this.wake();
+  }
+
+  /** No more frames: resolves with the features of every frame pushed, in order. */
+  end(): Promise<FrameFeatures[]> {
+    this.ended = true;
+    this.wake();
+    return this.result;
+  }
+
+  abandon(): void {
+    this.ended = this.abandoned = true;
+    this.wake();
+  }
+
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  private async drive(client: CnnClient, embed: boolean): Promise<FrameFeatures[]> {
+    const lane = async (w: CnnWorker) => {
+      for (;;) {
+        this.opts.signal?.throwIfAborted();
+        if (this.abandoned) return;
+        if (this.next < this.frames.length) {
+          const at = this.next++;
+          if (this.inFlight++ === 0) this.busySince = performance.now();
+          try {
+            [this.out[at]] = await w.run([this.frames[at]], embed);
+          } finally {
+            if (--this.inFlight === 0) this.busy.push([this.busySince, performance.now()]);
+          }
+          this.analysed++;
+          this.opts.onFrames?.(this.analysed);
+        } else if (this.ended) return;
+        else await new Promise<void>((r) => this.waiters.push(r));
+      }
+    };
+    // A worker gets one frame per message: a frame is ~50-200 ms of inference on wasm and a message well under a
+    // millisecond, so nothing is lost, and a cancel waits for at most one frame per worker. The first lane to fail
+    // stops the others (they finish the frame at work).
+    const stopOthers = (e: unknown) => {
+      this.abandoned = true;
+      this.wake();
+      throw e;
+    };
+    await Promise.all(client.lanes().map((w) => lane(w).catch(stopOthers)));
+    this.opts.signal?.throwIfAborted();
+    if (this.abandoned) throw new Error('the CNN run was abandoned');
+    return this.out;
   }
 }

@@ -1,5 +1,6 @@
 // The scan pipeline with the real CNN worker and real ffmpeg: the next video is decoded while the current one is
-// in inference, videos commit in order, a broken file does not stop the rest, pause holds it between videos.
+// in inference (frame by frame, on any worker), and a long video's CNN starts on its first frames while ffmpeg
+// decodes the rest; videos commit in order, a broken file does not stop the rest, pause holds it between videos.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -36,16 +37,25 @@ before(async () => {
     setProbe(id, p);
   };
   const real = await CnnClient.start();
-  const run = real.run.bind(real);
-  real.run = async (frames) => {
-    const id = events.filter((e) => e.what === 'cnn-start').length;
-    events.push({ what: 'cnn-start', id, at: performance.now() });
-    try {
-      return await run(frames);
-    } finally {
-      events.push({ what: 'cnn-end', id, at: performance.now() });
-    }
-  };
+  // Each frame's inference, on whichever worker runs it.
+  const watched = new Set<object>();
+  const lanes = real.lanes.bind(real);
+  real.lanes = () =>
+    lanes().map((w) => {
+      if (watched.has(w)) return w;
+      watched.add(w);
+      const run = w.run.bind(w);
+      w.run = async (frames, embed) => {
+        const id = events.filter((e) => e.what === 'cnn-start').length;
+        events.push({ what: 'cnn-start', id, at: performance.now() });
+        try {
+          return await run(frames, embed);
+        } finally {
+          events.push({ what: 'cnn-end', id, at: performance.now() });
+        }
+      };
+      return w;
+    });
   cnn = real;
 });
 after(async () => {
@@ -93,7 +103,9 @@ test('ffmpeg runs ahead of the CNN; results commit in order; the broken file is 
     assert.equal(row.status, 'ok');
     const [scan] = scans.scansOf(v.id);
     assert.equal(scan.frame_count, 3);
-    assert.ok(scan.seconds >= scan.decode_seconds + scan.cnn_seconds - 1e-6);
+    // the video's own time: its decode and its frames' time at the CNN, a stretch where both ran counted once
+    assert.ok(scan.seconds >= Math.max(scan.decode_seconds, scan.cnn_seconds) - 1e-6);
+    assert.ok(scan.seconds <= scan.decode_seconds + scan.cnn_seconds + scan.model_seconds + 1e-6);
     assert.ok(fs.existsSync(row.thumbnail!));
   }
 });
@@ -132,3 +144,37 @@ test(
     assert.equal(teacherScans.n, done.filter((vid) => library.video(vid)?.status !== 'error').length);
   },
 );
+
+test('a long video: the CNN starts on its first keyframe group while ffmpeg decodes the rest', { timeout: 180_000 }, async () => {
+  const long = makeVideo(path.join(dir, 'long', 'long.mp4'), {
+    seconds: 130,
+    source: 'testsrc2=size=160x120:rate=5',
+    args: ['-c:v', 'libx264', '-preset', 'ultrafast', '-g', '5', '-pix_fmt', 'yuv420p'],
+  });
+  const root = library.addRoot(path.dirname(long));
+  library.upsertFiles(root.id, [{ path: long, name: 'long.mp4', sizeBytes: fs.statSync(long).size, mtimeMs: 1 }]);
+  const video = library.pendingVideos().find((v) => v.path === long)!;
+  const service = new ScanService(
+    library,
+    scans,
+    async () => cnn,
+    path.join(dir, 'thumbs'),
+    () => ({
+      ...DEFAULT_SCAN_SETTINGS,
+      k: 20, // 6.5 s a frame, a keyframe every second: keyframe seeks, in four groups
+    }),
+  );
+  const before = events.filter((e) => e.what === 'cnn-start').length;
+  const out = await service.scan(video, 'student');
+  assert.ok(out.ok, out.error);
+  assert.equal(out.frames, 20);
+  assert.equal(out.keyframeFrames, 20);
+  assert.equal(events.filter((e) => e.what === 'cnn-start').length - before, 20, 'every frame once');
+  // Decode and CNN overlapped inside the one video: the video's time counts that stretch once.
+  const [scan] = scans.scansOf(video.id);
+  assert.ok(
+    scan.seconds < scan.decode_seconds + scan.cnn_seconds + scan.model_seconds - 1e-3,
+    `seconds ${scan.seconds} = decode ${scan.decode_seconds} + CNN ${scan.cnn_seconds}: no overlap`,
+  );
+  assert.ok(scan.seconds >= Math.max(scan.decode_seconds, scan.cnn_seconds) - 1e-6);
+});

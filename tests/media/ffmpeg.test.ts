@@ -22,6 +22,7 @@ import {
   letterboxContent,
   writeFrameJpegs,
   writeThumbnail,
+  toolEnv,
 } from '../../main/media/ffmpeg.ts';
 import { sampleFrames } from '../../main/media/strategies.ts';
 import { DEFAULT_SCAN_SETTINGS, ScanService } from '../../main/engine/scan-service.ts';
@@ -219,6 +220,13 @@ test('a failed run names the file, the exit code and the last stderr lines; call
       e.cause instanceof FfmpegError &&
       e.retryable === false,
   );
+});
+
+test('ffmpeg and ffprobe run with huge pages requested from glibc; a tunable the user set is kept', () => {
+  assert.equal(toolEnv({ PATH: '/bin' }).GLIBC_TUNABLES, 'glibc.malloc.hugetlb=1');
+  assert.equal(toolEnv({ PATH: '/bin' }).PATH, '/bin', 'the rest of the environment passes through');
+  assert.equal(toolEnv({ GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' }).GLIBC_TUNABLES, 'glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1');
+  assert.equal(toolEnv({ GLIBC_TUNABLES: 'glibc.malloc.hugetlb=0' }).GLIBC_TUNABLES, 'glibc.malloc.hugetlb=0', "the user's choice wins");
 });
 
 test('failures are classified: invalid data is permanent; disk full, permissions, missing tools, timeouts are retryable', () => {

@@ -6,18 +6,25 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { MediaError, probe } from '../../main/media/ffmpeg.ts';
 import { keyframeNearestTimes, shotAwareTimes, uniformTimes } from '../../main/media/sampling.ts';
-import { sampleFrames } from '../../main/media/strategies.ts';
+import { SEEK_SECONDS_PER_FRAME, sampleFrames } from '../../main/media/strategies.ts';
+import type { RawFrame } from '../../main/media/ffmpeg.ts';
 import { makeVideo, tempDir } from '../helpers/fixtures.ts';
 
 const dir = tempDir();
 const S = 32;
-let short: string, long: string, rotated: string;
+let short: string, long: string, longer: string, rotated: string;
 before(() => {
   short = makeVideo(path.join(dir, 'short.mp4'), { seconds: 3, source: 'testsrc2=size=160x120:rate=10' });
   long = makeVideo(path.join(dir, 'long.mp4'), {
     seconds: 40,
     source: 'testsrc2=size=96x64:rate=5',
     args: ['-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25', '-pix_fmt', 'yuv420p'],
+  });
+  // 20 frames at 6.5 s each, a keyframe every second: the keyframe route, in four groups of seeks
+  longer = makeVideo(path.join(dir, 'longer.mp4'), {
+    seconds: 130,
+    source: 'testsrc2=size=96x64:rate=5',
+    args: ['-c:v', 'libx264', '-preset', 'ultrafast', '-g', '5', '-pix_fmt', 'yuv420p'],
   });
   // Left half red, right half blue, stored with a 90° rotation flag: decoded frames must come out upright.
   // (ffmpeg 5.1 only turns the rotate tag into a display matrix on a stream copy, hence two steps.)
@@ -69,6 +76,28 @@ test('long videos use per-timestamp seeking at the uniform times', async () => {
     frames.map((f) => Math.round(f.timeS)),
     [5, 15, 25, 35],
   );
+});
+
+test("onFrame hears every frame of the result once; a long video's keyframe frames as each group of seeks ends", async () => {
+  const p = await probe(longer);
+  assert.ok(p.durationS / 20 > SEEK_SECONDS_PER_FRAME, 'the keyframe route');
+  let decoded = 0;
+  const heard: { frame: RawFrame; decodedThen: number }[] = [];
+  const frames = await sampleFrames(longer, { kind: 'uniform', k: 20 }, S, p, {
+    onFrames: (n) => (decoded = n),
+    onFrame: (frame) => heard.push({ frame, decodedThen: decoded }),
+  });
+  assert.equal(frames.length, 20);
+  assert.equal(heard.length, 20, 'each once');
+  assert.deepEqual(new Set(heard.map((h) => h.frame)), new Set(frames), 'the very frames of the result');
+  assert.ok(frames.every((f) => f.keyframe));
+  // the first group's frames were heard while the others were still being decoded: a scan's CNN starts on them
+  assert.ok(heard[0].decodedThen < 20, `first frame heard after ${heard[0].decodedThen} of 20 were decoded`);
+
+  // one pass over a short clip: heard when it ends, each once
+  const once: RawFrame[] = [];
+  const few = await sampleFrames(short, { kind: 'uniform', k: 3 }, S, await probe(short), { onFrame: (f) => once.push(f) });
+  assert.deepEqual(once, few);
 });
 
 test('rotation metadata is applied: the red half ends up on top', async () => {

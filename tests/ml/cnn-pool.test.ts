@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CnnClient } from '../../main/ml/cnn-client.ts';
+import { CnnClient, CnnRun } from '../../main/ml/cnn-client.ts';
 import { CNN_INPUT } from '../../main/ml/frame-cnn.ts';
 
 test('one worker at start, the whole pool after grow, the same features either way', { timeout: 180_000 }, async () => {
@@ -20,6 +20,48 @@ test('one worker at start, the whole pool after grow, the same features either w
     two.forEach((f, i) => assert.deepEqual([...f.classScores], [...one[i].classScores], `frame ${i}`));
     await cnn.grow(); // again: nothing more to start
     assert.ok(cnn.size <= 2);
+  } finally {
+    await cnn.close();
+  }
+});
+
+test('a run fed over time: frames before the pool is up and after, features in the order pushed', { timeout: 180_000 }, async () => {
+  let up!: (c: CnnClient) => void;
+  const client = new Promise<CnnClient>((r) => (up = r));
+  const frames = [30, 200, 120].map((v) => new Uint8Array(CNN_INPUT * CNN_INPUT * 3).fill(v));
+  let reported = 0;
+  const run = new CnnRun(
+    client.then((c) => ({ client: c, embed: false })),
+    { onFrames: (n) => (reported = n) },
+  );
+  run.push(frames[0]); // the pool is still starting: the frame waits in the run
+  const cnn = await CnnClient.start(2);
+  try {
+    up(cnn);
+    await new Promise((r) => setTimeout(r, 50));
+    run.push(frames[1], frames[2]);
+    const fed = await run.end();
+    const atOnce = await cnn.run(frames, { embed: false });
+    assert.equal(fed.length, 3);
+    fed.forEach((f, i) => assert.deepEqual([...f.classScores], [...atOnce[i].classScores], `frame ${i}`));
+    assert.equal(reported, 3);
+    assert.equal(run.done, 3);
+    assert.ok(run.busy.length >= 1 && run.busy.every(([a, b]) => b >= a), 'when frames were at the CNN');
+    assert.throws(() => run.push(frames[0]), /after the run ended/);
+
+    // abandoned (its video failed): no more frames go out, and its outcome is nobody's (no unhandled rejection)
+    const dropped = new CnnRun(Promise.resolve({ client: cnn, embed: false }));
+    dropped.push(...frames);
+    dropped.abandon();
+    await assert.rejects(dropped.end(), /abandoned/);
+    assert.ok(dropped.done < 3, `stopped after the frames at work (${dropped.done})`);
+
+    // a cancelled one rejects with the signal's reason
+    const ac = new AbortController();
+    const cancelled = new CnnRun(Promise.resolve({ client: cnn, embed: false }), { signal: ac.signal });
+    cancelled.push(...frames);
+    ac.abort(new Error('cancelled by the user'));
+    await assert.rejects(cancelled.end(), /cancelled by the user/);
   } finally {
     await cnn.close();
   }
