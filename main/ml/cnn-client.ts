@@ -84,6 +84,7 @@ export class CnnWorker {
 export class CnnClient {
   private growing: Promise<void> | null = null;
   private closed = false;
+  private joinListeners = new Set<() => void>();
 
   private constructor(
     private workers: CnnWorker[],
@@ -113,7 +114,10 @@ export class CnnClient {
       for (const s of started) {
         if (s.status !== 'fulfilled') continue; // the pool works with fewer; the first worker proved the models load
         if (this.closed) await s.value.close();
-        else this.workers.push(s.value);
+        else {
+          this.workers.push(s.value);
+          for (const l of this.joinListeners) l();
+        }
       }
     })();
     return this.growing;
@@ -137,6 +141,12 @@ export class CnnClient {
     const r = new CnnRun(Promise.resolve({ client: this, embed: opts.embed ?? true }), opts);
     r.push(...frames);
     return r.end();
+  }
+
+  /** `f` is called each time a worker joins the pool; returns the call that stops it. */
+  onJoin(f: () => void): () => void {
+    this.joinListeners.add(f);
+    return () => void this.joinListeners.delete(f);
   }
 
   /** Every worker, the least busy first (two runs in flight then do not start on the same thread). */
@@ -240,7 +250,22 @@ export class CnnRun {
       this.wake();
       throw e;
     };
-    await Promise.all(client.lanes().map((w) => lane(w).catch(stopOthers)));
+    // Workers that join the pool while the run goes (a teacher scan grows it while its first video decodes) take
+    // frames too, from their first free moment.
+    const lanes = new Map<CnnWorker, Promise<void>>();
+    const join = () => {
+      for (const w of client.lanes()) if (!lanes.has(w)) lanes.set(w, lane(w).catch(stopOthers));
+    };
+    join();
+    const unsubscribe = client.onJoin(join);
+    try {
+      for (let n = 0; n !== lanes.size;) {
+        n = lanes.size;
+        await Promise.all(lanes.values());
+      }
+    } finally {
+      unsubscribe();
+    }
     this.opts.signal?.throwIfAborted();
     if (this.abandoned) throw new Error('the CNN run was abandoned');
     return this.out;

@@ -66,3 +66,26 @@ test('a run fed over time: frames before the pool is up and after, features in t
     await cnn.close();
   }
 });
+
+test('workers that join the pool while a run goes take its frames too', { timeout: 180_000 }, async () => {
+  const cnn = await CnnClient.start(2);
+  try {
+    if (cnn.backend.name === 'tensorflow-gpu') return; // one worker there: nothing joins
+    const frame = (v: number) => new Uint8Array(CNN_INPUT * CNN_INPUT * 3).fill(v);
+    const run = new CnnRun(Promise.resolve({ client: cnn, embed: false }));
+    run.push(frame(10));
+    while (run.done < 1) await new Promise((r) => setTimeout(r, 10));
+    await cnn.grow(); // the run is idle, waiting for frames, when the second worker joins
+    assert.equal(cnn.size, 2);
+    run.push(frame(90), frame(170));
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(
+      cnn.lanes().map((w) => w.busy),
+      [1, 1],
+      'each worker has one of the two new frames',
+    );
+    assert.equal((await run.end()).length, 3);
+  } finally {
+    await cnn.close();
+  }
+});
