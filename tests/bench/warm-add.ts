@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Engine } from '../../main/engine/engine.ts';
-import { makeVideo, tempDir } from '../helpers/fixtures.ts';
+import { makeVideo, processIdle, tempDir } from '../helpers/fixtures.ts';
 
 const { values: o } = parseArgs({ options: { file: { type: 'string' }, k: { type: 'string', default: '10' } } });
 const file = path.resolve(o.file!);
@@ -32,25 +32,12 @@ async function addAndWait(folder: string): Promise<number> {
   return (performance.now() - t) / 1000;
 }
 
-/**
- * Until this process (main thread and its CNN workers) has been idle for half a second: the pool that grows after the
- * first scan is started and warm (~1-1.5 CPU-s here), as in an app that has been open for a moment.
- */
-async function waitForCnnPool(): Promise<void> {
-  for (let i = 0; i < 60; i++) {
-    const c0 = process.cpuUsage();
-    await new Promise((r) => setTimeout(r, 500));
-    const c = process.cpuUsage(c0);
-    if ((c.user + c.system) / 1e6 < 0.05) return;
-  }
-}
-
 try {
   await engine.call('settings.set', { k: Number(o.k) });
   const warm = path.join(dir, 'warm');
   makeVideo(path.join(warm, 'warm.mp4'), { source: 'testsrc2=size=640x360:rate=25', seconds: 30 });
   const warmS = await addAndWait(warm);
-  await waitForCnnPool();
+  await processIdle(30).catch(() => undefined); // the pool that grows after the first scan is up and warm, as in an app open for a moment
 
   const lib = path.join(dir, 'lib');
   fs.mkdirSync(lib);

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { Engine } from '../../main/engine/engine.ts';
-import { makeVideo, tempDir } from '../helpers/fixtures.ts';
+import { makeVideo, processIdle, tempDir } from '../helpers/fixtures.ts';
 
 let dir: string, lib: string;
 before(() => {
@@ -19,17 +19,6 @@ before(() => {
   makeVideo(path.join(lib, 'clip.mp4'), { source: 'testsrc2=size=320x240:rate=25', seconds: 4 });
 });
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-/** Until this process (its main thread and worker threads) has used under 5% of a core for half a second. */
-async function idle(): Promise<void> {
-  for (let i = 0; i < 240; i++) {
-    const c0 = process.cpuUsage();
-    await new Promise((r) => setTimeout(r, 500));
-    const c = process.cpuUsage(c0);
-    if ((c.user + c.system) / 1e6 < 0.025) return;
-  }
-  assert.fail('the process never went idle');
-}
 
 /** Adds the folder with one clip and waits for the index and the student scan it starts. */
 async function addOneVideo(engine: Engine): Promise<void> {
@@ -63,7 +52,7 @@ test('a one-shot engine keeps one CNN worker for a lone student video', { timeou
     await addOneVideo(engine);
     // nothing is started after the scan: once this process is idle (a worker starting would keep it busy for a second
     // or more), the pool is still the one worker the scan used
-    await idle();
+    await processIdle();
     const w = (await engine.call('system.doctor', {})).cnnWorkers;
     assert.equal(w.running, 1);
     assert.ok(w.max >= 1);

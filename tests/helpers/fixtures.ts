@@ -113,3 +113,17 @@ export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutM
     });
   });
 }
+
+/**
+ * Resolves once this process (its main thread and worker threads) has used under 5% of a core for half a second, i.e.
+ * a CNN pool started in the background is up and warm; rejects after `maxSeconds`.
+ */
+export async function processIdle(maxSeconds = 120): Promise<void> {
+  for (let i = 0; i < maxSeconds * 2; i++) {
+    const c0 = process.cpuUsage();
+    await new Promise((r) => setTimeout(r, 500));
+    const c = process.cpuUsage(c0);
+    if ((c.user + c.system) / 1e6 < 0.025) return;
+  }
+  throw new Error(`this process did not go idle within ${maxSeconds} s`);
+}
