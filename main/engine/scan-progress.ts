@@ -14,7 +14,7 @@ import type { FrameProgress } from './scan-service.ts';
  */
 export const DECODE_SHARE = 0.25;
 
-/** Frame-level updates at most this often (a video's end always lands at once): 4 a second moves a bar smoothly. */
+/** Frame-level updates at most this often (a video's end and its decode's end always land at once): 4 a second moves a bar smoothly. */
 export const FRAME_UPDATE_MS = 250;
 
 export class ScanProgress {
@@ -46,7 +46,10 @@ export class ScanProgress {
     const f = Math.min(fraction, 0.999);
     if (f <= this.fraction && p.done > 0) return;
     const now = Date.now();
-    if (now - this.lastAt < FRAME_UPDATE_MS) return;
+    // The decode's end always shows (it is one event a video): a short clip decodes inside one throttle window, and
+    // the bar would jump from "decoding frame 0" straight to "analysing".
+    const decodeEnd = p.stage === 'decode' && p.done >= of;
+    if (now - this.lastAt < FRAME_UPDATE_MS && !decodeEnd) return;
     this.lastAt = now;
     this.fraction = Math.max(this.fraction, f);
     const n = Math.min(p.done, of);

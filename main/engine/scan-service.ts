@@ -150,6 +150,17 @@ class FrameFeed {
   }
 }
 
+/** What the decode stage of one video ends with: frames for the CNN, an outcome without them, or a thrown error. */
+type Stage1 = Decoded | ScanOutcome | { fatal: unknown };
+
+/**
+ * The video's CNN run gets no more frames once its decode ended without any to come (it failed or threw) or the job
+ * was cancelled: it is abandoned, so it neither waits for frames nor leaves an unhandled rejection.
+ */
+function settleRun(run: CnnRun, d: Stage1, signal?: AbortSignal): void {
+  if (signal?.aborted || 'fatal' in d || 'ok' in d) run.abandon();
+}
+
 export class ScanService {
   constructor(
     private library: LibraryRepo,
@@ -190,12 +201,10 @@ export class ScanService {
     const feed = new FrameFeed();
     const settings = this.settings();
     const run = feed.attach(this.cnnRun(kind, settings, o.embed, feed));
-    const d = await this.decode(video, kind, settings, feed).catch((e: unknown) => {
-      run.abandon();
-      throw e;
-    });
-    if ('ok' in d) run.abandon();
-    return 'ok' in d ? d : this.infer(d, feed);
+    const d = await this.decode(video, kind, settings, feed).catch((fatal: unknown) => ({ fatal }));
+    settleRun(run, d);
+    if ('fatal' in d) throw d.fatal;
+    return 'ok' in d ? d : this.infer(d, run, feed);
   }
 
   /**
@@ -233,7 +242,6 @@ export class ScanService {
     o: { embed?: boolean; onFrames?: (p: FrameProgress) => void } = {},
   ): Promise<void> {
     const ahead = decodeAhead(this.settings(), kind);
-    type Stage1 = Decoded | ScanOutcome | { fatal: unknown };
     const inflight = new Map<number, { feed: FrameFeed; settings: ScanSettings; decoded: Promise<Stage1> }>();
     let front = 0; // the video the scan waits for: only its frames are reported (those decoded ahead are not)
     const framesOf =
@@ -260,13 +268,13 @@ export class ScanService {
         const run = feed.attach(this.cnnRun(kind, settings, o.embed, feed, ctx.signal, framesOf(i)));
         const d = await decoded;
         inflight.delete(i);
-        if (ctx.signal.aborted || 'fatal' in d || 'ok' in d) run.abandon();
+        settleRun(run, d, ctx.signal);
         if (ctx.signal.aborted) return; // its decode may have been killed: the video stays pending
         launch(i + ahead); // keep the decoders busy while the CNN works on this one
         if ('fatal' in d) throw d.fatal;
         let outcome: ScanOutcome;
         try {
-          outcome = 'ok' in d ? d : await this.infer(d, feed, ctx.signal, framesOf(i));
+          outcome = 'ok' in d ? d : await this.infer(d, run, feed, ctx.signal, framesOf(i));
         } catch (e) {
           if (ctx.signal.aborted) return; // cancelled at the CNN: nothing of this video was saved, it stays pending
           throw e;
@@ -306,6 +314,7 @@ export class ScanService {
         onFrame: feed.push,
       });
       feed.total = frames.length;
+      onFrames?.('decode', frames.length, frames.length); // the decode's end, whatever the sampling expected
       // The poster is one of the frames just decoded, encoded while the CNN runs (see `pictures`): no second read.
       const poster = kind === 'student' || !video.thumbnail;
       const thumbnail = poster ? path.join(this.thumbDir, `${video.id}.jpg`) : video.thumbnail;
@@ -321,10 +330,10 @@ export class ScanService {
   }
 
   /**
-   * The CNN half: frame features, video model, one transaction. `embed` forces the MobileNetV2 embedding on or off;
-   * by default it is computed only for a tfjs video-model family (the tagger's, else the family setting).
+   * The CNN half: the frame features `run` computed from `feed` (whether they include the MobileNetV2 embedding was
+   * decided when the run started, see `cnnRun`), the video model, one transaction.
    */
-  private async infer(d: Decoded, feed: FrameFeed, signal?: AbortSignal, onFrames?: OnFrames): Promise<ScanOutcome> {
+  private async infer(d: Decoded, run: CnnRun, feed: FrameFeed, signal?: AbortSignal, onFrames?: OnFrames): Promise<ScanOutcome> {
     const { video, kind, settings, probe: p, frames, thumbnail } = d;
     const t0 = performance.now();
     // The poster and frame pictures are encoded by ffmpeg on the other cores while the CNN runs (they were written
@@ -332,8 +341,7 @@ export class ScanService {
     const pictures = this.pictures(d, signal);
     try {
       // before the CNN workers' first start (seconds): the bar says what comes
-      onFrames?.('cnn', feed.run?.done ?? 0, frames.length);
-      const run = feed.run ?? feed.attach(this.cnnRun(kind, settings, undefined, feed, signal, onFrames));
+      onFrames?.('cnn', run.done, frames.length);
       const heard = await run.end(); // in the order the feed heard the frames
       const at = new Map(feed.frames.map((f, i) => [f, i]));
       const features = frames.map((f) => heard[at.get(f) ?? -1]);

@@ -5,8 +5,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { EngineEvent, JobInfo } from '../../shared/api.ts';
+import type { EngineEvent, JobInfo, JobStep } from '../../shared/api.ts';
 import { Engine } from '../../main/engine/engine.ts';
+import { DECODE_SHARE, ScanProgress } from '../../main/engine/scan-progress.ts';
+import type { JobContext } from '../../main/jobs/queue.ts';
+import type { VideoRow } from '../../main/store/library-repo.ts';
 import { renderBar } from '../../main/cli/progress.ts';
 import { makeVideo, tempDir } from '../helpers/fixtures.ts';
 
@@ -81,4 +84,27 @@ test('a teacher scan reports the frames of the video under way, monotonic and ne
   } finally {
     await engine.close();
   }
+});
+
+test('frame updates are throttled, but a decode that ends inside the window still shows as decoded', () => {
+  const shown: { done: number; step?: JobStep }[] = [];
+  const ctx: JobContext = {
+    signal: new AbortController().signal,
+    progress: (done, _total, _message, step) => shown.push({ done, step }),
+    checkpoint: async () => {},
+    count: () => {},
+  };
+  const video = { name: 'a.mp4' } as VideoRow;
+  const p = new ScanProgress(ctx, 2);
+  p.frames({ index: 0, video, stage: 'decode', done: 0, total: 30 });
+  p.frames({ index: 0, video, stage: 'decode', done: 12, total: 30 }); // inside the window: dropped
+  p.frames({ index: 0, video, stage: 'decode', done: 30, total: 30 }); // the decode's end: shown at once
+  p.frames({ index: 0, video, stage: 'cnn', done: 1, total: 30 }); // inside the window again: dropped
+  assert.deepEqual(
+    shown.map((s) => [s.step?.what, s.step?.done, s.done]),
+    [
+      ['frames decoded', 0, 0],
+      ['frames decoded', 30, DECODE_SHARE],
+    ],
+  );
 });
