@@ -22,6 +22,7 @@ export function defaultCnnWorkers(): number {
 export class CnnWorker {
   private next = 1;
   private pending = new Map<number, { resolve: (f: FrameFeatures[]) => void; reject: (e: Error) => void }>();
+  private idleWaiters: (() => void)[] = [];
   private constructor(
     private worker: Worker,
     readonly backend: BackendReport,
@@ -32,6 +33,7 @@ export class CnnWorker {
       this.pending.delete(m.id);
       if (m.type === 'result') p?.resolve(m.features);
       else p?.reject(new Error(m.error));
+      this.wakeIdle();
     });
     worker.on('error', (e) => this.failAll(e));
     worker.on('exit', (code) => this.failAll(new Error(`CNN worker exited with code ${code}`)));
@@ -60,6 +62,15 @@ export class CnnWorker {
     return this.pending.size;
   }
 
+  /** Resolves once the worker has nothing to do (at once when it has nothing now). */
+  idle(): Promise<void> {
+    return this.pending.size ? new Promise((r) => this.idleWaiters.push(r)) : Promise.resolve();
+  }
+
+  private wakeIdle(): void {
+    if (!this.pending.size) for (const w of this.idleWaiters.splice(0)) w();
+  }
+
   run(frames: Uint8Array[], embed: boolean): Promise<FrameFeatures[]> {
     const id = this.next++;
     // Copy into fresh buffers so they can be transferred without detaching the decoder's shared buffer.
@@ -73,6 +84,7 @@ export class CnnWorker {
   private failAll(e: Error): void {
     for (const p of this.pending.values()) p.reject(e);
     this.pending.clear();
+    this.wakeIdle();
   }
 
   async close(): Promise<void> {
@@ -184,6 +196,8 @@ export class CnnRun {
   private waiters: (() => void)[] = [];
   private inFlight = 0;
   private busySince = 0;
+  private sentNow!: () => void;
+  private readonly sent = new Promise<void>((r) => (this.sentNow = r));
   /** when frames were at the CNN (performance.now spans): the video's CNN time, counted once however many workers */
   readonly busy: [number, number][] = [];
   private readonly result: Promise<FrameFeatures[]>;
@@ -194,11 +208,24 @@ export class CnnRun {
   ) {
     opts.signal?.addEventListener('abort', () => this.wake(), { once: true });
     this.result = pool.then(({ client, embed }) => this.drive(client, embed));
-    this.result.catch(() => undefined); // seen by `end`'s caller; an abandoned run's failure is nobody's
+    // A run that failed has nothing left to send either; its failure is seen by `end`'s caller (an abandoned run's
+    // is nobody's), never unhandled.
+    this.result.then(
+      () => this.sentNow(),
+      () => this.sentNow(),
+    );
   }
 
   get done(): number {
     return this.analysed;
+  }
+
+  /**
+   * Resolves when the run has no frame left to send: it was ended (or abandoned) and every frame pushed is at a
+   * worker or done. From then on its workers free up one by one, and another run can take them.
+   */
+  allSent(): Promise<void> {
+    return this.sent;
   }
 
   push(...frames: Uint8Array[]): void {
@@ -221,6 +248,11 @@ export class CnnRun {
 
   private wake(): void {
     for (const w of this.waiters.splice(0)) w();
+    this.checkSent();
+  }
+
+  private checkSent(): void {
+    if (this.abandoned || (this.ended && this.next >= this.frames.length)) this.sentNow();
   }
 
   private async drive(client: CnnClient, embed: boolean): Promise<FrameFeatures[]> {
@@ -228,8 +260,13 @@ export class CnnRun {
       for (;;) {
         this.opts.signal?.throwIfAborted();
         if (this.abandoned) return;
-        if (this.next < this.frames.length) {
+        if (this.next < this.frames.length && w.busy) {
+          // One frame at a worker at a time, whatever the runs: another run's frame there would be counted in this
+          // run's CNN time while it waits behind it, and a worker that frees up goes to whichever run asks first.
+          await w.idle();
+        } else if (this.next < this.frames.length) {
           const at = this.next++;
+          this.checkSent();
           if (this.inFlight++ === 0) this.busySince = performance.now();
           try {
             [this.out[at]] = await w.run([this.frames[at]], embed);
@@ -254,7 +291,13 @@ export class CnnRun {
     // frames too, from their first free moment.
     const lanes = new Map<CnnWorker, Promise<void>>();
     const join = () => {
-      for (const w of client.lanes()) if (!lanes.has(w)) lanes.set(w, lane(w).catch(stopOthers));
+      for (const w of client.lanes()) {
+        if (lanes.has(w)) continue;
+        const l = lane(w).catch(stopOthers);
+        // A lane that joined after another failed is in no `Promise.all` below: its failure (the same abort) is seen.
+        l.catch(() => undefined);
+        lanes.set(w, l);
+      }
     };
     join();
     const unsubscribe = client.onJoin(join);

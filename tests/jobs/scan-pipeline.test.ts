@@ -75,8 +75,13 @@ test('ffmpeg runs ahead of the CNN; results commit in order; the broken file is 
   const q = new JobQueue();
   const todo = library.pendingVideos();
   const order: string[] = [];
+  const startsBefore = events.filter((e) => e.what === 'cnn-start').length;
+  const startedAtCommit: number[] = []; // frames sent to the CNN when each tagged video committed
   const id = q.enqueue('scan', (ctx) =>
-    service.scanAll(todo, 'student', ctx, (v, out) => order.push(`${v.name}:${out.ok ? 'ok' : 'error'}`)),
+    service.scanAll(todo, 'student', ctx, (v, out) => {
+      order.push(`${v.name}:${out.ok ? 'ok' : 'error'}`);
+      if (out.ok) startedAtCommit.push(events.filter((e) => e.what === 'cnn-start').length - startsBefore);
+    }),
   );
   const job = await q.wait(id);
   assert.equal(job.state, 'done', job.error ?? '');
@@ -92,6 +97,12 @@ test('ffmpeg runs ahead of the CNN; results commit in order; the broken file is 
   assert.ok(
     probes.some((t) => cnnSpans.some(([a, b]) => t > a && t < b)),
     'no decode overlapped an inference',
+  );
+  // No worker waits for a commit: a later video's frames were at the CNN before an earlier one committed (3 frames
+  // a video; when the j-th tagged video commits, more than 3j frames went out).
+  assert.ok(
+    startedAtCommit.slice(0, -1).some((n, j) => n > 3 * (j + 1)),
+    `the next video's frames waited for the commit: ${JSON.stringify(startedAtCommit)}`,
   );
   for (const v of todo) {
     const row = library.video(v.id)!;

@@ -89,3 +89,51 @@ test('workers that join the pool while a run goes take its frames too', { timeou
     await cnn.close();
   }
 });
+
+test(
+  'two runs share the pool: one frame at a worker at a time, each run its own features; allSent before the last is done',
+  { timeout: 180_000 },
+  async () => {
+    const frame = (v: number) => new Uint8Array(CNN_INPUT * CNN_INPUT * 3).fill(v);
+    const cnn = await CnnClient.start(2);
+    try {
+      await cnn.grow();
+      const aFrames = [frame(20), frame(140), frame(250)];
+      const bFrames = [frame(60), frame(200)];
+      const alone = await cnn.run([...aFrames, ...bFrames], { embed: false });
+      const a = new CnnRun(Promise.resolve({ client: cnn, embed: false }));
+      const b = new CnnRun(Promise.resolve({ client: cnn, embed: false }));
+      a.push(...aFrames);
+      b.push(...bFrames);
+      let doneWhenSent = -1;
+      void a.allSent().then(() => (doneWhenSent = a.done));
+      let most = 0;
+      const watch = setInterval(() => (most = Math.max(most, ...cnn.lanes().map((w) => w.busy))), 2);
+      const [fa, fb] = await Promise.all([a.end(), b.end()]);
+      clearInterval(watch);
+      assert.ok(most <= 1, `a worker held ${most} frames: a waiting frame would count in its run's CNN time`);
+      fa.forEach((f, i) => assert.deepEqual([...f.classScores], [...alone[i].classScores], `run a, frame ${i}`));
+      fb.forEach((f, i) => assert.deepEqual([...f.classScores], [...alone[3 + i].classScores], `run b, frame ${i}`));
+      // its last frame went to a worker while others were still at work: a scan hands the freed workers to the next video
+      assert.ok(doneWhenSent >= 0 && doneWhenSent < aFrames.length, `allSent heard with ${doneWhenSent} of 3 done`);
+    } finally {
+      await cnn.close();
+    }
+  },
+);
+
+test('a run cancelled after a worker joined it leaves no unhandled rejection', { timeout: 180_000 }, async () => {
+  const cnn = await CnnClient.start(2);
+  try {
+    const ac = new AbortController();
+    const run = new CnnRun(Promise.resolve({ client: cnn, embed: false }), { signal: ac.signal });
+    run.push(new Uint8Array(CNN_INPUT * CNN_INPUT * 3));
+    while (run.done < 1) await new Promise((r) => setTimeout(r, 10));
+    await cnn.grow(); // the second worker joins the run while it waits for frames
+    ac.abort(new Error('cancelled by the user')); // both of its lanes stop; the one that joined is seen too
+    await assert.rejects(run.end(), /cancelled by the user/);
+    await new Promise((r) => setTimeout(r, 100)); // an unhandled rejection would fail this test here
+  } finally {
+    await cnn.close();
+  }
+});
