@@ -41,7 +41,7 @@ import { EngineError } from './errors.ts';
 import { MediaAccess } from './media-access.ts';
 import { enqueueTraining, ModelService } from './model-service.ts';
 import { ScanProgress } from './scan-progress.ts';
-import { ScanService, type ScanSettings } from './scan-service.ts';
+import { ScanService, type FrameProgress, type ScanSettings } from './scan-service.ts';
 import { SearchService } from './search-service.ts';
 import { SettingsService } from './settings-service.ts';
 import { TagEditService } from './tag-edits.ts';
@@ -51,6 +51,9 @@ import { moveUserDataOutOfCache } from './user-data.ts';
 import { ReviewService } from './review-service.ts';
 import { tagMoments } from './tag-moments.ts';
 import { videoSummaries } from './video-summaries.ts';
+
+/** Frames still waiting for the CNN when a lone video's decode ends that make starting the rest of the pool worth it. */
+const GROW_FOR_WAITING_FRAMES = 4;
 
 export interface EngineOptions {
   dbPath: string;
@@ -394,6 +397,15 @@ export class Engine {
     let ok = 0,
       failed = 0;
     const progress = new ScanProgress(ctx, todo.length);
+    // One student video starts on one worker: a second one's start would compete with its decode for the cores. Once
+    // its frames are decoded the cores are free, and if enough frames still wait for the CNN the rest of the pool
+    // starts and takes a share of them (a worker is ready in ~0.45 s, ~3 frames of work on wasm here).
+    let analysed = 0;
+    const onFrames = (f: FrameProgress) => {
+      progress.frames(f);
+      if (f.stage === 'cnn') analysed = f.done;
+      else if (todo.length === 1 && f.done >= f.total && f.total - analysed >= GROW_FOR_WAITING_FRAMES) this.growCnnPool();
+    };
     // ffmpeg decodes the next videos while the CNN worker runs the current one (ScanService.scanAll).
     await this.scanner.scanAll(
       todo,
@@ -406,7 +418,7 @@ export class Engine {
         progress.video(done, out.ok ? v.name : `${v.name}: ${out.error}`);
         this.events.emit('event', { type: 'video', videoId: v.id });
       },
-      { ...o, onFrames: (f) => progress.frames(f) },
+      { ...o, onFrames },
     );
     // An open app or server: the pool is whole for the next video (see `warmPool`); the scan's own frames are done.
     if (this.warmPool && todo.length && !ctx.signal.aborted) this.growCnnPool();

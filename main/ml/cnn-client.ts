@@ -106,9 +106,10 @@ export class CnnClient {
 
   /**
    * One worker now, up to `size` (default `defaultCnnWorkers()`) once `grow` is called. Measured on 2 cores
-   * (60-min 1080p, `glimpse add`, 3 runs each): a lone student video is faster with one worker (5.4–5.6 s vs
-   * 5.8–6.1 s: a second worker's start, ~1.8 CPU-s, competes with the decode for 10 frames), while a teacher scan
-   * (300 frames: 47.6 vs 71 s) and a library (0.456 vs 0.426 videos/s over the 158 real clips) gain from every core.
+   * (60-min 1080p, `glimpse add`, 3 runs each): a lone student video is slower with a second worker started at once
+   * (5.8–6.1 vs 5.4–5.6 s: its start competes with the decode), but faster when it starts once the frames are decoded
+   * and enough still wait (2.2 → 1.8 s; see the engine's scan), while a teacher scan (300 frames: 47.6 vs 71 s) and a
+   * library (0.456 vs 0.426 videos/s over the 158 real clips) gain from every core.
    */
   static async start(size = defaultCnnWorkers()): Promise<CnnClient> {
     const first = await CnnWorker.start();

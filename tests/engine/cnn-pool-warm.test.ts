@@ -1,7 +1,8 @@
 /**
  * The CNN pool of an engine that stays open (`warmPool`: the app's host, `glimpse serve`) grows to one worker per core
  * once its first scan has ended, so the next video added, a lone one too, runs its frames on every core; a one-shot
- * engine (the CLI's `add`) keeps the one worker a lone student video is fastest with. Read through `system.doctor`,
+ * engine (the CLI's `add`) decodes a lone student video with one worker, and starts the rest only when enough of its
+ * frames wait once it is decoded. Read through `system.doctor`,
  * which says how many workers run and the most there can be.
  */
 import assert from 'node:assert/strict';
@@ -46,17 +47,36 @@ test('an engine that stays open grows its CNN pool to one per core after its fir
   }
 });
 
-test('a one-shot engine keeps one CNN worker for a lone student video', { timeout: 180_000 }, async () => {
-  const engine = new Engine({ dbPath: path.join(dir, 'once.db') });
-  try {
-    await addOneVideo(engine);
-    // nothing is started after the scan: once this process is idle (a worker starting would keep it busy for a second
-    // or more), the pool is still the one worker the scan used
-    await processIdle();
-    const w = (await engine.call('system.doctor', {})).cnnWorkers;
-    assert.equal(w.running, 1);
-    assert.ok(w.max >= 1);
-  } finally {
-    await engine.close();
-  }
-});
+test(
+  'a one-shot engine: a lone video with few frames keeps one CNN worker; with more, the pool grows once they are decoded',
+  { timeout: 180_000 },
+  async () => {
+    // k = 3: once the clip is decoded, fewer frames wait than a second worker's start is worth
+    const few = new Engine({ dbPath: path.join(dir, 'once-k3.db'), scan: { k: 3 } });
+    try {
+      await addOneVideo(few);
+      // nothing was started: once this process is idle (a worker starting would keep it busy for a second or more),
+      // the pool is still the one worker the scan used
+      await processIdle();
+      const w = (await few.call('system.doctor', {})).cnnWorkers;
+      assert.equal(w.running, 1);
+      assert.ok(w.max >= 1);
+    } finally {
+      await few.close();
+    }
+    // k = 10: the clip decodes long before one worker has run 7 frames, so the rest of the pool starts and shares them
+    const more = new Engine({ dbPath: path.join(dir, 'once-k10.db'), scan: { k: 10 } });
+    try {
+      await addOneVideo(more);
+      let w = (await more.call('system.doctor', {})).cnnWorkers; // started during the scan; it may join after it ended
+      for (let i = 0; i < 600 && w.running < w.max; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        w = (await more.call('system.doctor', {})).cnnWorkers;
+      }
+      const wanted = (await more.call('system.doctor', {})).backend.name === 'tensorflow-gpu' ? 1 : 2;
+      assert.deepEqual(w, { running: wanted, max: wanted });
+    } finally {
+      await more.close();
+    }
+  },
+);
