@@ -101,6 +101,10 @@ test('the markdown table carries the measured figure next to its status', () => 
   // the warm engine's add is its own figure, next to the CLI's, against the same floor
   assert.match(md, /student add 2\.00×, student scan 1\.50×, the same add in a running engine 1\.63×/);
   assert.match(md, /In a running engine.*: \*\*6\.50 s\*\*/);
+  // the CPU floor: an add that used 12 CPU-s on 2 cores cannot end in under 6 s, 1.5× this floor of 4 s
+  assert.match(md, /The student add used 12\.00 CPU-s: on 2 cores it cannot end in under 6\.00 s \(1\.50× the floor\)/);
+  // and the throughput ceiling: 95 CPU-s on 2 cores ≥ 47.5 s, against one worker's 76 s at most 1.6×
+  assert.match(md, /The 2-worker run used 95 CPU-s .* cannot end in under 48 s, .* no scheduling gives more than 1\.60×/);
 });
 
 test('a section that failed or did not run is "not measured", never "met"', () => {
