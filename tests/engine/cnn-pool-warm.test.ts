@@ -30,18 +30,23 @@ async function addOneVideo(engine: Engine): Promise<void> {
   assert.equal(videos[0]?.status, 'ok', 'the clip was tagged');
 }
 
+/** Waits (up to a minute) for the pool to reach its size, which must be 2 (1 on a GPU backend). */
+async function assertWholePool(engine: Engine): Promise<void> {
+  let w = (await engine.call('system.doctor', {})).cnnWorkers;
+  for (let i = 0; i < 600 && w.running < w.max; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    w = (await engine.call('system.doctor', {})).cnnWorkers;
+  }
+  const wanted = (await engine.call('system.doctor', {})).backend.name === 'tensorflow-gpu' ? 1 : 2;
+  assert.deepEqual(w, { running: wanted, max: wanted });
+}
+
 test('an engine that stays open grows its CNN pool to one per core after its first scan', { timeout: 180_000 }, async () => {
   const engine = new Engine({ dbPath: path.join(dir, 'open.db'), warmPool: true });
   try {
     await addOneVideo(engine);
     // the growth runs in the background after the scan: it is done when both workers have started and warmed
-    let w = (await engine.call('system.doctor', {})).cnnWorkers;
-    for (let i = 0; i < 600 && w.running < w.max; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      w = (await engine.call('system.doctor', {})).cnnWorkers;
-    }
-    const wanted = (await engine.call('system.doctor', {})).backend.name === 'tensorflow-gpu' ? 1 : 2;
-    assert.deepEqual(w, { running: wanted, max: wanted });
+    await assertWholePool(engine);
   } finally {
     await engine.close();
   }
@@ -68,13 +73,7 @@ test(
     const more = new Engine({ dbPath: path.join(dir, 'once-k10.db'), scan: { k: 10 } });
     try {
       await addOneVideo(more);
-      let w = (await more.call('system.doctor', {})).cnnWorkers; // started during the scan; it may join after it ended
-      for (let i = 0; i < 600 && w.running < w.max; i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        w = (await more.call('system.doctor', {})).cnnWorkers;
-      }
-      const wanted = (await more.call('system.doctor', {})).backend.name === 'tensorflow-gpu' ? 1 : 2;
-      assert.deepEqual(w, { running: wanted, max: wanted });
+      await assertWholePool(more); // started during the scan; it may join after it ended
     } finally {
       await more.close();
     }
