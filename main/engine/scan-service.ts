@@ -218,20 +218,21 @@ export class ScanService {
     feed: FrameFeed,
     signal?: AbortSignal,
     onFrames?: OnFrames,
+    gate?: () => Promise<void>,
   ): CnnRun {
     const pool = Promise.all([this.cnn(), this.tagger(kind)]).then(([client, tagger]) => ({
       client,
       // Evidence models (and the detector fallback) read class scores only: the embedding is skipped.
       embed: embed ?? (tagger?.manifest.family ?? settings.family ?? 'evidence') !== 'evidence',
     }));
-    return new CnnRun(pool, { signal, onFrames: onFrames && ((n) => onFrames('cnn', n, Math.max(n, feed.total))) });
+    return new CnnRun(pool, { signal, gate, onFrames: onFrames && ((n) => onFrames('cnn', n, Math.max(n, feed.total))) });
   }
 
   /**
    * Many videos as a two-stage pipeline: up to `decodeAhead` ffmpeg decodes (probe, frames, poster) run ahead
    * while the CNN workers run inference on the current video (memory bounded by `maxFramesInFlight`), so the
    * cores are busy with both; once a video's last frame is at a worker, the next video's frames take the workers
-   * that free up. Videos are committed in order, one transaction each; pause is honoured between
+   * that free up (not while the job is paused). Videos are committed in order, one transaction each; pause is honoured between
    * videos; cancel kills the decodes in flight and stops the CNN after the frames at work, mid-video.
    * `onFrames` hears the frames of the video the scan waits for (the first not finished), decoded then analysed.
    */
@@ -245,6 +246,7 @@ export class ScanService {
     const ahead = decodeAhead(this.settings(), kind);
     const inflight = new Map<number, { feed: FrameFeed; settings: ScanSettings; decoded: Promise<Stage1> }>();
     let front = 0; // the video the scan waits for: only its frames are reported (those decoded ahead are not)
+    let turn = -1; // the last video past its checkpoint (a pause): its CNN run sends frames whatever the job's state
     const framesOf =
       (i: number): OnFrames =>
       (stage, done, total) => {
@@ -261,7 +263,10 @@ export class ScanService {
     const attach = (i: number): CnnRun | undefined => {
       const f = inflight.get(i);
       if (!f || ctx.signal.aborted) return f?.feed.run ?? undefined;
-      return f.feed.run ?? f.feed.attach(this.cnnRun(kind, f.settings, o.embed, f.feed, ctx.signal, framesOf(i)));
+      // Started ahead of its turn, a run sends frames only while the job runs: a paused scan stops at the next
+      // video, not after it. Its turn's own pause is the loop's checkpoint, between videos.
+      const gate = () => (i <= turn ? Promise.resolve() : ctx.checkpoint());
+      return f.feed.run ?? f.feed.attach(this.cnnRun(kind, f.settings, o.embed, f.feed, ctx.signal, framesOf(i), gate));
     };
     for (let i = 0; i < ahead; i++) launch(i);
     try {
@@ -269,6 +274,7 @@ export class ScanService {
         front = i;
         await ctx.checkpoint();
         if (ctx.signal.aborted) return;
+        turn = i;
         if (!inflight.has(i)) launch(i);
         const { feed, decoded } = inflight.get(i)!;
         // The CNN takes this video's frames as they are decoded (those decoded ahead at once).

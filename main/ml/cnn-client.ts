@@ -176,6 +176,11 @@ export class CnnClient {
 
 export interface CnnRunOptions {
   signal?: AbortSignal;
+  /**
+   * Awaited before each frame is sent; a frame is sent only once it resolves (a paused job holds a run that was
+   * started ahead of its turn). Frames already at a worker finish.
+   */
+  gate?: () => Promise<void>;
   /** frames analysed so far, after each */
   onFrames?: (done: number) => void;
 }
@@ -266,6 +271,11 @@ export class CnnRun {
           // run's CNN time while it waits behind it, and a worker that frees up goes to whichever run asks first.
           await w.idle();
         } else if (this.next < this.frames.length) {
+          if (this.opts.gate) {
+            await this.opts.gate();
+            // while it waited: the run may have been stopped, another lane may have taken the frame or this worker
+            if (this.abandoned || this.opts.signal?.aborted || this.next >= this.frames.length || w.busy) continue;
+          }
           const at = this.next++;
           this.checkSent();
           if (this.inFlight++ === 0) this.busySince = performance.now();

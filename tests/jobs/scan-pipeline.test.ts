@@ -143,8 +143,11 @@ test(
     );
     const deadline = Date.now() + 60_000;
     while (q.list().find((j) => j.id === id)?.state !== 'paused' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const startsAtPause = events.filter((e) => e.what === 'cnn-start').length;
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(done.length, 1, 'nothing committed while paused');
+    // and no frame sent to the CNN: the next video's run, started before the pause, waits too
+    assert.equal(events.filter((e) => e.what === 'cnn-start').length, startsAtPause, 'frames sent to the CNN while paused');
     q.resume(id);
     while (done.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     q.cancel(id);
