@@ -67,9 +67,10 @@ export interface EngineOptions {
   modelsDir?: string;
   /**
    * A process that stays open (the desktop app's engine host, `glimpse serve`): once its first scan has ended, the
-   * CNN pool grows to one worker per core in the background, so the next video added, a lone one too, runs its frames
-   * on every core. A one-shot CLI command leaves it off: there a second worker's start (~1 CPU-s) would compete with
-   * the decode of the one video it came for.
+   * CNN pool grows to one worker per core in the background and every worker that has run no frame yet runs a blank
+   * one (its first inference's set-up), so the next video added, a lone one too, runs its frames on every core at the
+   * steady speed. A one-shot CLI command leaves it off: there a second worker's start (~0.25 CPU-s) would compete with
+   * the decode of the one video it came for, and a warm-up is a frame of work nobody asked for.
    */
   warmPool?: boolean;
 }
@@ -137,7 +138,7 @@ export class Engine {
     );
     this.libraryOps = new LibraryOps(this.db, this.library, this.jobs, (ctx) => this.scanVideos(ctx, 'student', null));
     this.libraryOps.cacheDir = this.cacheDir; // posters of pruned videos go; frames stay under a size limit
-    // Warm-up overlaps indexing (a cold CNN worker and model cost ~1 s of a short `glimpse add`); failures surface in the scan.
+    // The CNN worker's start overlaps indexing (tfjs and the model: ~0.25 s of a short `glimpse add`); failures surface in the scan.
     this.libraryOps.prepareScan = () => {
       this.cnnClient().catch(() => undefined);
       this.models.tagger('student').catch(() => undefined);
@@ -420,8 +421,12 @@ export class Engine {
       },
       { ...o, onFrames },
     );
-    // An open app or server: the pool is whole for the next video (see `warmPool`); the scan's own frames are done.
-    if (this.warmPool && todo.length && !ctx.signal.aborted) this.growCnnPool();
+    // An open app or server: the pool is whole and warm for the next video (see `warmPool`); the scan's own frames are
+    // done, so a worker's warm-up takes no core from them. A failure surfaces in the next scan.
+    if (this.warmPool && todo.length && !ctx.signal.aborted)
+      void this.cnnClient()
+        .then((c) => c.warm())
+        .catch(() => undefined);
     if (!ctx.signal.aborted)
       ctx.progress(
         todo.length,

@@ -14,9 +14,10 @@ const port = parentPort!;
 try {
   const backend = await initBackend();
   const cnn = await FrameCnn.load();
-  // The first inference of a fresh graph costs about twice a steady one (kernels set up, memory allocated: 0.54 vs
-  // 0.25 s on wasm here): pay it now, while the engine is still indexing, not on a video's first frame.
-  await cnn.run(new Uint8Array(CNN_INPUT * CNN_INPUT * 3), false);
+  // Ready without a warm-up inference: the first inference of a fresh graph costs more than a steady one (kernels set
+  // up, wasm tiered up: 0.35 vs 0.19 CPU-s here), and a warm-up on a blank frame pays that AND a whole frame nobody
+  // asked for, on the cores a scan's decode and other worker need. Where the worker would idle anyway, the client
+  // warms it (CnnClient.warm).
   port.postMessage({ type: 'ready', backend } satisfies WorkerResponse);
   port.on('message', async (msg: WorkerRequest) => {
     try {

@@ -45,7 +45,7 @@ test('an engine that stays open grows its CNN pool to one per core after its fir
   const engine = new Engine({ dbPath: path.join(dir, 'open.db'), warmPool: true });
   try {
     await addOneVideo(engine);
-    // the growth runs in the background after the scan: it is done when both workers have started and warmed
+    // the growth runs in the background after the scan (each new worker then warms: tests/ml/cnn-pool.test.ts)
     await assertWholePool(engine);
   } finally {
     await engine.close();

@@ -11,8 +11,11 @@ test('one worker at start, the whole pool after grow, the same features either w
   const cnn = await CnnClient.start(2);
   try {
     assert.equal(cnn.size, 1);
+    // ready without a warm-up: the first worker's first inference is the first frame a caller sends
+    assert.equal(cnn.lanes()[0].framesRun, 0);
     const frames = [0, 80, 160, 240].map((v) => new Uint8Array(CNN_INPUT * CNN_INPUT * 3).fill(v));
     const one = await cnn.run(frames, { embed: false });
+    assert.equal(cnn.lanes()[0].framesRun, 4, 'the four frames, no blank one');
     await cnn.grow();
     assert.equal(cnn.size, cnn.backend.name === 'tensorflow-gpu' ? 1 : 2);
     const two = await cnn.run(frames, { embed: false });
@@ -24,6 +27,33 @@ test('one worker at start, the whole pool after grow, the same features either w
     await cnn.close();
   }
 });
+
+test(
+  'warm (an open engine between scans): the whole pool, each fresh worker one blank frame, features unchanged',
+  { timeout: 180_000 },
+  async () => {
+    const cnn = await CnnClient.start(2);
+    try {
+      const frames = [40, 220].map((v) => new Uint8Array(CNN_INPUT * CNN_INPUT * 3).fill(v));
+      const first = cnn.lanes()[0];
+      const cold = await cnn.run([frames[0]], { embed: false });
+      await cnn.warm();
+      const whole = cnn.backend.name === 'tensorflow-gpu' ? 1 : 2;
+      assert.equal(cnn.size, whole);
+      assert.equal(first.framesRun, 1, 'a worker that has run a frame is not warmed again');
+      for (const w of cnn.lanes()) assert.equal(w.framesRun, 1, 'each worker has run exactly one frame');
+      await cnn.warm(); // again: every worker has run a frame
+      assert.deepEqual(
+        cnn.lanes().map((w) => w.framesRun),
+        cnn.lanes().map(() => 1),
+      );
+      const warm = await cnn.run(frames, { embed: false });
+      assert.deepEqual([...warm[0].classScores], [...cold[0].classScores], 'a warm-up leaves no trace in later features');
+    } finally {
+      await cnn.close();
+    }
+  },
+);
 
 test('a run fed over time: frames before the pool is up and after, features in the order pushed', { timeout: 180_000 }, async () => {
   let up!: (c: CnnClient) => void;
