@@ -400,7 +400,8 @@ export class Engine {
     const progress = new ScanProgress(ctx, todo.length);
     // One student video starts on one worker: a second one's start would compete with its decode for the cores. Once
     // its frames are decoded the cores are free, and if enough frames still wait for the CNN the rest of the pool
-    // starts and takes a share of them (a worker is ready in ~0.45 s, ~3 frames of work on wasm here).
+    // starts and takes a share of them (a worker is ready in ~0.27 s and its first frame costs ~2 steady ones: ~3
+    // frames of work on wasm here).
     let analysed = 0;
     const onFrames = (f: FrameProgress) => {
       progress.frames(f);
