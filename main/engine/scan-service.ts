@@ -126,6 +126,22 @@ interface Decoded {
   decodeStart: number;
   decodeSeconds: number;
   warning: string | null;
+  /** the folder the decode wrote the frames' JPEGs into (`RawFrame.jpegs`; a student's scan), removed after the scan */
+  picturesDir: string | null;
+}
+
+/** Frame pictures (the video page's strip) and the poster are these many pixels wide at most. */
+const FRAME_PICTURE_WIDTH = 240;
+const POSTER_WIDTH = 320;
+
+function sameArea(a: { x: number; y: number; w: number; h: number }, b: typeof a): boolean {
+  return a.x === b.x && a.y === b.y && a.w === b.w && a.h === b.h;
+}
+
+/** The picture area of a video's letterboxed CNN frame: what its poster and frame pictures show. */
+function pictureArea(p: ProbeResult): { x: number; y: number; w: number; h: number } {
+  // probe's width and height are the displayed size (rotation applied), the shape ffmpeg decoded
+  return letterboxContent(p.width || 1, p.height || 1, CNN_INPUT);
 }
 
 /**
@@ -159,6 +175,11 @@ type Stage1 = Decoded | ScanOutcome | { fatal: unknown };
  */
 function settleRun(run: CnnRun, d: Stage1, signal?: AbortSignal): void {
   if (signal?.aborted || 'fatal' in d || 'ok' in d) run.abandon();
+}
+
+/** A decoded video the scan will not analyse (the job ended first): the JPEGs its decode wrote go. */
+function dropDecoded(d: Stage1): void {
+  if ('picturesDir' in d && d.picturesDir) fs.rmSync(d.picturesDir, { recursive: true, force: true });
 }
 
 export class ScanService {
@@ -282,7 +303,7 @@ export class ScanService {
         const d = await decoded;
         inflight.delete(i);
         settleRun(run, d, ctx.signal);
-        if (ctx.signal.aborted) return; // its decode may have been killed: the video stays pending
+        if (ctx.signal.aborted) return dropDecoded(d); // its decode may have been killed: the video stays pending
         launch(i + ahead); // keep the decoders busy while the CNN works on this one
         if ('fatal' in d) throw d.fatal;
         // All its frames are decoded. Once the last is at a worker, the next video's run takes each worker that frees
@@ -301,7 +322,8 @@ export class ScanService {
       }
     } finally {
       for (const f of inflight.values()) f.feed.run?.abandon(); // a run taken on ahead of its turn: no CNN work after the job
-      await Promise.allSettled([...inflight.values()].map((f) => f.decoded)); // never leave an ffmpeg writing after the job ended
+      // never leave an ffmpeg writing after the job ended, nor the pictures of a video decoded ahead and never scanned
+      await Promise.allSettled([...inflight.values()].map((f) => f.decoded.then(dropDecoded)));
     }
   }
 
@@ -315,9 +337,17 @@ export class ScanService {
     onFrames?: OnFrames,
   ): Promise<Decoded | ScanOutcome> {
     const t0 = performance.now();
+    let picturesDir: string | null = null;
     try {
       const p = await probe(video.path, { signal });
       this.library.setProbe(video.id, p);
+      // A student's poster and frame pictures are written by the decoding ffmpeg (see `pictures`); the teacher's 300
+      // frames are not, it writes a poster only for a video that has none.
+      if (kind === 'student') {
+        picturesDir = this.picturesDir(video);
+        fs.mkdirSync(picturesDir, { recursive: true });
+      }
+      const widths = [...(this.framesCacheDir ? [FRAME_PICTURE_WIDTH] : []), POSTER_WIDTH];
       const strategy: Strategy =
         kind === 'student'
           ? { kind: 'uniform', k: settings.k }
@@ -329,6 +359,7 @@ export class ScanService {
       // probe sizes each decode's time limit to its work.
       const frames = await sampleFrames(video.path, strategy, CNN_INPUT, p, {
         signal,
+        ...(picturesDir ? { pictures: { dir: picturesDir, area: pictureArea(p), widths } } : {}),
         onFrames: onFrames && ((n) => onFrames('decode', n, Math.max(n, expected))),
         onFrame: feed.push,
       });
@@ -339,13 +370,22 @@ export class ScanService {
       const thumbnail = poster ? path.join(this.thumbDir, `${video.id}.jpg`) : video.thumbnail;
       const warning = kind === 'student' ? truncationWarning(p.durationS, frames) : null;
       const decodeSeconds = (performance.now() - t0) / 1000;
-      return { video, kind, settings, probe: p, frames, thumbnail, poster, decodeStart: t0, decodeSeconds, warning };
+      const decoded = { video, kind, settings, probe: p, frames, thumbnail, poster, decodeStart: t0, decodeSeconds, warning, picturesDir };
+      picturesDir = null; // the scan's now: removed when it ends (`pictures`, or `dropDecoded`)
+      return decoded;
     } catch (e) {
       if (isDiskFull(e)) throw this.diskFull(video, e);
       const me = asMediaError(e);
       if (!me) throw e;
       return this.failed(video, me, t0);
+    } finally {
+      if (picturesDir) fs.rmSync(picturesDir, { recursive: true, force: true }); // a decode that failed: its pictures too
     }
+  }
+
+  /** A new temp folder name for one scan's pictures (a name the start-up sweep removes if this process is killed). */
+  private picturesDir(video: VideoRow): string {
+    return tempPathFor(path.join(this.framesCacheDir ? path.join(this.framesCacheDir, 'frames') : this.thumbDir, `scan-${video.id}`));
   }
 
   /**
@@ -417,32 +457,41 @@ export class ScanService {
   }
 
   /**
-   * The poster (when the scan writes one) and the pictures of the student's frames, from the frames just decoded, in
-   * one ffmpeg: the frame pictures are what the video's page shows, so opening it runs no ffmpeg. They are encoded
-   * into a folder of their own while the CNN runs; the poster is moved into place before the commit, the frame
-   * pictures after it (their names carry the scan's id) and best effort: without them the page extracts frames on
-   * demand. A poster that cannot be written fails the video, as before.
+   * The poster (when the scan writes one) and the pictures of the student's frames, from the frames just decoded: the
+   * frame pictures are what the video's page shows, so opening it runs no ffmpeg. A student's decode wrote them all
+   * already (`FramePictures`: its ffmpeg encoded them as it decoded); otherwise, or when one is missing, one ffmpeg
+   * encodes them from the decoded frames while the CNN runs. The poster is moved into place before the commit, the
+   * frame pictures after it (their names carry the scan's id) and best effort: without them the page extracts frames
+   * on demand. A poster that cannot be written fails the video, as before.
    */
   private pictures(
     d: Decoded,
     signal?: AbortSignal,
   ): { done: Promise<{ placeFrames(scanId: number): void }>; settled: Promise<unknown>; discard(): void } {
     const frames = d.kind === 'student' && this.framesCacheDir ? d.frames : [];
-    const dir = tempPathFor(
-      path.join(this.framesCacheDir ? path.join(this.framesCacheDir, 'frames') : this.thumbDir, `scan-${d.video.id}`),
-    );
+    const dir = d.picturesDir ?? this.picturesDir(d.video);
     const rgb = d.frames.map((f) => f.rgb);
-    const posterIndex = posterFrameIndex(rgb);
-    // probe's width and height are the displayed size (rotation applied), the shape ffmpeg decoded
-    const { width, height } = d.probe;
-    const area = letterboxContent(width || 1, height || 1, CNN_INPUT);
-    const pending = frames.map((_, i) => path.join(dir, `${i}.jpg`));
+    const area = pictureArea(d.probe);
+    const poster = d.poster ? posterJpeg(rgb, posterFrameIndex(rgb), CNN_INPUT, d.probe, d.thumbnail!, POSTER_WIDTH) : undefined;
+    // The decode's JPEGs crop every frame to `area`; a poster whose frame has a black edge to trim (ffmpeg's rounding
+    // of an odd aspect ratio) is encoded here instead, so the poster is the same either way.
+    const made =
+      d.frames.every((f) => f.jpegs) && (!poster || sameArea(poster.area, area))
+        ? { frames: frames.map((f) => f.jpegs![0]), poster: poster && d.frames[poster.index].jpegs!.at(-1)! }
+        : null;
+    const pending = made ? made.frames : frames.map((_, i) => path.join(dir, `${i}.jpg`));
     const encode = async () => {
-      if (!d.poster && !frames.length) return;
+      if (made) {
+        if (poster) {
+          fs.mkdirSync(path.dirname(poster.outPath), { recursive: true });
+          fs.renameSync(made.poster!, poster.outPath);
+        }
+        return;
+      }
+      if (!poster && !frames.length) return;
       fs.mkdirSync(dir, { recursive: true });
-      const poster = d.poster ? posterJpeg(rgb, posterIndex, CNN_INPUT, d.probe, d.thumbnail!) : undefined;
       try {
-        await writeFrameJpegs(rgb, CNN_INPUT, area, pending, 240, { signal, poster });
+        await writeFrameJpegs(rgb, CNN_INPUT, area, pending, FRAME_PICTURE_WIDTH, { signal, poster });
       } catch (e) {
         if (poster) throw e;
         pending.length = 0; // frame pictures only: best effort

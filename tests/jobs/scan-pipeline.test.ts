@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { JobQueue } from '../../main/jobs/queue.ts';
+import { toolRuns } from '../../main/media/ffmpeg.ts';
 import { DEFAULT_SCAN_SETTINGS, ScanService } from '../../main/engine/scan-service.ts';
 import { CnnClient } from '../../main/ml/cnn-client.ts';
 import { openDb, type Db } from '../../main/store/db.ts';
@@ -76,6 +77,7 @@ test('ffmpeg runs ahead of the CNN; results commit in order; the broken file is 
   const todo = library.pendingVideos();
   const order: string[] = [];
   const startsBefore = events.filter((e) => e.what === 'cnn-start').length;
+  const ffmpegBefore = toolRuns.ffmpeg;
   const startedAtCommit: number[] = []; // frames sent to the CNN when each tagged video committed
   const id = q.enqueue('scan', (ctx) =>
     service.scanAll(todo, 'student', ctx, (v, out) => {
@@ -119,6 +121,40 @@ test('ffmpeg runs ahead of the CNN; results commit in order; the broken file is 
     assert.ok(scan.seconds <= scan.decode_seconds + scan.cnn_seconds + scan.model_seconds + 1e-6);
     assert.ok(fs.existsSync(row.thumbnail!));
   }
+  // one ffmpeg a video it could read: its decode wrote its poster too (the broken file stops at ffprobe)
+  assert.equal(toolRuns.ffmpeg - ffmpegBefore, todo.length - 1, 'ffmpeg runs');
+  // each poster (written by its video's decoding ffmpeg) and nothing else: no folder of pictures left behind
+  assert.deepEqual(
+    fs.readdirSync(path.join(dir, 'thumbs')).sort(),
+    todo
+      .filter((v) => v.name !== 'broken.mp4')
+      .map((v) => `${v.id}.jpg`)
+      .sort(),
+  );
+});
+
+test('a cancelled student scan leaves no pictures behind, nor those of the videos it had decoded ahead', { timeout: 180_000 }, async () => {
+  const thumbs = path.join(dir, 'thumbs-cancel');
+  const service = new ScanService(
+    library,
+    scans,
+    async () => cnn,
+    thumbs,
+    () => ({ ...DEFAULT_SCAN_SETTINGS, k: 3, decoders: 2 }),
+  );
+  const todo = library.list({ limit: 100, offset: 0 }).rows.filter((v) => v.status === 'ok');
+  assert.ok(todo.length >= 4);
+  const q = new JobQueue();
+  const done: number[] = [];
+  const id = q.enqueue('scan', (ctx) =>
+    service.scanAll(todo, 'student', ctx, (v) => {
+      done.push(v.id);
+      q.cancel(id); // two videos are decoded ahead by now, or being decoded
+    }),
+  );
+  assert.equal((await q.wait(id)).state, 'cancelled');
+  assert.equal(done.length, 1);
+  assert.deepEqual(fs.readdirSync(thumbs), [`${done[0]}.jpg`], 'the scanned video’s poster only');
 });
 
 test(

@@ -23,6 +23,7 @@ import {
   writeFrameJpegs,
   writeThumbnail,
   toolEnv,
+  toolRuns,
 } from '../../main/media/ffmpeg.ts';
 import { sampleFrames } from '../../main/media/strategies.ts';
 import { DEFAULT_SCAN_SETTINGS, ScanService } from '../../main/engine/scan-service.ts';
@@ -222,11 +223,18 @@ test('a failed run names the file, the exit code and the last stderr lines; call
   );
 });
 
-test('ffmpeg and ffprobe run with huge pages requested from glibc; a tunable the user set is kept', () => {
-  assert.equal(toolEnv({ PATH: '/bin' }).GLIBC_TUNABLES, 'glibc.malloc.hugetlb=1');
+test('ffmpeg and ffprobe run with glibc malloc tuned for fewer page faults; a tunable the user set is kept', () => {
+  const ours = 'glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=33554432:glibc.malloc.top_pad=67108864';
+  assert.equal(toolEnv({ PATH: '/bin' }).GLIBC_TUNABLES, ours);
   assert.equal(toolEnv({ PATH: '/bin' }).PATH, '/bin', 'the rest of the environment passes through');
-  assert.equal(toolEnv({ GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' }).GLIBC_TUNABLES, 'glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1');
-  assert.equal(toolEnv({ GLIBC_TUNABLES: 'glibc.malloc.hugetlb=0' }).GLIBC_TUNABLES, 'glibc.malloc.hugetlb=0', "the user's choice wins");
+  assert.equal(toolEnv({ GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' }).GLIBC_TUNABLES, `glibc.malloc.arena_max=2:${ours}`);
+  assert.equal(
+    toolEnv({ GLIBC_TUNABLES: 'glibc.malloc.hugetlb=0:glibc.malloc.top_pad=0' }).GLIBC_TUNABLES,
+    'glibc.malloc.hugetlb=0:glibc.malloc.top_pad=0:glibc.malloc.mmap_threshold=33554432',
+    "the user's choice wins, tunable by tunable",
+  );
+  const all = { GLIBC_TUNABLES: ours.replace(/=\d+/g, '=2') };
+  assert.equal(toolEnv(all), all, 'every one set by the user: the environment as it is');
 });
 
 test('failures are classified: invalid data is permanent; disk full, permissions, missing tools, timeouts are retryable', () => {
@@ -328,6 +336,58 @@ test('frame pictures from the frames a scan decoded: one JPEG each, letterbox cr
   assert.ok(a[0] > 200 && a[2] < 60, `first is red: ${a}`);
   assert.ok(b[2] > 200 && b[0] < 60, `second is blue: ${b}`);
   assert.deepEqual(fs.readdirSync(path.join(dir, 'frames')).sort(), ['v-0.jpg', 'v-1.jpg'], 'no temp folder left behind');
+});
+
+test('a decode that writes its frames as JPEGs: the same RGB frames, and the very pictures the separate encoder makes', async () => {
+  const clip2 = makeVideo(path.join(dir, 'wide2.mp4'), {
+    seconds: 2,
+    source: 'color=red:size=128x64:rate=10:d=1[a];color=blue:size=128x64:rate=10:d=1[b];[a][b]concat',
+  });
+  const area = letterboxContent(2, 1, 64);
+  const pics = path.join(dir, 'pics');
+  fs.mkdirSync(pics);
+  const plain = await framesAt(clip2, [0.2, 1.5], 64);
+  const runs = toolRuns.ffmpeg;
+  const withJpegs = await framesAt(clip2, [0.2, 1.5], 64, { pictures: { dir: pics, area, widths: [80, 40] } });
+  assert.equal(toolRuns.ffmpeg - runs, 1, 'one ffmpeg decodes and writes the pictures');
+  assert.deepEqual(
+    withJpegs.map((f) => [f.timeS, Buffer.from(f.rgb).toString('base64')]),
+    plain.map((f) => [f.timeS, Buffer.from(f.rgb).toString('base64')]),
+    'the CNN gets the same frames, byte for byte',
+  );
+  // the encoder fed the decoded frames (what a scan did before) makes the same pictures, pixel for pixel
+  const sep = [0, 1].map((i) => path.join(dir, 'sep', `${i}.jpg`));
+  await writeFrameJpegs(
+    plain.map((f) => f.rgb),
+    64,
+    area,
+    sep,
+    80,
+  );
+  const pixels = (f: string) => execFileSync('ffmpeg', ['-v', 'error', '-i', f, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1']);
+  const size = (f: string) =>
+    execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', f], { encoding: 'utf8' }).trim();
+  withJpegs.forEach((f, i) => {
+    assert.equal(f.jpegs?.length, 2, 'one JPEG a width');
+    assert.ok(pixels(f.jpegs![0]).equals(pixels(sep[i])), `frame ${i}: the same picture as the separate encoder's`);
+    assert.deepEqual(f.jpegs!.map(size), ['64,32', '40,20'], 'each width, the video’s own 2:1 shape');
+  });
+  const red = [
+    ...execFileSync('ffmpeg', [
+      '-v',
+      'error',
+      '-i',
+      withJpegs[0].jpegs![1],
+      '-vf',
+      'scale=1:1:flags=area',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      'pipe:1',
+    ]),
+  ];
+  assert.ok(red[0] > 200 && red[2] < 60, `the first frame's picture is red: ${red}`);
 });
 
 test('scene cuts: a hard cut from red to blue is found where it is', async () => {

@@ -5,7 +5,15 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { keyframesAtOrBefore, keyframeTimes, letterboxContent, probe, writePosterFromFrame } from '../../main/media/ffmpeg.ts';
+import {
+  keyframesAtOrBefore,
+  keyframeTimes,
+  letterboxContent,
+  probe,
+  toolRuns,
+  writeFrameJpegs,
+  writePosterFromFrame,
+} from '../../main/media/ffmpeg.ts';
 import { keyframeTolerance, uniformTimes } from '../../main/media/sampling.ts';
 import { sampleFrames } from '../../main/media/strategies.ts';
 import { makeVideo, tempDir } from '../helpers/fixtures.ts';
@@ -80,6 +88,36 @@ test('one keyframe only: the keyframe is too far from every uniform time, so the
   );
   frames.forEach((f, i) => assert.ok(Math.abs(f.timeS - want[i]) <= 0.2 + 1e-9, `frame ${i} at ${f.timeS} s, wanted ${want[i]} s`));
   assert.equal(keyframeTolerance(60, 4), 7.5, 'the tolerance is half the spacing: a frame stays in its segment');
+});
+
+test('JPEGs written by the decoding ffmpeg go with their own frame, on every route: keyframe groups and exact seeks', async () => {
+  const area = letterboxContent(96, 54, S);
+  const pixels = (f: string) => execFileSync('ffmpeg', ['-v', 'error', '-i', f, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1']);
+  for (const [name, file, k] of [
+    ['keyframe groups', gop4, 7], // two groups (5 + 2): each frame's JPEG comes from its own group's output
+    ['exact seeks', oneKey, 3], // one keyframe: every frame from its own accurate seek
+  ] as const) {
+    const pics = fs.mkdtempSync(path.join(dir, 'pics-'));
+    const p = await probe(file);
+    const runs = toolRuns.ffmpeg;
+    const frames = await sampleFrames(file, { kind: 'uniform', k }, S, p, { pictures: { dir: pics, area, widths: [48] } });
+    assert.equal(frames.length, k, name);
+    // keyframe groups: one ffmpeg a group of 5, none retried seek by seek (a JPEG output that failed a group would)
+    if (file === gop4) assert.equal(toolRuns.ffmpeg - runs, 2, 'two keyframe groups, each one ffmpeg');
+    // what the separate encoder makes of each frame's own pixels: testsrc2 moves, so a JPEG of another frame differs
+    const sep = frames.map((_, i) => path.join(pics, 'sep', `${i}.jpg`));
+    await writeFrameJpegs(
+      frames.map((f) => f.rgb),
+      S,
+      area,
+      sep,
+      48,
+    );
+    frames.forEach((f, i) =>
+      assert.ok(f.jpegs && pixels(f.jpegs[0]).equals(pixels(sep[i])), `${name}: frame ${i}'s JPEG shows that frame`),
+    );
+    assert.notDeepEqual(pixels(sep[0]), pixels(sep[1]), 'the fixture’s frames differ');
+  }
 });
 
 test('the poster is a decoded frame with the letterbox cropped away: a real JPEG with the video’s aspect ratio', async () => {
