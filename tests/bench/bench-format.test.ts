@@ -61,6 +61,7 @@ const sample: BenchResult = {
     ],
     speedup: 1.51, // below 1.7: missed
     steadySpeedup: 1.5,
+    cnnAlone: { workers: 2, frames: 24, oneFps: 7.5, allFps: 13.5, speedup: 1.8 },
   },
   coldStart: {
     runs: 10,
@@ -105,6 +106,8 @@ test('the markdown table carries the measured figure next to its status', () => 
   assert.match(md, /The student add used 12\.00 CPU-s: on 2 cores it cannot end in under 6\.00 s \(1\.50× the floor\)/);
   // and the throughput ceiling: 95 CPU-s on 2 cores ≥ 47.5 s, against one worker's 76 s at most 1.6×
   assert.match(md, /The 2-worker run used 95 CPU-s .* cannot end in under 48 s, .* no scheduling gives more than 1\.60×/);
+  // and what the CNN pool alone gives on this machine: the scan's speed-up can only be lower
+  assert.match(md, /The CNN pool alone .* 2 workers run 13\.50 frames\/s, one worker 7\.50 frames\/s: \*\*1\.80×\*\*/);
 });
 
 test('a section that failed or did not run is "not measured", never "met"', () => {

@@ -24,6 +24,14 @@ export interface ThroughputRun {
   peakRssMB: number | null;
 }
 
+export interface CnnScaling {
+  workers: number;
+  frames: number;
+  oneFps: number;
+  allFps: number;
+  speedup: number;
+}
+
 export interface BenchResult {
   date: string;
   machine: { cpus: number; node: string; loadavg: number[] };
@@ -31,7 +39,14 @@ export interface BenchResult {
   scan10?: FileReport | { error: string } | { skipped: string };
   scan60?: FileReport | { error: string } | { skipped: string };
   throughput?:
-    | { clips: string; runs: ThroughputRun[]; speedup: number | null; steadySpeedup: number | null }
+    | {
+        clips: string;
+        runs: ThroughputRun[];
+        speedup: number | null;
+        steadySpeedup: number | null;
+        /** the CNN pool alone, warm, no decoding (tests/bench/cnn-scaling.ts): what the pool can give at most here */
+        cnnAlone?: CnnScaling | null;
+      }
     | { error: string }
     | { skipped: string };
   coldStart?:
@@ -240,6 +255,12 @@ export function renderMarkdown(b: BenchResult): string {
       if (all && all !== one && all.cpuS != null && all.workers > 1)
         out.push(
           `The ${all.workers}-worker run used ${fmt(all.cpuS, ' CPU-s', 0)} (CNN, ffmpeg, the engine): on ${b.machine.cpus} cores it cannot end in under ${fmt(all.cpuS / b.machine.cpus, ' s', 0)}, so against the one-worker run's ${fmt(one.wallS, ' s', 0)} no scheduling gives more than ${fmt(one.wallS / (all.cpuS / b.machine.cpus), '×')}; only less CPU per clip raises that ceiling.`,
+          '',
+        );
+      const c = tp.cnnAlone;
+      if (c)
+        out.push(
+          `The CNN pool alone (warm, ${c.frames} frames, no decoding, no other work): ${c.workers} workers run ${fmt(c.allFps, ' frames/s', 2)}, one worker ${fmt(c.oneFps, ' frames/s', 2)}: **${fmt(c.speedup, '×')}**, the most ${c.workers} workers can give a library scan on this machine; the scan's own speed-up is lower by what its decoding and probing take from the same cores.`,
           '',
         );
     } else out.push(`Not measured: ${'error' in tp ? tp.error : tp.skipped}`, '');

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PROJECT_ROOT } from '../helpers/fixtures.ts';
 import { openDb } from '../../main/store/db.ts';
-import { type BenchResult, type SearchProbe, type ThroughputRun, renderMarkdown } from './bench-report.ts';
+import { type BenchResult, type CnnScaling, type SearchProbe, type ThroughputRun, renderMarkdown } from './bench-report.ts';
 import { lavfi1080p } from './bench-media.ts';
 import { log, percentile, round, runGlimpse, runScript } from './bench-proc.ts';
 import { benchFile, CORES } from './scan-bench.ts';
@@ -165,11 +165,14 @@ try {
     const runs = [await throughputRun(clips, 1)];
     if (CORES > 1) runs.push(await throughputRun(clips, CORES));
     const [a, b] = runs;
+    log('throughput: the CNN pool alone, one worker against all');
+    const cnnAlone = CORES > 1 ? (await runScript<CnnScaling>('cnn-scaling.ts', [])).result : null;
     return {
       clips,
       runs,
       speedup: b ? round(b.videosPerS / a.videosPerS) : null,
       steadySpeedup: b?.steadyVideosPerS && a.steadyVideosPerS ? round(b.steadyVideosPerS / a.steadyVideosPerS) : null,
+      cnnAlone,
     };
   });
 
