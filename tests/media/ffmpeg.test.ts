@@ -297,6 +297,13 @@ test('thumbnails: a JPEG of the requested width, written atomically; a bad file 
   assert.deepEqual(fs.readdirSync(path.join(dir, 'thumbs')), ['clip.jpg'], 'no half-written or temp file left behind');
 });
 
+/** A picture's mean colour, [r, g, b]. */
+function meanColour(f: string): number[] {
+  return [
+    ...execFileSync('ffmpeg', ['-v', 'error', '-i', f, '-vf', 'scale=1:1:flags=area', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1']),
+  ];
+}
+
 test('frame pictures from the frames a scan decoded: one JPEG each, letterbox cropped, showing that frame', async () => {
   // 2:1 video, red for a second then blue: decoded as the CNN gets it (letterboxed squares), then written as pictures.
   const clip2 = makeVideo(path.join(dir, 'wide.mp4'), {
@@ -316,23 +323,7 @@ test('frame pictures from the frames a scan decoded: one JPEG each, letterbox cr
     execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', f], { encoding: 'utf8' }).trim();
   assert.deepEqual(out.map(info), ['64,32', '64,32'], 'the video’s own 2:1 shape, no black bars, never enlarged past the decoded frame');
   // the mean colour of each picture: red first, blue second (the frames' own content, in order)
-  const mean = (f: string) => {
-    const px = execFileSync('ffmpeg', [
-      '-v',
-      'error',
-      '-i',
-      f,
-      '-vf',
-      'scale=1:1:flags=area',
-      '-f',
-      'rawvideo',
-      '-pix_fmt',
-      'rgb24',
-      'pipe:1',
-    ]);
-    return [...px];
-  };
-  const [a, b] = out.map(mean);
+  const [a, b] = out.map(meanColour);
   assert.ok(a[0] > 200 && a[2] < 60, `first is red: ${a}`);
   assert.ok(b[2] > 200 && b[0] < 60, `second is blue: ${b}`);
   assert.deepEqual(fs.readdirSync(path.join(dir, 'frames')).sort(), ['v-0.jpg', 'v-1.jpg'], 'no temp folder left behind');
@@ -372,21 +363,7 @@ test('a decode that writes its frames as JPEGs: the same RGB frames, and the ver
     assert.ok(pixels(f.jpegs![0]).equals(pixels(sep[i])), `frame ${i}: the same picture as the separate encoder's`);
     assert.deepEqual(f.jpegs!.map(size), ['64,32', '40,20'], 'each width, the video’s own 2:1 shape');
   });
-  const red = [
-    ...execFileSync('ffmpeg', [
-      '-v',
-      'error',
-      '-i',
-      withJpegs[0].jpegs![1],
-      '-vf',
-      'scale=1:1:flags=area',
-      '-f',
-      'rawvideo',
-      '-pix_fmt',
-      'rgb24',
-      'pipe:1',
-    ]),
-  ];
+  const red = meanColour(withJpegs[0].jpegs![1]);
   assert.ok(red[0] > 200 && red[2] < 60, `the first frame's picture is red: ${red}`);
 });
 
