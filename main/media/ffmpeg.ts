@@ -1011,6 +1011,7 @@ async function decodeRaw(
  */
 function picturesOutput(p: FramePictures | undefined, maxFrames?: number) {
   if (!p?.widths.length) return { graph: '[out]', args: [] as string[], of: () => ({}) };
+  fs.mkdirSync(p.dir, { recursive: true }); // the cache may have been cleared since the scan made it
   const dir = fs.mkdtempSync(path.join(p.dir, 'd'));
   const labels = p.widths.map((_, i) => `j${i}`);
   const graph =
@@ -1028,10 +1029,11 @@ function picturesOutput(p: FramePictures | undefined, maxFrames?: number) {
     ...(maxFrames ? ['-frames:v', String(maxFrames)] : []),
     '-start_number',
     '0',
-    path.join(dir, `${i}-%d.jpg`),
+    path.join(dir, `w${i}-%d.jpg`),
   ]);
   const of = (n: number): { jpegs?: string[] } => {
-    const jpegs = p.widths.map((_, i) => path.join(dir, `${i}-${n}.jpg`));
+    // `w`: never a name like `<video id>-….jpg`, which the cache's orphan sweep reads as a video's file
+    const jpegs = p.widths.map((_, i) => path.join(dir, `w${i}-${n}.jpg`));
     return jpegs.every((f) => fs.statSync(f, { throwIfNoEntry: false })?.size) ? { jpegs } : {};
   };
   return { graph, args, of };
