@@ -292,15 +292,15 @@ export function toolEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv
   return { ...env, GLIBC_TUNABLES: [set, ...mine].filter(Boolean).join(':') };
 }
 
+/** Runs of each tool this process started (`-version` checks aside): how many processes a piece of work costs. */
+export const toolRuns: Record<Tool, number> = { ffmpeg: 0, ffprobe: 0 };
+
 /**
  * Run a tool to completion. The outcome is decided on 'close', after the exit status and every byte of output are
  * in, so a process that exits a little after its stdout closes is not mistaken for a failure. A timed-out or aborted
  * run rejects only once the process is gone; a run that cannot even start (EAGAIN, EMFILE) rejects with a
  * retryable MediaError, since that is the machine's problem and not the file's.
  */
-/** Runs of each tool this process started (`-version` checks aside): how many processes a piece of work costs. */
-export const toolRuns: Record<Tool, number> = { ffmpeg: 0, ffprobe: 0 };
-
 function runTool(tool: Tool, args: string[], o: RunOptions): Promise<RunResult> {
   const bin = toolPath(tool);
   return new Promise((resolve, reject) => {
@@ -890,8 +890,9 @@ async function keyframeGroup(file: string, times: number[], size: number, o: Med
   // -threads 1: each input decodes ONE frame, so a decoder's worker threads only cost their start and memory (measured
   // on 10-min 1080p H.264, 5 inputs: 0.57 vs 0.74 s wall, 0.64 vs 0.80 CPU-s, 119 vs 147 MB peak).
   const inputs = times.flatMap((t) => ['-threads', '1', '-skip_frame', 'nokey', '-ss', t.toFixed(3), '-noaccurate_seek', '-i', file]);
-  // V (capital): the first video stream that is not cover art. setpts=N: each segment's one frame gets a distinct
-  // time, so concat and the raw muxer keep all of them.
+  // V (capital): the first video stream that is not cover art. setpts=N: each segment's one frame starts at 0, and the
+  // raw muxer (passthrough) keeps every frame although all of them say 0; a JPEG output needs its own times (see
+  // `picturesOutput`).
   const pictures = picturesOutput(o.pictures);
   const graph =
     times.map((_, j) => `[${j}:V:0]trim=end_frame=1,showinfo@s${j},setpts=N[v${j}];`).join('') +
