@@ -19,12 +19,17 @@ export function defaultCnnWorkers(): number {
   return Math.min(16, Math.floor(envNumber('GLIMPSE_CNN_WORKERS', Math.max(1, cores), { min: 1 })));
 }
 
+/** Frame buffers a worker keeps for reuse: a run sends one frame at a time (CnnRun), a warm-up one, a test a few. */
+const SPARE_BUFFERS = 4;
+
 export class CnnWorker {
   private next = 1;
   /** frames sent to this worker so far, a warm-up's blank frame included */
   private sent = 0;
   private pending = new Map<number, { resolve: (f: FrameFeatures[]) => void; reject: (e: Error) => void }>();
   private idleWaiters: (() => void)[] = [];
+  /** frame buffers the worker gave back, reused by `run` */
+  private spare: ArrayBuffer[] = [];
   private constructor(
     private worker: Worker,
     readonly backend: BackendReport,
@@ -33,6 +38,8 @@ export class CnnWorker {
       if (m.type !== 'result' && m.type !== 'error') return;
       const p = this.pending.get(m.id);
       this.pending.delete(m.id);
+      // the frame buffers it moved back, for the next frames (as many as one message carries, at most)
+      if (m.type === 'result' || m.type === 'error') this.spare = [...this.spare, ...m.buffers].slice(-SPARE_BUFFERS);
       if (m.type === 'result') p?.resolve(m.features);
       else p?.reject(new Error(m.error));
       this.wakeIdle();
@@ -91,8 +98,15 @@ export class CnnWorker {
   run(frames: Uint8Array[], embed: boolean): Promise<FrameFeatures[]> {
     const id = this.next++;
     this.sent += frames.length;
-    // Copy into fresh buffers so they can be transferred without detaching the decoder's shared buffer.
-    const bufs = frames.map((f) => f.slice().buffer as ArrayBuffer);
+    // Each frame is copied into a buffer that is moved to the worker, so the caller's array stays whole. The worker
+    // moves it back with the features and the next frame reuses it: a fresh one per frame would be fresh memory, which
+    // the kernel faults in page by page (~190 faults a frame, each costly in a virtual machine); the copy itself is cheap.
+    const bufs = frames.map((f) => {
+      const spare = this.spare.pop();
+      const b = spare?.byteLength === f.byteLength ? new Uint8Array(spare) : new Uint8Array(f.byteLength);
+      b.set(f);
+      return b.buffer as ArrayBuffer;
+    });
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.worker.postMessage({ id, frames: bufs, embed } satisfies WorkerRequest, bufs);

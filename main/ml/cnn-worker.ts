@@ -7,8 +7,8 @@ export type WorkerRequest = { id: number; frames: ArrayBuffer[]; embed: boolean 
 export type WorkerResponse =
   | { type: 'ready'; backend: Awaited<ReturnType<typeof initBackend>> }
   | { type: 'fatal'; error: string }
-  | { type: 'result'; id: number; features: { embedding: Float32Array; classScores: Float32Array }[] }
-  | { type: 'error'; id: number; error: string };
+  | { type: 'result'; id: number; features: { embedding: Float32Array; classScores: Float32Array }[]; buffers: ArrayBuffer[] }
+  | { type: 'error'; id: number; error: string; buffers: ArrayBuffer[] };
 
 const port = parentPort!;
 try {
@@ -28,9 +28,13 @@ try {
           throw new Error(`frame has ${rgb.length} bytes, expected ${CNN_INPUT}x${CNN_INPUT}x3`);
         features.push(await cnn.run(rgb, msg.embed));
       }
-      port.postMessage({ type: 'result', id: msg.id, features } satisfies WorkerResponse);
+      // the frame buffers go back to the client, which reuses them for the next frames (CnnWorker.run)
+      port.postMessage({ type: 'result', id: msg.id, features, buffers: msg.frames } satisfies WorkerResponse, msg.frames);
     } catch (e) {
-      port.postMessage({ type: 'error', id: msg.id, error: (e as Error).message } satisfies WorkerResponse);
+      port.postMessage(
+        { type: 'error', id: msg.id, error: (e as Error).message, buffers: msg.frames } satisfies WorkerResponse,
+        msg.frames,
+      );
     }
   });
 } catch (e) {

@@ -35,6 +35,12 @@ export interface FrameFeatures {
 
 export class FrameCnn {
   private embedder: Promise<TFLayers.LayersModel> | null = null;
+  /**
+   * The detector's input, filled anew for each frame. One array for the worker's life: a fresh 3 MB one per frame (what
+   * an int32 tensor and a cast made) is fresh memory the kernel must fault in, page by page, on every frame; the values
+   * (0..255, exact in float32) and so the scores are the same bit for bit.
+   */
+  private readonly input = new Float32Array(CNN_INPUT * CNN_INPUT * 3);
   private constructor(private detector: TFConverter.GraphModel) {}
 
   static async load(): Promise<FrameCnn> {
@@ -64,7 +70,8 @@ export class FrameCnn {
   async run(rgb: Uint8Array, embed = true): Promise<FrameFeatures> {
     const embedder = embed ? await this.embedderModel() : null;
     const [scores, emb] = tf.tidy((): TFCore.Tensor[] => {
-      const img = tf.expandDims(tf.cast(tf.tensor3d(rgb, [CNN_INPUT, CNN_INPUT, 3], 'int32'), 'float32'), 0) as TFCore.Tensor4D;
+      this.input.set(rgb);
+      const img = tf.tensor4d(this.input, [1, CNN_INPUT, CNN_INPUT, 3], 'float32');
       // centernet wants 0..255; its keypoint heatmaps are already probabilities (no second sigmoid).
       const heat = this.detector.execute(img, 'tower_0/keypoints') as TFCore.Tensor4D;
       const classScores = tf.squeeze(tf.max(heat, [1, 2]), [0]);

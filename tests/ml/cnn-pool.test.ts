@@ -167,3 +167,31 @@ test('a run cancelled after a worker joined it leaves no unhandled rejection', {
     await cnn.close();
   }
 });
+
+test(
+  'frames are copied into buffers the worker gives back: the caller keeps its frames, reused buffers change no feature',
+  { timeout: 180_000 },
+  async () => {
+    const cnn = await CnnClient.start(1);
+    try {
+      // pictures with structure (a blank one may take shortcuts a real frame does not)
+      const a = new Uint8Array(CNN_INPUT * CNN_INPUT * 3).map((_, i) => (i * 7919) % 251);
+      const b = new Uint8Array(a.length).map((_, i) => (i * 104729) % 241);
+      const before = [a, b].map((f) => Buffer.from(f).toString('base64'));
+      const first = await cnn.run([a, b], { embed: false });
+      // neither was moved away from the caller (a moved buffer is detached: length 0) nor written
+      assert.deepEqual(
+        [a, b].map((f) => [f.length, Buffer.from(f).toString('base64')]),
+        before.map((x) => [CNN_INPUT * CNN_INPUT * 3, x]),
+      );
+      // again, in the other order: each frame now travels in a buffer that came back, and the worker's one input array
+      // (FrameCnn) is refilled: the same features
+      const again = await cnn.run([b, a], { embed: false });
+      assert.deepEqual([...again[0].classScores], [...first[1].classScores]);
+      assert.deepEqual([...again[1].classScores], [...first[0].classScores]);
+      assert.notDeepEqual([...first[0].classScores], [...first[1].classScores], 'two different pictures');
+    } finally {
+      await cnn.close();
+    }
+  },
+);
