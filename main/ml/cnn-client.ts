@@ -38,8 +38,8 @@ export class CnnWorker {
       if (m.type !== 'result' && m.type !== 'error') return;
       const p = this.pending.get(m.id);
       this.pending.delete(m.id);
-      // the frame buffers it moved back, for the next frames (as many as one message carries, at most)
-      if (m.type === 'result' || m.type === 'error') this.spare = [...this.spare, ...m.buffers].slice(-SPARE_BUFFERS);
+      // the frame buffers it moved back, kept for the next frames (SPARE_BUFFERS at most)
+      this.spare = [...this.spare, ...m.buffers].slice(-SPARE_BUFFERS);
       if (m.type === 'result') p?.resolve(m.features);
       else p?.reject(new Error(m.error));
       this.wakeIdle();
